@@ -1,0 +1,148 @@
+"""Documents to BSON-ready SON and back, and the delta between what was loaded and what is now.
+
+Stage: codec (pure, synchronous; the hot path). A loaded document keeps the raw document the
+driver returned (``_son``) as its baseline and only the values that were read or assigned
+(``_values``). ``to_son`` therefore copies untouched raw values as they are and converts only
+touched ones; ``delta`` compares touched values with the baseline, recursing into embedded
+documents and equal-length lists, and yields the ``$set`` / ``$unset`` paths that changed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from asyncodm._types import MISSING
+from asyncodm.fields._compound import dynamic_to_mongo
+
+if TYPE_CHECKING:
+    from asyncodm._schema import Schema
+
+__all__ = ["Delta", "compute_delta", "diff_into", "to_son"]
+
+
+def to_son(doc: Any) -> dict[str, Any]:
+    """The BSON-ready document: ``_id`` first, ``_cls``, declared fields in order (stored
+    names), dynamic attributes, then stored keys the class does not declare (kept untouched)."""
+    schema: Schema = doc._schema
+    values: dict[str, Any] = doc._values
+    son: dict[str, Any] | None = doc._son
+    out: dict[str, Any] = {}
+    fields = schema.fields
+    stores_cls = schema.stores_cls
+    if stores_cls and schema.pk_name is None:
+        out["_cls"] = schema.class_name
+        stores_cls = False
+    first = True
+    for name, field in fields.items():
+        db = field.db_field
+        value = values.get(name, MISSING)
+        if value is MISSING:
+            if son is not None:
+                raw = son.get(db, MISSING)
+                if raw is not MISSING:
+                    out[db] = raw
+        elif value is None:
+            if field.null:
+                out[db] = None
+        else:
+            out[db] = field.to_mongo(value)
+        if first:
+            first = False
+            if stores_cls:
+                out["_cls"] = schema.class_name
+    if son is not None and len(son) > len(out):
+        db_fields = schema.db_fields
+        for key, raw in son.items():
+            if key not in db_fields and key != "_cls" and key not in values:
+                out[key] = raw
+    if schema.dynamic and len(values) > 0:
+        for name, value in values.items():
+            if name not in fields and value is not None:
+                out[name] = dynamic_to_mongo(value)
+    return out
+
+
+class Delta:
+    """What a save of a loaded document must send, and the baseline values after it succeeds."""
+
+    __slots__ = ("sets", "unsets", "new_values")
+
+    def __init__(self) -> None:
+        self.sets: dict[str, Any] = {}
+        self.unsets: dict[str, Any] = {}
+        self.new_values: dict[str, Any] = {}
+        """Stored key -> new BSON value (MISSING: removed) to apply to the baseline."""
+
+    def __bool__(self) -> bool:
+        return bool(self.sets or self.unsets)
+
+    def update_document(self) -> dict[str, Any]:
+        update: dict[str, Any] = {}
+        if self.sets:
+            update["$set"] = self.sets
+        if self.unsets:
+            update["$unset"] = self.unsets
+        return update
+
+
+def compute_delta(doc: Any) -> Delta:
+    """Compare each touched value of a loaded document with its baseline."""
+    schema: Schema = doc._schema
+    son: dict[str, Any] = doc._son
+    delta = Delta()
+    fields = schema.fields
+    for name, value in doc._values.items():
+        field = fields.get(name)
+        if field is not None:
+            db = field.db_field
+            if value is None:
+                new = None if field.null else MISSING
+            else:
+                new = field.to_mongo(value)
+        else:
+            db = name
+            new = MISSING if value is None else dynamic_to_mongo(value)
+        old = son.get(db, MISSING)
+        diff_into(db, old, new, delta.sets, delta.unsets)
+        delta.new_values[db] = new
+    return delta
+
+
+def diff_into(path: str, old: Any, new: Any, sets: dict[str, Any], unsets: dict[str, Any]) -> None:
+    """Record the smallest ``$set``/``$unset`` paths that turn ``old`` into ``new``."""
+    if new is MISSING:
+        if old is not MISSING:
+            unsets[path] = ""
+        return
+    if old is MISSING:
+        sets[path] = new
+        return
+    old_type = type(old)
+    if old_type is not type(new):
+        # An int64 read back as Int64 equals the int written; bool is never an int here.
+        if not (isinstance(old, int) and isinstance(new, int) and old_type is not bool
+                and type(new) is not bool and old == new):
+            sets[path] = new
+        return
+    if old_type is dict:
+        if old.get("_cls") != new.get("_cls"):
+            sets[path] = new
+            return
+        if not new and old:
+            sets[path] = new
+            return
+        for key, value in new.items():
+            diff_into(f"{path}.{key}", old.get(key, MISSING), value, sets, unsets)
+        for key in old:
+            if key not in new:
+                unsets[f"{path}.{key}"] = ""
+        return
+    if old_type is list:
+        if len(old) != len(new):
+            sets[path] = new
+            return
+        for i, (a, b) in enumerate(zip(old, new)):
+            diff_into(f"{path}.{i}", a, b, sets, unsets)
+        return
+    if old != new:
+        sets[path] = new

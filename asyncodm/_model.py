@@ -1,0 +1,179 @@
+"""``Document`` and ``DynamicDocument``: documents with a collection of their own.
+
+Stage: document. The instance methods that touch the database are thin awaitable wrappers over
+``_persistence`` (save/delete/reload) and the QuerySet (update/modify); class methods reach the
+collection through ``_collection`` so every ``switch_*`` context applies.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from bson import DBRef
+
+from asyncodm._collection import collection_for
+from asyncodm._document import BaseDocument, _DynamicMixin
+from asyncodm._persistence import delete_document, reload_document, save_document
+from asyncodm.queryset import QuerySetManager
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["Document", "DynamicDocument"]
+
+
+class Document(BaseDocument):
+    """A top-level document stored in its own collection.
+
+    Example::
+
+        class Page(Document):
+            title = StringField(required=True, max_length=200)
+            meta = {"collection": "pages", "ordering": ["-title"]}
+    """
+
+    __slots__ = ()
+    _library_base = True
+
+    objects: ClassVar[QuerySetManager] = QuerySetManager()
+
+    # --- identity ---------------------------------------------------------------------------
+
+    @property
+    def pk(self) -> Any:
+        """The primary key value (``_id``), whatever the pk field is called."""
+        name = self._schema.pk_name
+        return getattr(self, name) if name is not None else None
+
+    @pk.setter
+    def pk(self, value: Any) -> None:
+        name = self._schema.pk_name
+        if name is None:
+            raise AttributeError(f"{type(self).__name__} has no primary key")
+        setattr(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        # ``doc.id`` is the pk even when the pk field has another name (MongoEngine habit).
+        if name == "id":
+            schema = type(self)._schema
+            if schema.pk_name is not None and schema.pk_name != "id":
+                return getattr(self, schema.pk_name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Document):
+            return False
+        if self._schema.collection != other._schema.collection:
+            return False
+        pk = self.pk
+        return pk is not None and pk == other.pk
+
+    def __hash__(self) -> int:
+        pk = self.pk
+        return hash(pk) if pk is not None else object.__hash__(self)
+
+    def to_dbref(self) -> DBRef:
+        """A DBRef naming this document's collection and pk."""
+        from asyncodm._collection import collection_name_for
+
+        if self.pk is None:
+            from asyncodm.errors import OperationError
+
+            raise OperationError(f"an unsaved {type(self).__name__} has no pk to refer to")
+        return DBRef(collection_name_for(type(self)), self.pk)
+
+    # --- persistence ------------------------------------------------------------------------
+
+    async def save(
+        self,
+        validate: bool = True,
+        force_insert: bool = False,
+        cascade: bool | None = None,
+        write_concern: Any = None,
+        session: Any = None,
+        clean: bool = True,
+        signal_kwargs: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        """Insert a new document, upsert one with a pk, or send only what changed."""
+        if kwargs.pop("full_clean", None) is False:  # PyMODM spelling
+            validate = False
+        del cascade  # cascade save arrives with references
+        return await save_document(  # type: ignore[no-any-return]
+            self,
+            validate=validate,
+            clean=clean,
+            force_insert=force_insert,
+            write_concern=write_concern,
+            session=session,
+            signal_kwargs=signal_kwargs,
+        )
+
+    async def delete(
+        self, session: Any = None, signal_kwargs: dict[str, Any] | None = None,
+        write_concern: Any = None,
+    ) -> None:
+        """Delete the stored document, applying the delete rules of referring models."""
+        await delete_document(self, session=session, signal_kwargs=signal_kwargs,
+                              write_concern=write_concern)
+
+    async def reload(self, *fields: str, session: Any = None) -> Self:
+        """Refresh from the database (only ``fields`` if named); unsaved changes are lost."""
+        return await reload_document(self, fields, session=session)  # type: ignore[no-any-return]
+
+    async def refresh_from_db(self, fields: Any = None) -> Self:
+        """PyMODM's name for ``reload``."""
+        return await reload_document(self, tuple(fields or ()))  # type: ignore[no-any-return]
+
+    async def update(self, **operations: Any) -> int:
+        """Apply update operators to this stored document (``inc__views=1``); returns the
+        number of documents modified. The instance is not refreshed: ``reload()`` for that."""
+        if self.pk is None:
+            from asyncodm.errors import OperationError
+
+            raise OperationError(f"cannot update a {type(self).__name__} that was never saved")
+        qs = type(self).objects._for_instance(self)
+        return await qs.update_one(**operations)  # type: ignore[no-any-return]
+
+    async def modify(self, query: dict[str, Any] | None = None, **operations: Any) -> bool:
+        """Update atomically (``find_one_and_update``) and load the new values into this
+        instance; ``query`` adds conditions. False if nothing matched."""
+        if self.pk is None:
+            from asyncodm.errors import OperationError
+
+            raise OperationError(f"cannot modify a {type(self).__name__} that was never saved")
+        qs = type(self).objects._for_instance(self)
+        if query:
+            qs = qs.filter(**query)
+        updated = await qs.modify(new=True, **operations)
+        if updated is None:
+            return False
+        self._son = updated._son
+        self._values = {}
+        return True
+
+    # --- collection -------------------------------------------------------------------------
+
+    @classmethod
+    def get_collection(cls) -> Any:
+        """The driver's own collection object, honouring the current ``switch_*`` contexts."""
+        return collection_for(cls).raw
+
+    @classmethod
+    async def drop_collection(cls) -> None:
+        await collection_for(cls).drop()
+
+
+class DynamicDocument(_DynamicMixin, Document):
+    """A document that stores undeclared attributes too (MongoEngine)."""
+
+    __slots__ = ()
+    _library_base = True
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return _DynamicMixin.__getattr__(self, name)
+        except AttributeError:
+            return Document.__getattr__(self, name)

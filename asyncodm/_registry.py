@@ -1,0 +1,78 @@
+"""The registry: every document class by name, so stored ``_cls`` values and string references
+find their class.
+
+Stage: schema/registry. One object (``registry``) that tests can reset. Defining a class again
+under the same name (a REPL session, a reloaded module, a test) replaces the earlier one.
+Later stages add their own tables here (forward references, the delete-rule graph), so there is
+one place that knows every model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from asyncodm.errors import NotRegistered
+
+__all__ = ["Registry", "registry"]
+
+
+class Registry:
+    """Document classes by ``_cls`` name (``"Page.SpecialPage"``) and by plain class name."""
+
+    def __init__(self) -> None:
+        self._by_class_name: dict[str, type] = {}
+        self._by_name: dict[str, type] = {}
+        self._listeners: list[Callable[[type], None]] = []
+
+    def register(self, cls: type) -> None:
+        class_name: str = cls._schema.class_name  # type: ignore[attr-defined]
+        self._by_class_name[class_name] = cls
+        self._by_name[cls.__name__] = cls
+        for listener in list(self._listeners):
+            listener(cls)
+
+    def on_register(self, listener: Callable[[type], None]) -> None:
+        """Call ``listener(cls)`` for every class registered from now on (forward references)."""
+        self._listeners.append(listener)
+
+    def get(self, name: str) -> type:
+        """The class registered as ``name`` (a ``_cls`` value or a plain class name)."""
+        found = self._by_class_name.get(name) or self._by_name.get(name)
+        if found is None:
+            raise NotRegistered(
+                f"no document class named {name!r} is registered; define (import) it first"
+            )
+        return found
+
+    def find(self, name: str) -> type | None:
+        return self._by_class_name.get(name) or self._by_name.get(name)
+
+    def by_class_name(self, class_name: str) -> type | None:
+        return self._by_class_name.get(class_name)
+
+    def class_names_under(self, cls: type) -> list[str]:
+        """The ``_cls`` names of ``cls`` and every registered subclass (for queries)."""
+        root: str = cls._schema.class_name  # type: ignore[attr-defined]
+        prefix = root + "."
+        return [n for n in self._by_class_name if n == root or n.startswith(prefix)]
+
+    def __iter__(self) -> Iterator[type]:
+        return iter(list(self._by_class_name.values()))
+
+    def documents(self) -> list[type]:
+        return list(self._by_class_name.values())
+
+    def clear(self) -> None:
+        self._by_class_name.clear()
+        self._by_name.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"by_class_name": dict(self._by_class_name), "by_name": dict(self._by_name)}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self._by_class_name = dict(state["by_class_name"])
+        self._by_name = dict(state["by_name"])
+
+
+registry = Registry()

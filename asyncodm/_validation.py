@@ -1,0 +1,72 @@
+"""Validation: run every field's checks and collect all errors by dotted path.
+
+Stage: validation (pure, synchronous). Nothing is raised until every field has been seen, so a
+caller learns about all problems at once: ``ValidationError.errors`` maps paths such as
+``comments.1.content`` to what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from asyncodm._types import MISSING
+from asyncodm.errors import ValidationError
+from asyncodm.fields._compound import check_key, validate_dynamic
+
+if TYPE_CHECKING:
+    from asyncodm._schema import Schema
+
+__all__ = ["collect_errors", "raise_if_invalid"]
+
+
+def collect_errors(
+    doc: Any,
+    prefix: str,
+    errors: dict[str, str],
+    *,
+    touched_only: bool = False,
+    exclude: frozenset[str] = frozenset(),
+) -> None:
+    """Add the errors of ``doc`` (paths under ``prefix``) to ``errors``.
+
+    Args:
+        touched_only: Check only values read or assigned since loading: what a delta save
+            writes. Stored values are trusted as stored.
+        exclude: Field names to skip (``full_clean(exclude=...)``).
+    """
+    schema: Schema = doc._schema
+    values: dict[str, Any] = doc._values
+    son: dict[str, Any] | None = doc._son
+    for name, field in schema.fields.items():
+        if name in exclude:
+            continue
+        value = values.get(name, MISSING)
+        if value is MISSING:
+            if touched_only:
+                continue
+            if son is not None and field.db_field in son:
+                value = getattr(doc, name)
+            else:
+                value = None
+        path = f"{prefix}.{field.name}" if prefix else field.name
+        field.validate(value, path, errors)
+    if schema.dynamic:
+        for name, value in values.items():
+            if name in schema.fields or name in exclude:
+                continue
+            path = f"{prefix}.{name}" if prefix else name
+            problem = check_key(name)
+            if problem is None and name.startswith("_"):
+                problem = f"expected a dynamic field name not starting with '_', found {name!r}"
+            if problem is not None:
+                errors[path] = problem
+                continue
+            validate_dynamic(value, path, errors)
+
+
+def raise_if_invalid(doc: Any, *, touched_only: bool = False,
+                     exclude: frozenset[str] = frozenset()) -> None:
+    errors: dict[str, str] = {}
+    collect_errors(doc, "", errors, touched_only=touched_only, exclude=exclude)
+    if errors:
+        raise ValidationError(errors=errors, model=type(doc).__name__, instance=doc)

@@ -1,0 +1,164 @@
+"""The asyncodm error tree: every error the library raises on purpose.
+
+Stage: foundation. This module imports nothing internal, so every layer may raise from it.
+
+    ODMError
+    ├── ValidationError            one or more field errors, keyed by dotted path
+    ├── FieldDoesNotExist          an unknown keyword given to a document constructor
+    ├── DoesNotExist               a query or dereference found nothing (per model subclass)
+    ├── MultipleObjectsReturned    ``get()`` matched more than one document (per model subclass)
+    ├── OperationError             the database refused an operation, or a delete rule denied it
+    │   ├── NotUniqueError         a duplicate key on insert/update (names index and value)
+    │   └── ConcurrencyError       the document changed under us
+    ├── LookUpError                a query names a field the model does not have
+    ├── InvalidDocumentError       a class definition is wrong (alias ``InvalidModel``)
+    ├── ConfigurationError         missing or wrong connection settings
+    ├── NotRegistered              a model name is not in the registry (alias ``ModelDoesNotExist``)
+    ├── MigrationError             a stored document lacks fields that ``enforce_schema`` requires
+    └── ConnectionFailure          the server is unreachable, or the network failed or timed out
+
+Errors translated from the driver keep the driver's exception as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "ConcurrencyError",
+    "ConfigurationError",
+    "ConnectionFailure",
+    "DoesNotExist",
+    "FieldDoesNotExist",
+    "InvalidDocumentError",
+    "InvalidModel",
+    "LookUpError",
+    "MigrationError",
+    "ModelDoesNotExist",
+    "MultipleObjectsReturned",
+    "NotRegistered",
+    "NotUniqueError",
+    "ODMError",
+    "OperationError",
+    "ValidationError",
+]
+
+
+class ODMError(Exception):
+    """Root of every error asyncodm raises on purpose."""
+
+
+class ValidationError(ODMError, ValueError):
+    """Bad values: ``errors`` maps each dotted field path to what was expected and found.
+
+    Collecting every error before raising lets a form or an API report all problems at once
+    instead of one per round trip.
+    """
+
+    def __init__(
+        self,
+        message: str | None = None,
+        errors: Mapping[str, str] | None = None,
+        *,
+        model: str | None = None,
+        instance: Any = None,
+    ) -> None:
+        self.errors: dict[str, str] = dict(errors or {})
+        self.model = model
+        self.instance = instance
+        if message is None:
+            message = self._describe()
+        self.message = message
+        super().__init__(message)
+
+    def _describe(self) -> str:
+        head = f"{self.model} is not valid" if self.model else "validation failed"
+        if not self.errors:
+            return head
+        lines = "; ".join(f"{path}: {msg}" for path, msg in self.errors.items())
+        return f"{head}: {lines}"
+
+    def to_dict(self) -> dict[str, str]:
+        """The errors as a plain dict (MongoEngine's name for it)."""
+        return dict(self.errors)
+
+    @property
+    def message_dict(self) -> dict[str, list[str]]:
+        """The errors as Django/PyMODM shape them: path -> list of messages."""
+        return {path: [msg] for path, msg in self.errors.items()}
+
+
+class FieldDoesNotExist(ODMError, AttributeError):
+    """A constructor got a keyword that names no field of a non-dynamic document."""
+
+
+class DoesNotExist(ODMError, LookupError):
+    """Nothing matched; each model has its own subclass ``Model.DoesNotExist``."""
+
+
+class MultipleObjectsReturned(ODMError, LookupError):
+    """``get()`` matched more than one document; per model as ``Model.MultipleObjectsReturned``."""
+
+
+class OperationError(ODMError):
+    """The database refused an operation, or a delete rule (DENY) forbade it."""
+
+
+class NotUniqueError(OperationError):
+    """A write broke a unique index; ``index`` and ``value`` say which and with what."""
+
+    def __init__(
+        self, message: str, *, index: str | None = None, value: Any = None
+    ) -> None:
+        super().__init__(message)
+        self.index = index
+        self.value = value
+
+
+class ConcurrencyError(OperationError):
+    """The stored document changed between load and write."""
+
+
+class LookUpError(ODMError, KeyError):
+    """A query path names a field the model does not declare."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class InvalidDocumentError(ODMError, TypeError):
+    """A document class is defined wrongly (bad meta, bad index spec, two primary keys...)."""
+
+
+InvalidModel = InvalidDocumentError
+
+
+class ConfigurationError(ODMError):
+    """Connection settings are missing or contradictory."""
+
+
+class NotRegistered(ODMError, LookupError):
+    """A model name was looked up in the registry and is not there."""
+
+
+ModelDoesNotExist = NotRegistered
+
+
+class MigrationError(ODMError):
+    """A stored document lacks fields that ``enforce_schema=True`` requires."""
+
+    def __init__(self, message: str, *, missing: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.missing = list(missing or [])
+
+
+class ConnectionFailure(ODMError, ConnectionError):
+    """The server could not be reached, or the network failed or timed out."""
+
+    def __init__(
+        self, message: str, *, alias: str | None = None, operation: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.alias = alias
+        self.operation = operation

@@ -1,0 +1,294 @@
+"""The field contract: one typed descriptor with four verbs.
+
+Stage: fields. A field converts between the Python value a user works with and the BSON-ready
+value MongoDB stores (``to_python`` / ``to_mongo``), checks values (``validate``) and converts
+query values (``prepare_query_value``). Signatures are fixed; nothing sniffs them.
+
+Reading a field goes through ``__get__`` on every attribute access, so it is written for speed:
+a loaded document keeps the raw document the driver returned and a field converts its raw value
+only when it is first read (fields whose stored form *is* their Python form, like strings and
+ints, never convert at all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, Generic, TypeVar, overload
+
+from typing_extensions import Self
+
+from asyncodm._types import MISSING
+from asyncodm.errors import InvalidDocumentError, ValidationError
+
+__all__ = ["BaseField", "describe", "run_validators"]
+
+T = TypeVar("T")
+
+Validator = Callable[[Any], Any]
+
+
+def describe(value: Any, limit: int = 40) -> str:
+    """Name a found value for an error message: its type and a short repr."""
+    text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    kind = type(value).__name__
+    if value is None:
+        return "None"
+    return f"{kind} {text}"
+
+
+def run_validators(validators: Iterable[Validator], value: Any) -> str | None:
+    """Run user validators; the first failure's message, or None.
+
+    A validator may raise ``ValidationError``/``ValueError``/``TypeError`` (Django, PyMODM
+    style) or return ``False`` (MongoEngine's ``validation=`` style)."""
+    for check in validators:
+        try:
+            result = check(value)
+        except ValidationError as exc:
+            if exc.errors:
+                return "; ".join(exc.errors.values())
+            return exc.message
+        except (ValueError, TypeError) as exc:
+            return str(exc) or f"failed {getattr(check, '__name__', 'validator')}"
+        if result is False:
+            return f"expected a value accepted by {getattr(check, '__name__', 'validator')}, found {describe(value)}"
+    return None
+
+
+class BaseField(Generic[T]):
+    """A typed descriptor declared on a document class.
+
+    Args:
+        db_field: The key in the stored document (``mongo_name`` is PyMODM's name for it).
+        required: A value must be present (``None`` is not a value).
+        default: A value, or a callable returning one, used when none is given.
+        unique / unique_with: Recorded for the index builder (one unique index, maybe compound).
+        primary_key: Store this field as ``_id``.
+        choices: Allowed values, flat or ``(value, label)`` pairs.
+        validation / validators: Callables that reject bad values.
+        null: Store an explicit ``None`` instead of leaving the key out.
+        blank: Allow empty values (``""``, ``[]``, ``{}``) once set.
+        verbose_name / help_text: For admins and forms.
+        **metadata: Anything else, kept on ``field.metadata``.
+    """
+
+    #: Stored values are already the Python value and immutable: read them raw, never convert.
+    identity_load: ClassVar[bool] = False
+    #: ``coerce`` does something on assignment (e.g. dicts become embedded documents).
+    coerces: ClassVar[bool] = False
+    #: What ``validate`` says is expected, for messages ("a string", "an integer" ...).
+    expected: ClassVar[str] = "a value"
+
+    name: str
+    db_field: str
+    owner: type | None
+
+    def __init__(
+        self,
+        db_field: str | None = None,
+        *,
+        mongo_name: str | None = None,
+        required: bool = False,
+        default: Any = MISSING,
+        unique: bool = False,
+        unique_with: str | Iterable[str] | None = None,
+        primary_key: bool = False,
+        choices: Iterable[Any] | None = None,
+        validation: Validator | None = None,
+        validators: Iterable[Validator] | None = None,
+        null: bool = False,
+        blank: bool = True,
+        verbose_name: str | None = None,
+        help_text: str | None = None,
+        name: str | None = None,
+        **metadata: Any,
+    ) -> None:
+        if db_field is not None and mongo_name is not None and db_field != mongo_name:
+            raise InvalidDocumentError(
+                f"give db_field or mongo_name, not both ({db_field!r} != {mongo_name!r})"
+            )
+        self._explicit_db_field = db_field if db_field is not None else mongo_name
+        if self._explicit_db_field is not None:
+            _check_db_name(self._explicit_db_field)
+        self.name = name or ""
+        self.db_field = self._explicit_db_field or self.name
+        self.owner = None
+        self.required = required or primary_key
+        self.default = default
+        self.unique = unique or False
+        if isinstance(unique_with, str):
+            unique_with = [unique_with]
+        self.unique_with: tuple[str, ...] = tuple(unique_with or ())
+        if self.unique_with:
+            self.unique = True
+        self.primary_key = primary_key
+        self.choices = self._normalise_choices(choices)
+        checks: list[Validator] = []
+        if validation is not None:
+            checks.append(validation)
+        if validators is not None:
+            checks.extend(validators)
+        self.validators: tuple[Validator, ...] = tuple(checks)
+        self.null = null
+        self.blank = blank
+        self.verbose_name = verbose_name
+        self.help_text = help_text
+        self.metadata: dict[str, Any] = metadata
+
+    # --- declaration ------------------------------------------------------------------------
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.bind(owner, name)
+
+    def bind(self, owner: type | None, name: str) -> None:
+        """Attach the field to its class attribute (also used for fields inside containers)."""
+        self.owner = owner
+        if not self.name or self.name != name:
+            self.name = name
+        if self._explicit_db_field is None:
+            self.db_field = "_id" if self.primary_key else name
+        elif self.primary_key and self._explicit_db_field != "_id":
+            # A primary key is always stored as _id; an explicit name is kept only for docs.
+            self.db_field = "_id"
+
+    @staticmethod
+    def _normalise_choices(choices: Iterable[Any] | None) -> tuple[Any, ...] | None:
+        if choices is None:
+            return None
+        values = []
+        for choice in choices:
+            if isinstance(choice, (tuple, list)) and len(choice) == 2:
+                values.append(choice[0])
+            else:
+                values.append(choice)
+        return tuple(values)
+
+    # --- descriptor -------------------------------------------------------------------------
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> T | None: ...
+
+    def __get__(self, instance: object | None, owner: type) -> Self | T | None:
+        if instance is None:
+            return self
+        values: dict[str, Any] = instance._values  # type: ignore[attr-defined]
+        value = values.get(self.name, MISSING)
+        if value is not MISSING:
+            return value  # type: ignore[no-any-return]
+        son: dict[str, Any] | None = instance._son  # type: ignore[attr-defined]
+        if son is not None:
+            raw = son.get(self.db_field, MISSING)
+            if raw is not MISSING:
+                if self.identity_load or raw is None:
+                    return raw  # type: ignore[no-any-return]
+                value = self.to_python(raw)
+                values[self.name] = value
+                return value  # type: ignore[no-any-return]
+        return instance._read_missing(self)  # type: ignore[attr-defined,no-any-return]
+
+    def __set__(self, instance: object, value: T | None) -> None:
+        if self.coerces and value is not None:
+            value = self.coerce(value)
+        instance._values[self.name] = value  # type: ignore[attr-defined]
+
+    def __delete__(self, instance: object) -> None:
+        instance._values[self.name] = None  # type: ignore[attr-defined]
+
+    # --- the four verbs ---------------------------------------------------------------------
+
+    def to_python(self, value: Any) -> Any:
+        """Convert a stored (BSON) value into the Python value users see."""
+        return value
+
+    def to_mongo(self, value: Any) -> Any:
+        """Convert a Python value into the BSON-ready value to store.
+
+        Must return a new object for mutable values: the document compares it later against
+        what it loaded to find what changed."""
+        return value
+
+    def coerce(self, value: Any) -> Any:
+        """Adapt an assigned value (only called when ``coerces`` is set)."""
+        return value
+
+    def check(self, value: Any) -> str | None:
+        """Type and range checks of a non-None value: an error message, or None if fine."""
+        return None
+
+    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+        """Record in ``errors`` every problem of ``value`` at ``path`` (and nested paths)."""
+        if value is None:
+            if self.required:
+                errors[path] = f"expected {self.expected}, found None (the field is required)"
+            return
+        message = self.check(value)
+        if message is None and not self.blank and self.is_blank(value):
+            message = f"expected a non-empty value, found {describe(value)}"
+        if message is None and self.choices is not None:
+            message = self._check_choices(value)
+        if message is None and self.validators:
+            message = run_validators(self.validators, value)
+        if message is not None:
+            errors[path] = message
+
+    def prepare_query_value(self, op: str | None, value: Any) -> Any:
+        """Convert a value used in a query with operator ``op`` into what is stored."""
+        if value is None:
+            return None
+        return self.to_mongo(value)
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def is_blank(self, value: Any) -> bool:
+        return value == "" or value == [] or value == {}
+
+    def _check_choices(self, value: Any) -> str | None:
+        assert self.choices is not None
+        if value in self.choices:
+            return None
+        return f"expected one of {list(self.choices)!r}, found {describe(value)}"
+
+    def get_default(self) -> Any:
+        """The default value (called fresh each time when the default is callable)."""
+        default = self.default
+        if default is MISSING:
+            return None
+        return default() if callable(default) else default
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not MISSING
+
+    def validate_value(self, value: Any, path: str | None = None) -> None:
+        """Validate one value and raise ``ValidationError`` at once (for update operators)."""
+        errors: dict[str, str] = {}
+        self.validate(value, path or self.name, errors)
+        if errors:
+            raise ValidationError(errors=errors)
+
+    def error(self, message: str) -> ValidationError:
+        """A ``ValidationError`` for this field (MongoEngine's helper, kept for custom fields)."""
+        return ValidationError(errors={self.name or "value": message})
+
+    def __repr__(self) -> str:
+        owner = self.owner.__name__ + "." if self.owner is not None else ""
+        return f"<{type(self).__name__} {owner}{self.name or '?'}>"
+
+
+def _check_db_name(name: str) -> None:
+    if not name or name.startswith("$") or "." in name or "\x00" in name:
+        raise InvalidDocumentError(
+            f"db_field {name!r} is not a valid MongoDB key: it must be non-empty, "
+            "must not start with '$' and must not contain '.' or NUL"
+        )
+
+
+def field_items(namespace: Mapping[str, Any]) -> list[tuple[str, BaseField[Any]]]:
+    """The fields declared directly in a class namespace, in declaration order."""
+    return [(k, v) for k, v in namespace.items() if isinstance(v, BaseField)]
+

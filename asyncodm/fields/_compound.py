@@ -1,0 +1,360 @@
+"""Container fields: lists, sorted lists and dicts of another field, and the schemaless
+``DynamicField``.
+
+Stage: fields. A container converts and validates each item through its item field and reports
+errors at dotted paths (``tags.2``, ``scores.math``). ``to_python`` always builds new containers,
+so a document's loaded raw data is never mutated in place: that raw data is the baseline that
+delta saves compare against.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import re
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
+
+from asyncodm.errors import InvalidDocumentError
+from asyncodm.fields._base import BaseField, describe
+
+__all__ = [
+    "DictField",
+    "DynamicField",
+    "ListField",
+    "MapField",
+    "OrderedDictField",
+    "SortedListField",
+    "check_key",
+    "dynamic_to_mongo",
+    "dynamic_to_python",
+    "validate_dynamic",
+]
+
+T = TypeVar("T")
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+#: Values the BSON encoder takes as they are.
+_BSON_SCALARS: tuple[type, ...] = (
+    str,
+    bool,
+    int,
+    float,
+    bytes,
+    ObjectId,
+    datetime.datetime,
+    Decimal128,
+    Int64,
+    Binary,
+    Regex,
+    re.Pattern,
+    Code,
+    Timestamp,
+    MinKey,
+    MaxKey,
+    DBRef,
+    uuid.UUID,
+)
+
+
+def check_key(key: Any) -> str | None:
+    """Why ``key`` cannot be a key of a stored document, or None if it can."""
+    if not isinstance(key, str):
+        return f"expected string keys, found key {describe(key)}"
+    if key.startswith("$"):
+        return f"expected a key not starting with '$', found {key!r}"
+    if "." in key:
+        return f"expected a key without '.', found {key!r}"
+    if "\x00" in key:
+        return f"expected a key without NUL characters, found {key!r}"
+    return None
+
+
+def _is_document(value: Any) -> bool:
+    return hasattr(type(value), "_schema") and hasattr(value, "to_mongo")
+
+
+def dynamic_to_mongo(value: Any) -> Any:
+    """Convert a schemaless Python value into BSON-ready data (new containers every time)."""
+    if value is None or isinstance(value, (str, bool, int, float, ObjectId, datetime.datetime)):
+        return value
+    if isinstance(value, dict):
+        return {k: dynamic_to_mongo(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [dynamic_to_mongo(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return [dynamic_to_mongo(v) for v in value]
+    if isinstance(value, decimal.Decimal):
+        return Decimal128(value)
+    if isinstance(value, uuid.UUID):
+        return Binary.from_uuid(value)
+    if isinstance(value, datetime.date):
+        return datetime.datetime(value.year, value.month, value.day)
+    if _is_document(value):
+        son = value.to_mongo()
+        schema = type(value)._schema
+        if schema.is_embedded and "_cls" not in son:
+            son = {"_cls": schema.class_name, **son}
+        elif not schema.is_embedded:
+            return value.pk  # a whole document stored dynamically is stored by reference id
+        return son
+    if hasattr(value, "value") and type(value).__class__.__name__ == "EnumType":
+        return dynamic_to_mongo(value.value)
+    return value
+
+
+def dynamic_to_python(value: Any, registry_lookup: Callable[[str], type | None] | None = None) -> Any:
+    """Convert stored schemaless data into Python values: new containers, ``_cls`` dicts become
+    embedded documents when their class is registered."""
+    if isinstance(value, dict):
+        cls_name = value.get("_cls")
+        if cls_name is not None and registry_lookup is not None:
+            klass = registry_lookup(cls_name)
+            if klass is not None and klass._schema.is_embedded:  # type: ignore[attr-defined]
+                return klass._from_son(value)  # type: ignore[attr-defined]
+        return {k: dynamic_to_python(v, registry_lookup) for k, v in value.items()}
+    if isinstance(value, list):
+        return [dynamic_to_python(v, registry_lookup) for v in value]
+    if isinstance(value, Decimal128):
+        return value.to_decimal()
+    return value
+
+
+def validate_dynamic(value: Any, path: str, errors: dict[str, str]) -> None:
+    """Record values the BSON encoder would reject, and invalid keys, at their dotted paths."""
+    if value is None:
+        return
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            errors[path] = f"expected an integer within signed 64 bits, found {value}"
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = check_key(key)
+            if problem is not None:
+                errors[f"{path}.{key}"] = problem
+                continue
+            validate_dynamic(item, f"{path}.{key}", errors)
+        return
+    if isinstance(value, (list, tuple, set, frozenset)):
+        for i, item in enumerate(value):
+            validate_dynamic(item, f"{path}.{i}", errors)
+        return
+    if _is_document(value):
+        if type(value)._schema.is_embedded:
+            value._validate_into(path, errors)
+        return
+    if isinstance(value, _BSON_SCALARS) or isinstance(value, (decimal.Decimal, datetime.date)):
+        return
+    if hasattr(value, "value") and type(type(value)).__name__ == "EnumType":
+        validate_dynamic(value.value, path, errors)
+        return
+    errors[path] = f"expected a value MongoDB can store, found {describe(value)}"
+
+
+class DynamicField(BaseField[Any]):
+    """Any value MongoDB can store: what dynamic attributes and untyped dicts hold."""
+
+    expected = "a value MongoDB can store"
+
+    def to_python(self, value: Any) -> Any:
+        from asyncodm._registry import registry
+
+        return dynamic_to_python(value, registry.by_class_name)
+
+    def to_mongo(self, value: Any) -> Any:
+        return dynamic_to_mongo(value)
+
+    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+        before = len(errors)
+        validate_dynamic(value, path, errors)
+        if len(errors) == before:
+            super().validate(value, path, errors)
+
+
+class ListField(BaseField[list[T]]):
+    """A list whose items are all of one field type (or anything, without an item field)."""
+
+    expected = "a list"
+
+    def __init__(self, field: BaseField[T] | None = None, *, max_length: int | None = None,
+                 min_length: int | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("default", list)
+        super().__init__(**kwargs)
+        if field is not None and not isinstance(field, BaseField):
+            raise InvalidDocumentError(
+                f"ListField expects a field instance for its items, found {describe(field)}"
+            )
+        self.field: BaseField[Any] = field if field is not None else DynamicField()
+        self.max_length = max_length
+        self.min_length = min_length
+
+    def bind(self, owner: type | None, name: str) -> None:
+        super().bind(owner, name)
+        self.field.bind(owner, name)
+
+    def to_python(self, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        item = self.field
+        if item.identity_load:
+            return list(value)
+        to_python = item.to_python
+        return [None if v is None else to_python(v) for v in value]
+
+    def to_mongo(self, value: Any) -> Any:
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            return value
+        to_mongo = self.field.to_mongo
+        return [None if v is None else to_mongo(v) for v in value]
+
+    def check(self, value: Any) -> str | None:
+        if not isinstance(value, (list, tuple)):
+            return f"expected a list, found {describe(value)}"
+        if self.max_length is not None and len(value) > self.max_length:
+            return f"expected at most {self.max_length} items, found {len(value)}"
+        if self.min_length is not None and len(value) < self.min_length:
+            return f"expected at least {self.min_length} items, found {len(value)}"
+        return None
+
+    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+        if self.required and isinstance(value, (list, tuple)) and not value:
+            errors[path] = "expected a non-empty list, found [] (the field is required)"
+            return
+        before = len(errors)
+        super().validate(value, path, errors)
+        if len(errors) != before or value is None:
+            return
+        item = self.field
+        for i, v in enumerate(value):
+            item.validate(v, f"{path}.{i}", errors)
+
+    def _check_choices(self, value: Any) -> str | None:
+        assert self.choices is not None
+        bad = [v for v in value if v not in self.choices]
+        if bad:
+            return f"expected items among {list(self.choices)!r}, found {bad!r}"
+        return None
+
+    def prepare_query_value(self, op: str | None, value: Any) -> Any:
+        """A list is a whole-list value (exact match, ``$set``); anything else is one item
+        (membership match, ``push``, ``pull``)."""
+        if value is None:
+            return None
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return self.to_mongo(value)
+        return self.field.prepare_query_value(op, value)
+
+
+class SortedListField(ListField[T]):
+    """A list kept sorted when saved, by the items or by ``ordering`` (an item attribute)."""
+
+    def __init__(self, field: BaseField[T] | None = None, *, ordering: str | None = None,
+                 reverse: bool = False, **kwargs: Any) -> None:
+        super().__init__(field, **kwargs)
+        self.ordering = ordering
+        self.reverse = reverse
+
+    def to_mongo(self, value: Any) -> Any:
+        son = super().to_mongo(value)
+        if not isinstance(son, list):
+            return son
+        if self.ordering is not None:
+            key = self.ordering
+            return sorted(son, key=lambda item: item.get(key) if isinstance(item, dict) else item,
+                          reverse=self.reverse)
+        return sorted(son, reverse=self.reverse)
+
+
+class DictField(BaseField[dict[str, T]]):
+    """A dict with string keys; values of one field type, or anything without one."""
+
+    expected = "a dict"
+
+    def __init__(self, field: BaseField[T] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("default", dict)
+        super().__init__(**kwargs)
+        if field is not None and not isinstance(field, BaseField):
+            raise InvalidDocumentError(
+                f"{type(self).__name__} expects a field instance for its values, found "
+                f"{describe(field)}"
+            )
+        self.field: BaseField[Any] = field if field is not None else DynamicField()
+
+    def bind(self, owner: type | None, name: str) -> None:
+        super().bind(owner, name)
+        self.field.bind(owner, name)
+
+    def _new(self) -> dict[str, Any]:
+        return {}
+
+    def to_python(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        to_python = self.field.to_python
+        out = self._new()
+        for k, v in value.items():
+            out[k] = None if v is None else to_python(v)
+        return out
+
+    def to_mongo(self, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        to_mongo = self.field.to_mongo
+        return {k: (None if v is None else to_mongo(v)) for k, v in value.items()}
+
+    def check(self, value: Any) -> str | None:
+        if not isinstance(value, Mapping):
+            return f"expected a dict, found {describe(value)}"
+        return None
+
+    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+        if self.required and isinstance(value, Mapping) and not value:
+            errors[path] = "expected a non-empty dict, found {} (the field is required)"
+            return
+        before = len(errors)
+        super().validate(value, path, errors)
+        if len(errors) != before or value is None:
+            return
+        item = self.field
+        for key, v in value.items():
+            problem = check_key(key)
+            if problem is not None:
+                errors[f"{path}.{key}"] = problem
+                continue
+            item.validate(v, f"{path}.{key}", errors)
+
+    def prepare_query_value(self, op: str | None, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return self.to_mongo(value)
+        return self.field.prepare_query_value(op, value)
+
+
+class MapField(DictField[T]):
+    """A dict whose values must all be of the given field type (MongoEngine)."""
+
+    def __init__(self, field: BaseField[T], **kwargs: Any) -> None:
+        if not isinstance(field, BaseField):
+            raise InvalidDocumentError(
+                f"MapField expects a field instance for its values, found {describe(field)}"
+            )
+        super().__init__(field, **kwargs)
+
+
+class OrderedDictField(DictField[T]):
+    """A dict that comes back as an ``OrderedDict`` in stored key order (PyMODM)."""
+
+    def __init__(self, field: BaseField[T] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("default", OrderedDict)
+        super().__init__(field, **kwargs)
+
+    def _new(self) -> dict[str, Any]:
+        return OrderedDict()
+

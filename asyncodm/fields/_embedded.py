@@ -1,0 +1,161 @@
+"""Fields holding embedded documents: one, a list of them, or one of any registered kind.
+
+Stage: fields. The embedded class converts and validates itself (``_from_son``, ``to_mongo``,
+``_validate_into``); these fields only choose the class and the dotted path. A class may be
+named by a string and is then looked up in the registry when first needed, so two embedded
+classes can refer to each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Generic, TypeVar
+
+from asyncodm._registry import registry
+from asyncodm.errors import InvalidDocumentError, ValidationError
+from asyncodm.fields._base import BaseField, describe
+from asyncodm.fields._compound import ListField
+
+__all__ = ["EmbeddedDocumentField", "EmbeddedDocumentListField", "GenericEmbeddedDocumentField"]
+
+E = TypeVar("E")
+
+
+def _embedded_class(value: Any) -> bool:
+    schema = getattr(value, "_schema", None)
+    return isinstance(value, type) and schema is not None and schema.is_embedded
+
+
+class EmbeddedDocumentField(BaseField[E], Generic[E]):
+    """One embedded document of a given class (or any of its subclasses)."""
+
+    coerces = True
+
+    def __init__(self, document_type: type[E] | str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(document_type, str) and not _embedded_class(document_type):
+            raise InvalidDocumentError(
+                f"EmbeddedDocumentField expects an EmbeddedDocument class or its name, found "
+                f"{describe(document_type)}"
+            )
+        self._document_type = document_type
+
+    @property
+    def document_type(self) -> type[E]:
+        doc_type = self._document_type
+        if isinstance(doc_type, str):
+            found = registry.get(doc_type)
+            if not _embedded_class(found):
+                raise InvalidDocumentError(f"{doc_type!r} is not an EmbeddedDocument class")
+            self._document_type = doc_type = found
+        return doc_type
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        name = self._document_type if isinstance(self._document_type, str) else self._document_type.__name__
+        return f"a {name} embedded document"
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return self.document_type._from_son(value)  # type: ignore[attr-defined]
+        return value
+
+    def to_mongo(self, value: Any) -> Any:
+        if hasattr(value, "to_mongo"):
+            return value.to_mongo()
+        return value
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            try:
+                return self.document_type(**value)
+            except (TypeError, ValidationError):
+                return value  # validation reports it with the path
+        return value
+
+    def check(self, value: Any) -> str | None:
+        if not isinstance(value, self.document_type):
+            return f"expected {self.expected}, found {describe(value)}"
+        return None
+
+    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+        before = len(errors)
+        super().validate(value, path, errors)
+        if len(errors) == before and value is not None:
+            value._validate_into(path, errors)
+
+    def prepare_query_value(self, op: str | None, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, self.document_type):
+            return value.to_mongo()  # type: ignore[attr-defined]
+        return value
+
+
+class EmbeddedDocumentListField(ListField[E]):
+    """A list of embedded documents of one class (MongoEngine's shorthand)."""
+
+    def __init__(self, document_type: type[E] | str, **kwargs: Any) -> None:
+        super().__init__(EmbeddedDocumentField(document_type), **kwargs)
+
+    @property
+    def document_type(self) -> type[E]:
+        item: EmbeddedDocumentField[E] = self.field  # type: ignore[assignment]
+        return item.document_type
+
+    coerces = True
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            item: EmbeddedDocumentField[E] = self.field  # type: ignore[assignment]
+            return [item.coerce(v) if isinstance(v, Mapping) else v for v in value]
+        return value
+
+
+class GenericEmbeddedDocumentField(BaseField[Any]):
+    """An embedded document of any registered class; ``_cls`` is always stored to find it."""
+
+    expected = "an embedded document"
+
+    def __init__(self, choices: Iterable[type | str] | None = None, **kwargs: Any) -> None:
+        self._allowed = tuple(choices) if choices is not None else None
+        super().__init__(**kwargs)
+
+    def _allowed_classes(self) -> tuple[type, ...] | None:
+        if self._allowed is None:
+            return None
+        return tuple(registry.get(c) if isinstance(c, str) else c for c in self._allowed)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            name = value.get("_cls")
+            klass = registry.find(name) if isinstance(name, str) else None
+            if klass is not None and _embedded_class(klass):
+                return klass._from_son(value)  # type: ignore[attr-defined]
+        return value
+
+    def to_mongo(self, value: Any) -> Any:
+        if hasattr(value, "to_mongo"):
+            son = value.to_mongo()
+            if "_cls" not in son:
+                son = {"_cls": type(value)._schema.class_name, **son}
+            return son
+        return value
+
+    def check(self, value: Any) -> str | None:
+        if not _embedded_class(type(value)):
+            return f"expected an embedded document, found {describe(value)}"
+        allowed = self._allowed_classes()
+        if allowed is not None and not isinstance(value, allowed):
+            names = ", ".join(c.__name__ for c in allowed)
+            return f"expected one of {names}, found {type(value).__name__}"
+        return None
+
+    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+        before = len(errors)
+        super().validate(value, path, errors)
+        if len(errors) == before and value is not None:
+            value._validate_into(path, errors)
+
+    def prepare_query_value(self, op: str | None, value: Any) -> Any:
+        return self.to_mongo(value) if value is not None else None

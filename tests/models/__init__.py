@@ -1,0 +1,1 @@
+"""Small themed model modules used by the tests."""
