@@ -32,9 +32,7 @@ def to_son(doc: Any) -> dict[str, Any]:
     if stores_cls and schema.pk_name is None:
         out["_cls"] = schema.class_name
         stores_cls = False
-    first = True
-    for name, field in fields.items():
-        db = field.db_field
+    for name, db, field, dump in schema.dump_table:
         value = values.get(name, MISSING)
         if value is MISSING:
             if son is not None:
@@ -44,12 +42,13 @@ def to_son(doc: Any) -> dict[str, Any]:
         elif value is None:
             if field.null:
                 out[db] = None
+        elif dump is None:
+            out[db] = value
         else:
-            out[db] = field.to_mongo(value)
-        if first:
-            first = False
-            if stores_cls:
-                out["_cls"] = schema.class_name
+            out[db] = dump(value)
+        if stores_cls:
+            stores_cls = False
+            out["_cls"] = schema.class_name
     if son is not None and len(son) > len(out):
         db_fields = schema.db_fields
         for key, raw in son.items():

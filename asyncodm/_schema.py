@@ -82,6 +82,10 @@ class Schema:
     collection: str | None
     meta: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     indexes: tuple[Any, ...] = ()
+    dump_table: tuple[tuple[str, str, BaseField[Any], Any], ...] = ()
+    """``(name, stored name, field, to_mongo or None when the value is stored as is)``."""
+    check_table: tuple[tuple[str, BaseField[Any], Any], ...] = ()
+    """``(name, field, quick validity predicate or None)``."""
 
     @property
     def pk_field(self) -> BaseField[Any] | None:
@@ -195,7 +199,7 @@ def compile_schema(
         parent is not None and parent.is_embedded and parent.allow_inheritance
     )
 
-    collection: str | None = None
+    collection: Any = None
     if is_document:
         if "collection" in own_meta:
             collection = own_meta["collection"]
@@ -204,10 +208,10 @@ def compile_schema(
             collection = parent.collection
         else:
             collection = snake_case(cls.__name__)
-        if collection is not None:
-            meta["collection"] = collection
     if callable(collection):
-        collection = collection(cls)
+        collection = collection(cls)  # MongoEngine allows a function of the class
+    if collection is not None:
+        meta["collection"] = collection
     if collection is not None and (
         not isinstance(collection, str) or not collection or "$" in collection
     ):
@@ -223,6 +227,10 @@ def compile_schema(
         n for n, f in fields.items() if not (n == pk_name and getattr(f, "_auto_pk", False))
     )
     defaults = tuple(f for f in fields.values() if f.has_default)
+    dump_table = tuple(
+        (n, f.db_field, f, None if f.identity_dump else f.to_mongo) for n, f in fields.items()
+    )
+    check_table = tuple((n, f, f.fast_validator()) for n, f in fields.items())
     return Schema(
         model=cls,
         class_name=class_name,
@@ -240,5 +248,7 @@ def compile_schema(
         collection=collection,
         meta=MappingProxyType(meta),
         indexes=tuple(indexes),
+        dump_table=dump_table,
+        check_table=check_table,
     )
 

@@ -37,8 +37,8 @@ def collect_errors(
     schema: Schema = doc._schema
     values: dict[str, Any] = doc._values
     son: dict[str, Any] | None = doc._son
-    for name, field in schema.fields.items():
-        if name in exclude:
+    for name, field, quick in schema.check_table:
+        if exclude and name in exclude:
             continue
         value = values.get(name, MISSING)
         if value is MISSING:
@@ -48,8 +48,9 @@ def collect_errors(
                 value = getattr(doc, name)
             else:
                 value = None
-        path = f"{prefix}.{field.name}" if prefix else field.name
-        field.validate(value, path, errors)
+        if quick is not None and value is not None and quick(value):
+            continue
+        field.validate(value, f"{prefix}.{name}" if prefix else name, errors)
     if schema.dynamic:
         for name, value in values.items():
             if name in schema.fields or name in exclude:

@@ -59,7 +59,8 @@ class Signal:
         return decorate
 
     def disconnect(self, receiver: Receiver, sender: type | None = None) -> None:
-        self._receivers = [
+        # In place: the load path holds a reference to this list to test it without a call.
+        self._receivers[:] = [
             (r, s) for r, s in self._receivers if not (r == receiver and (sender is None or s is sender))
         ]
 

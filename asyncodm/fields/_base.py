@@ -80,6 +80,8 @@ class BaseField(Generic[T]):
     coerces: ClassVar[bool] = False
     #: What ``validate`` says is expected, for messages ("a string", "an integer" ...).
     expected: ClassVar[str] = "a value"
+    #: ``to_mongo`` returns the (immutable) value itself: ``to_son`` need not call it.
+    identity_dump: ClassVar[bool] = False
 
     name: str
     db_field: str
@@ -236,6 +238,17 @@ class BaseField(Generic[T]):
         if message is not None:
             errors[path] = message
 
+    def quick_check(self) -> Callable[[Any], bool] | None:
+        """A cheap predicate, True only for values ``check`` accepts (the common case), so
+        validation can skip the full check; None when there is none. Called once per class."""
+        return None
+
+    def fast_validator(self) -> Callable[[Any], bool] | None:
+        """``quick_check`` when no choices, validators or blank rule could still object."""
+        if self.choices is not None or self.validators or not self.blank:
+            return None
+        return self.quick_check()
+
     def prepare_query_value(self, op: str | None, value: Any) -> Any:
         """Convert a value used in a query with operator ``op`` into what is stored."""
         if value is None:
@@ -245,7 +258,7 @@ class BaseField(Generic[T]):
     # --- helpers ----------------------------------------------------------------------------
 
     def is_blank(self, value: Any) -> bool:
-        return value == "" or value == [] or value == {}
+        return bool(value == "" or value == [] or value == {})
 
     def _check_choices(self, value: Any) -> str | None:
         assert self.choices is not None

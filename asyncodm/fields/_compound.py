@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
 
+from asyncodm._registry import registry
 from asyncodm.errors import InvalidDocumentError
 from asyncodm.fields._base import BaseField, describe
 
@@ -108,6 +109,26 @@ def dynamic_to_mongo(value: Any) -> Any:
     return value
 
 
+_CONTAINERS = (dict, list)
+
+
+def copy_stored(value: Any) -> Any:
+    """A deep copy of stored schemaless data (the fast path of ``dynamic_to_python`` for data
+    with no embedded documents and no Decimal128): new containers, shared scalars."""
+    kind = type(value)
+    if kind is dict:
+        if "_cls" in value:
+            return dynamic_to_python(value, registry.by_class_name)
+        return {k: (copy_stored(v) if type(v) in _CONTAINERS or type(v) is Decimal128 else v)
+                for k, v in value.items()}
+    if kind is list:
+        return [copy_stored(v) if type(v) in _CONTAINERS or type(v) is Decimal128 else v
+                for v in value]
+    if kind is Decimal128:
+        return value.to_decimal()
+    return value
+
+
 def dynamic_to_python(value: Any, registry_lookup: Callable[[str], type | None] | None = None) -> Any:
     """Convert stored schemaless data into Python values: new containers, ``_cls`` dicts become
     embedded documents when their class is registered."""
@@ -165,9 +186,7 @@ class DynamicField(BaseField[Any]):
     expected = "a value MongoDB can store"
 
     def to_python(self, value: Any) -> Any:
-        from asyncodm._registry import registry
-
-        return dynamic_to_python(value, registry.by_class_name)
+        return copy_stored(value)
 
     def to_mongo(self, value: Any) -> Any:
         return dynamic_to_mongo(value)
@@ -201,7 +220,7 @@ class ListField(BaseField[list[T]]):
         self.field.bind(owner, name)
 
     def to_python(self, value: Any) -> Any:
-        if not isinstance(value, list):
+        if type(value) is not list:
             return value
         item = self.field
         if item.identity_load:
@@ -212,8 +231,20 @@ class ListField(BaseField[list[T]]):
     def to_mongo(self, value: Any) -> Any:
         if not isinstance(value, (list, tuple, set, frozenset)):
             return value
-        to_mongo = self.field.to_mongo
+        item = self.field
+        if item.identity_dump:
+            return list(value)
+        to_mongo = item.to_mongo
         return [None if v is None else to_mongo(v) for v in value]
+
+    def quick_check(self) -> Callable[[Any], bool] | None:
+        item = self.field.fast_validator()
+        if item is None:
+            return None
+        low, high = self.min_length or 0, self.max_length
+        if high is None:
+            return lambda v: type(v) is list and len(v) >= low and all(map(item, v))
+        return lambda v: type(v) is list and low <= len(v) <= high and all(map(item, v))
 
     def check(self, value: Any) -> str | None:
         if not isinstance(value, (list, tuple)):
@@ -268,8 +299,11 @@ class SortedListField(ListField[T]):
             return son
         if self.ordering is not None:
             key = self.ordering
-            return sorted(son, key=lambda item: item.get(key) if isinstance(item, dict) else item,
-                          reverse=self.reverse)
+
+            def sort_key(item: Any) -> Any:
+                return item.get(key) if isinstance(item, dict) else item
+
+            return sorted(son, key=sort_key, reverse=self.reverse)
         return sorted(son, reverse=self.reverse)
 
 
@@ -296,8 +330,10 @@ class DictField(BaseField[dict[str, T]]):
         return {}
 
     def to_python(self, value: Any) -> Any:
-        if not isinstance(value, dict):
+        if type(value) is not dict:
             return value
+        if type(self.field) is DynamicField and type(self) is DictField and "_cls" not in value:
+            return copy_stored(value)
         to_python = self.field.to_python
         out = self._new()
         for k, v in value.items():

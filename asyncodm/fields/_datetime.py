@@ -24,6 +24,7 @@ UTC; prefer ``datetime.now(timezone.utc)`` when other programs read the data.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from bson.datetime_ms import DatetimeMS
@@ -88,6 +89,9 @@ class DateTimeField(BaseField[datetime.datetime]):
     identity_load = True
     coerces = True
     expected = "a datetime"
+
+    def quick_check(self) -> Callable[[Any], bool] | None:
+        return lambda v: type(v) is datetime.datetime
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, datetime.datetime):

@@ -56,8 +56,11 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
         return f"a {name} embedded document"
 
     def to_python(self, value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return self.document_type._from_son(value)  # type: ignore[attr-defined]
+        if type(value) is dict or isinstance(value, Mapping):
+            doc_type = self._document_type
+            if type(doc_type) is str:
+                doc_type = self.document_type
+            return doc_type._from_son(value)  # type: ignore[union-attr]
         return value
 
     def to_mongo(self, value: Any) -> Any:

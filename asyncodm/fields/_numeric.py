@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import decimal
 import math
+from collections.abc import Callable
 from typing import Any
 
 from bson import Decimal128, Int64
@@ -83,6 +84,11 @@ class IntField(BaseField[int]):
             )
         self.min_value = min_value
         self.max_value = max_value
+
+    def quick_check(self) -> Callable[[Any], bool] | None:
+        low = INT64_MIN if self.min_value is None else max(INT64_MIN, self.min_value)
+        high = INT64_MAX if self.max_value is None else min(INT64_MAX, self.max_value)
+        return lambda v: type(v) is int and low <= v <= high
 
     def check(self, value: Any) -> str | None:
         number = _as_int(value)
@@ -164,6 +170,13 @@ class FloatField(BaseField[float]):
             except OverflowError:
                 return value  # validation reports it
         return value
+
+    def quick_check(self) -> Callable[[Any], bool] | None:
+        if self.min_value is None and self.max_value is None:
+            return lambda v: type(v) is float and v == v  # not NaN
+        low = -math.inf if self.min_value is None else self.min_value
+        high = math.inf if self.max_value is None else self.max_value
+        return lambda v: type(v) is float and low <= v <= high
 
     def check(self, value: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, (float, int)):
@@ -324,7 +337,11 @@ class BooleanField(BaseField[bool]):
     """``True`` or ``False``; nothing else (``0``, ``1`` and strings are rejected)."""
 
     identity_load = True
+    identity_dump = True
     expected = "a boolean"
+
+    def quick_check(self) -> Callable[[Any], bool] | None:
+        return lambda v: v is True or v is False
 
     def check(self, value: Any) -> str | None:
         if value is True or value is False:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import enum
 import uuid
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from bson import Binary, ObjectId, Timestamp
@@ -77,6 +78,9 @@ class ObjectIdField(BaseField[ObjectId]):
     identity_load = True
     coerces = True
     expected = "an ObjectId or a 24-character hex string"
+
+    def quick_check(self) -> Callable[[Any], bool] | None:
+        return lambda v: type(v) is ObjectId
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, str) and ObjectId.is_valid(value):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from bson import Code, Regex
@@ -84,6 +85,19 @@ class StringField(BaseField[str]):
         self.min_length = min_length
         self.max_length = max_length
         self.regex: re.Pattern[str] | None = re.compile(regex) if isinstance(regex, str) else regex
+
+    identity_dump = True
+
+    def quick_check(self) -> Callable[[Any], bool] | None:
+        if type(self) is not StringField or self.regex is not None:
+            return None  # subclasses (email, url) check more than the type
+        low, high = self.min_length, self.max_length
+        if low is None and high is None:
+            return lambda v: type(v) is str
+        if low is None:
+            return lambda v: type(v) is str and len(v) <= high  # type: ignore[operator]
+        top = high if high is not None else float("inf")
+        return lambda v: type(v) is str and low <= len(v) <= top
 
     def check(self, value: Any) -> str | None:
         if not isinstance(value, str):
