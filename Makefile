@@ -1,0 +1,79 @@
+# Every target bootstraps .venv from nothing but python3 and PyPI, and records what it installed
+# in a stamp file, so a second run installs nothing. Editing pyproject.toml re-runs the installs.
+#
+#   make demo    the example app on the embedded database (or on $MONGODB_URI if set)
+#   make test    the whole suite: mongomock, nx-27017 via PyMongo and via Motor (started by the
+#                test fixture), then a benchmark smoke run
+#   make lint    ruff, ruff format --check, mypy --strict, typing tests, import layers
+#   make bench   the benchmarks against the other ODMs
+#   make docs    execute the documentation's examples
+#   make clean   caches and build output (make distclean also removes .venv)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PIP := $(PY) -m pip --disable-pip-version-check --quiet
+
+PYTEST_ARGS ?=
+PYTEST := $(PY) -m pytest -p no:cacheprovider -q
+BENCH_N ?= 200
+BENCH_ARGS ?=
+DEMO_URI := $(or $(MONGODB_URI),mongomock://localhost/asyncodm_demo)
+LINT_PATHS := $(wildcard asyncodm tests benchmarks examples)
+
+.DEFAULT_GOAL := test
+.PHONY: demo test bench-smoke lint format bench docs clean distclean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# One stamp per set of extras; each is re-made when pyproject.toml changes.
+$(VENV)/.stamp-%: pyproject.toml | $(PY)
+	$(PIP) install -e '.[$(EXTRAS_$*)]'
+	@touch $@
+
+EXTRAS_demo := mock,motor
+EXTRAS_test := mock,motor,test
+EXTRAS_lint := mock,motor,test,dev
+EXTRAS_bench := mock,motor,test,bench
+
+demo: $(VENV)/.stamp-demo
+	@test -f examples/demo.py || { echo "examples/demo.py is not written yet"; exit 1; }
+	MONGODB_URI='$(DEMO_URI)' $(PY) -m examples.demo
+
+test: $(VENV)/.stamp-test
+	$(PYTEST) $(PYTEST_ARGS)
+	@if [ -f benchmarks/run.py ]; then $(MAKE) --no-print-directory bench-smoke; fi
+
+bench-smoke: $(VENV)/.stamp-test
+	$(PY) -m benchmarks.run --n $(BENCH_N) --systems asyncodm,raw --quick
+
+lint: $(VENV)/.stamp-lint
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy --strict asyncodm
+	@if [ -d tests/typing ]; then \
+		echo "$(BIN)/mypy tests/typing" && $(BIN)/mypy tests/typing && \
+		echo "$(BIN)/pyright tests/typing" && $(BIN)/pyright tests/typing; \
+	fi
+	$(BIN)/lint-imports --no-cache --no-logo
+
+format: $(VENV)/.stamp-lint
+	$(BIN)/ruff check --fix $(LINT_PATHS)
+	$(BIN)/ruff format $(LINT_PATHS)
+
+bench: $(VENV)/.stamp-bench
+	@test -f benchmarks/run.py || { echo "benchmarks/run.py is not written yet"; exit 1; }
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+docs: $(VENV)/.stamp-test
+	@test -f tests/test_docs.py || { echo "tests/test_docs.py is not written yet"; exit 1; }
+	$(PYTEST) tests/test_docs.py $(PYTEST_ARGS)
+
+clean:
+	rm -rf build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
