@@ -11,9 +11,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from bson import DBRef
 
+from asyncodm import _indexes
 from asyncodm._collection import collection_for
-from asyncodm._document import BaseDocument, _DynamicMixin
-from asyncodm._persistence import delete_document, reload_document, save_document
+from asyncodm._document import _CLASS_HOOKS, BaseDocument, _DynamicMixin
+from asyncodm._index_plans import check_model
+from asyncodm._delete_rules import delete_documents, register_delete_rule
+from asyncodm._deref import cascade_save
+from asyncodm._persistence import reload_document, save_document
 from asyncodm.queryset import QuerySetManager
 
 if TYPE_CHECKING:
@@ -100,7 +104,10 @@ class Document(BaseDocument):
         """Insert a new document, upsert one with a pk, or send only what changed."""
         if kwargs.pop("full_clean", None) is False:  # PyMODM spelling
             validate = False
-        del cascade  # cascade save arrives with references
+        if cascade is None:
+            cascade = bool(self._schema.meta.get("cascade", False))
+        if cascade:
+            await cascade_save(self, write_concern=write_concern, session=session)
         return await save_document(  # type: ignore[no-any-return]
             self,
             validate=validate,
@@ -116,8 +123,13 @@ class Document(BaseDocument):
         write_concern: Any = None,
     ) -> None:
         """Delete the stored document, applying the delete rules of referring models."""
-        await delete_document(self, session=session, signal_kwargs=signal_kwargs,
-                              write_concern=write_concern)
+        await delete_documents([self], session=session, signal_kwargs=signal_kwargs,
+                               write_concern=write_concern)
+
+    @classmethod
+    def register_delete_rule(cls, referrer: type, field_name: str, rule: Any) -> None:
+        """Deleting a ``cls`` document applies ``rule`` to ``referrer.field_name``."""
+        register_delete_rule(cls, referrer, field_name, rule)
 
     async def reload(self, *fields: str, session: Any = None) -> Self:
         """Refresh from the database (only ``fields`` if named); unsaved changes are lost."""
@@ -164,6 +176,25 @@ class Document(BaseDocument):
     @classmethod
     async def drop_collection(cls) -> None:
         await collection_for(cls).drop()
+
+    @classmethod
+    async def ensure_indexes(cls) -> list[str]:
+        """Create the collection's declared indexes (and capped collection); see ``_indexes``."""
+        return await _indexes.ensure_model_indexes(cls)
+
+    @classmethod
+    async def compare_indexes(cls) -> dict[str, list[dict[str, Any]]]:
+        """``{"missing": [...], "extra": [...]}``: declared vs existing, by keys and options."""
+        return await _indexes.compare_indexes(cls)
+
+    @classmethod
+    async def list_indexes(cls) -> list[dict[str, Any]]:
+        """The indexes the server lists for the collection (nothing is created)."""
+        return await _indexes.list_indexes(cls)
+
+
+# Index specs and capped settings are compiled, and rejected, when a class is defined.
+_CLASS_HOOKS.append(check_model)
 
 
 class DynamicDocument(_DynamicMixin, Document):

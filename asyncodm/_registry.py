@@ -10,11 +10,30 @@ one place that knows every model.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from asyncodm.errors import NotRegistered
 
-__all__ = ["Registry", "registry"]
+__all__ = ["Registry", "RuleEntry", "registry"]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleEntry:
+    """One edge of the delete-rule graph: deleting a ``target`` affects ``referrer.field``."""
+
+    target: str
+    """The referenced class's registry name (resolved when a delete happens, so the target
+    may be defined after the referrer, or redefined)."""
+    referrer: type
+    field: str
+    """The attribute name on the referrer."""
+    path: str
+    """The stored path that holds the reference."""
+    rule: int
+    """An ``asyncodm.DeleteRule`` value."""
+    many: bool
+    """The path holds a list of references (PULL removes items; NULLIFY pulls them too)."""
 
 
 class Registry:
@@ -24,9 +43,14 @@ class Registry:
         self._by_class_name: dict[str, type] = {}
         self._by_name: dict[str, type] = {}
         self._listeners: list[Callable[[type], None]] = []
+        self._rules: list[RuleEntry] = []
 
     def register(self, cls: type) -> None:
         class_name: str = cls._schema.class_name  # type: ignore[attr-defined]
+        old = self._by_class_name.get(class_name)
+        if old is not None and old is not cls:
+            # A redefinition replaces the old class, and the rules it declared, everywhere.
+            self._rules = [r for r in self._rules if r.referrer is not old]
         self._by_class_name[class_name] = cls
         self._by_name[cls.__name__] = cls
         for listener in list(self._listeners):
@@ -63,16 +87,43 @@ class Registry:
     def documents(self) -> list[type]:
         return list(self._by_class_name.values())
 
+    # --- the delete-rule graph ---------------------------------------------------------------
+
+    def add_rule(self, entry: RuleEntry) -> None:
+        self._rules = [
+            r for r in self._rules
+            if not (r.referrer is entry.referrer and r.field == entry.field and r.target == entry.target)
+        ]
+        self._rules.append(entry)
+
+    def rules_for(self, model: type) -> list[RuleEntry]:
+        """Rules that apply when a document of ``model`` is deleted (rules on its parents too)."""
+        names = {klass.__name__ for klass in model.__mro__}
+        out = []
+        for rule in self._rules:
+            if rule.target in names:
+                target = self.find(rule.target)
+                if target is not None and issubclass(model, target):
+                    out.append(rule)
+        return out
+
+    @property
+    def rules(self) -> list[RuleEntry]:
+        return list(self._rules)
+
     def clear(self) -> None:
         self._by_class_name.clear()
         self._by_name.clear()
+        self._rules.clear()
 
     def snapshot(self) -> dict[str, Any]:
-        return {"by_class_name": dict(self._by_class_name), "by_name": dict(self._by_name)}
+        return {"by_class_name": dict(self._by_class_name), "by_name": dict(self._by_name),
+                "rules": list(self._rules)}
 
     def restore(self, state: dict[str, Any]) -> None:
         self._by_class_name = dict(state["by_class_name"])
         self._by_name = dict(state["by_name"])
+        self._rules = list(state["rules"])
 
 
 registry = Registry()

@@ -82,6 +82,9 @@ CAPABILITIES: Final[Mapping[str, str]] = {
     "regex_objects": "re.compile / bson.Regex values in filters (also inside $in)",
     "query_not": "the $not operator",
     "array_index_paths": "array index paths such as tags.0 and items.0.name",
+    "objectid_equality": "equality on an ObjectId-valued field other than _id ({author: oid})",
+    "objectid_array_update": "$push/$pull of ObjectId values keep the array's ObjectIds intact",
+    "objectid_count": "count_documents() with ObjectId values in the filter (even _id) counts them",
     "exact_subdoc_match": "equality with a whole embedded document or array",
     "exists_null": "$exists: true matches explicit nulls; $ne: null excludes missing fields",
     "query_type": "$type tells int, long, double and null apart",
@@ -198,6 +201,11 @@ LACKS: Final[Mapping[Server, Mapping[str, str]]] = {
         "regex_objects": "compiled patterns are rejected; only {'$regex': str} works",
         "query_not": "$not is not implemented",
         "array_index_paths": "tags.0 is 'malformed JSON'; items.0.name matches nothing",
+        "objectid_equality": "{author: ObjectId(...)} and {$eq: ObjectId} match nothing ($in works); "
+        "measured with pymongo 4.20 against nx-27017 0.8.1",
+        "objectid_array_update": "$push of an ObjectId turns every ObjectId in the array into a "
+        "JSON string ('{\"__neosqlite_objectid__\":true,...}')",
+        "objectid_count": "count_documents({'_id': oid}) and {'f': {'$in': [oid]}} return 0",
         "exact_subdoc_match": "equality with a whole subdocument or array errors",
         "exists_null": "$exists: true skips explicit nulls; $ne: null matches missing fields",
         "query_type": "$type cannot tell int, long and double apart",

@@ -15,6 +15,7 @@ from asyncodm.fields._embedded import (
     EmbeddedDocumentListField,
     GenericEmbeddedDocumentField,
 )
+from asyncodm.fields._file import FileField
 from asyncodm.fields._geo import (
     GeometryCollectionField,
     GeoPointField,
@@ -25,6 +26,7 @@ from asyncodm.fields._geo import (
     PointField,
     PolygonField,
 )
+from asyncodm.fields._image import ImageField
 from asyncodm.fields._numeric import (
     BigIntegerField,
     BooleanField,
@@ -34,6 +36,19 @@ from asyncodm.fields._numeric import (
     IntField,
     LongField,
 )
+from asyncodm.fields._reference import (
+    CASCADE,
+    DENY,
+    DO_NOTHING,
+    NULLIFY,
+    PULL,
+    DeleteRule,
+    GenericReferenceField,
+    Ref,
+    RefDict,
+    ReferenceField,
+    RefList,
+)
 from asyncodm.fields._scalar import (
     BinaryField,
     CharField,
@@ -42,6 +57,7 @@ from asyncodm.fields._scalar import (
     TimestampField,
     UUIDField,
 )
+from asyncodm.fields._sequence import SequenceField
 from asyncodm.fields._text import (
     EmailField,
     GenericIPAddressField,
@@ -52,6 +68,11 @@ from asyncodm.fields._text import (
 )
 
 __all__ = [
+    "CASCADE",
+    "DENY",
+    "DO_NOTHING",
+    "NULLIFY",
+    "PULL",
     "BaseField",
     "BigIntegerField",
     "BinaryField",
@@ -61,17 +82,21 @@ __all__ = [
     "DateField",
     "DateTimeField",
     "DecimalField",
+    "DeleteRule",
     "DictField",
     "DynamicField",
     "EmailField",
     "EmbeddedDocumentField",
     "EmbeddedDocumentListField",
     "EnumField",
+    "FileField",
     "FloatField",
     "GenericEmbeddedDocumentField",
     "GenericIPAddressField",
+    "GenericReferenceField",
     "GeoPointField",
     "GeometryCollectionField",
+    "ImageField",
     "IntField",
     "IntegerField",
     "JavaScriptField",
@@ -86,7 +111,12 @@ __all__ = [
     "OrderedDictField",
     "PointField",
     "PolygonField",
+    "Ref",
+    "RefDict",
+    "RefList",
+    "ReferenceField",
     "RegularExpressionField",
+    "SequenceField",
     "SortedListField",
     "StringField",
     "TimestampField",

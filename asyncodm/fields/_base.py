@@ -77,7 +77,7 @@ class BaseField(Generic[T]):
     #: Stored values are already the Python value and immutable: read them raw, never convert.
     identity_load: ClassVar[bool] = False
     #: ``coerce`` does something on assignment (e.g. dicts become embedded documents).
-    coerces: ClassVar[bool] = False
+    coerces: bool = False
     #: What ``validate`` says is expected, for messages ("a string", "an integer" ...).
     expected: ClassVar[str] = "a value"
     #: ``to_mongo`` returns the (immutable) value itself: ``to_son`` need not call it.
@@ -280,6 +280,8 @@ class BaseField(Generic[T]):
     def validate_value(self, value: Any, path: str | None = None) -> None:
         """Validate one value and raise ``ValidationError`` at once (for update operators)."""
         errors: dict[str, str] = {}
+        if self.coerces and value is not None:
+            value = self.coerce(value)
         self.validate(value, path or self.name, errors)
         if errors:
             raise ValidationError(errors=errors)

@@ -214,6 +214,9 @@ class ListField(BaseField[list[T]]):
         self.field: BaseField[Any] = field if field is not None else DynamicField()
         self.max_length = max_length
         self.min_length = min_length
+        #: References read as an awaitable ``RefList``; everything else as a plain list.
+        self._list_type: type = getattr(self.field, "list_type", list)
+        self.coerces = self.field.coerces
 
     def bind(self, owner: type | None, name: str) -> None:
         super().bind(owner, name)
@@ -226,7 +229,15 @@ class ListField(BaseField[list[T]]):
         if item.identity_load:
             return list(value)
         to_python = item.to_python
-        return [None if v is None else to_python(v) for v in value]
+        items = [None if v is None else to_python(v) for v in value]
+        return items if self._list_type is list else self._list_type(items)
+
+    def coerce(self, value: Any) -> Any:
+        if not isinstance(value, (list, tuple)):
+            return value
+        coerce = self.field.coerce
+        items = [None if v is None else coerce(v) for v in value]
+        return items if self._list_type is list else self._list_type(items)
 
     def to_mongo(self, value: Any) -> Any:
         if not isinstance(value, (list, tuple, set, frozenset)):
@@ -321,13 +332,25 @@ class DictField(BaseField[dict[str, T]]):
                 f"{describe(field)}"
             )
         self.field: BaseField[Any] = field if field is not None else DynamicField()
+        #: References read as an awaitable ``RefDict``; everything else as a plain dict.
+        self._dict_type: type = getattr(self.field, "dict_type", dict)
+        self.coerces = self.field.coerces
 
     def bind(self, owner: type | None, name: str) -> None:
         super().bind(owner, name)
         self.field.bind(owner, name)
 
     def _new(self) -> dict[str, Any]:
-        return {}
+        return self._dict_type()  # type: ignore[no-any-return]
+
+    def coerce(self, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        coerce = self.field.coerce
+        out = self._new()
+        for k, v in value.items():
+            out[k] = None if v is None else coerce(v)
+        return out
 
     def to_python(self, value: Any) -> Any:
         if type(value) is not dict:

@@ -1,0 +1,417 @@
+"""References to other documents: stored as the target's pk (or a DBRef), read as awaitable
+handles.
+
+Stage: fields. Reading ``post.author`` never touches the network (``__get__`` does no I/O): it
+gives a ``Ref``, whose ``pk`` is known at once and which fetches the document when awaited
+(``author = await post.author``), once, then keeps it. ``select_related`` fills many handles with
+one query per collection (``_deref``). A list or dict of references reads as a ``RefList`` /
+``RefDict`` that fetches all its documents in one ``$in`` query when awaited.
+
+Dangling references (the target was deleted): awaiting raises the target model's
+``DoesNotExist`` naming the collection and id; on a field declared ``null=True`` it gives
+``None`` instead.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
+from typing import Any, ClassVar, Generic, TypeVar
+
+from bson import DBRef
+
+from asyncodm._context import dereference_disabled
+from asyncodm._registry import registry
+from asyncodm.errors import InvalidDocumentError, NotRegistered
+from asyncodm.fields._base import BaseField, describe
+
+__all__ = [
+    "CASCADE",
+    "DENY",
+    "DO_NOTHING",
+    "NULLIFY",
+    "PULL",
+    "DeleteRule",
+    "GenericReferenceField",
+    "Ref",
+    "RefDict",
+    "RefList",
+    "ReferenceField",
+    "fetcher",
+]
+
+T = TypeVar("T")
+
+
+class DeleteRule(enum.IntEnum):
+    """What deleting a referenced document does to the documents that refer to it."""
+
+    DO_NOTHING = 0
+    NULLIFY = 1
+    CASCADE = 2
+    DENY = 3
+    PULL = 4
+
+
+DO_NOTHING = DeleteRule.DO_NOTHING
+NULLIFY = DeleteRule.NULLIFY
+CASCADE = DeleteRule.CASCADE
+DENY = DeleteRule.DENY
+PULL = DeleteRule.PULL
+
+#: How handles fetch documents: set by ``_deref`` (the layer that may await), so this module
+#: stays free of I/O. ``fetcher(model, pks, null_ok, where) -> {pk: document}``.
+Fetcher = Callable[[type, list[Any], bool, str], Awaitable[dict[Any, Any]]]
+_fetcher: list[Fetcher] = []
+
+
+def fetcher(function: Fetcher) -> Fetcher:
+    """Register the function that fetches referenced documents (called once by ``_deref``)."""
+    _fetcher[:] = [function]
+    return function
+
+
+def _is_document_class(value: Any) -> bool:
+    schema = getattr(value, "_schema", None)
+    return isinstance(value, type) and schema is not None and not schema.is_embedded
+
+
+class Ref(Generic[T]):
+    """A handle on a referenced document: ``pk`` without a query, the document when awaited.
+
+    After the document was fetched (awaited, or prefetched by ``select_related``), attribute
+    access passes through to it, so ``post.author.name`` works in templates.
+    """
+
+    __slots__ = ("model", "pk", "_document", "_null_ok", "_where", "_collection")
+
+    def __init__(self, model: type[T], pk: Any, document: T | None = None, *,
+                 null_ok: bool = False, where: str = "", collection: str | None = None) -> None:
+        self.model = model
+        self.pk = pk
+        self._document = document
+        self._null_ok = null_ok
+        self._where = where
+        self._collection = collection
+
+    @property
+    def id(self) -> Any:
+        return self.pk
+
+    @property
+    def fetched(self) -> bool:
+        """Whether the document is here already (awaiting makes no query)."""
+        return self._document is not None
+
+    @property
+    def document(self) -> T | None:
+        """The document if it was fetched, else None (never queries)."""
+        return self._document
+
+    def _fill(self, document: T | None) -> None:
+        self._document = document
+
+    async def fetch(self, *, refresh: bool = False) -> T | None:
+        """The referenced document: one query the first time, none afterwards."""
+        if self._document is not None and not refresh:
+            return self._document
+        if self.pk is None:
+            return None
+        if not _fetcher:
+            raise RuntimeError("asyncodm._deref is not loaded")
+        found = await _fetcher[0](self.model, [self.pk], self._null_ok, self._where)
+        self._document = found.get(self.pk)
+        return self._document
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self.fetch().__await__()  # type: ignore[return-value]
+
+    def to_dbref(self) -> DBRef:
+        from asyncodm._collection import collection_name_for
+
+        return DBRef(self._collection or collection_name_for(self.model), self.pk)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        document = self._document
+        if document is None:
+            raise AttributeError(
+                f"{self.model.__name__} {self.pk!r} is not loaded, so .{name} is unknown: "
+                f"`await` the reference first, or load it with select_related()"
+            )
+        return getattr(document, name)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Ref):
+            return self.pk == other.pk and _same_collection(self.model, other.model)
+        if _is_document_class(type(other)):
+            return self.pk == other.pk and _same_collection(self.model, type(other))  # type: ignore[attr-defined]
+        if isinstance(other, DBRef):
+            return self.pk == other.id
+        return bool(self.pk == other)
+
+    def __hash__(self) -> int:
+        return hash(self.pk)
+
+    def __repr__(self) -> str:
+        state = "fetched" if self._document is not None else "not fetched"
+        return f"Ref({self.model.__name__}, {self.pk!r}, {state})"
+
+
+def _same_collection(a: type, b: type) -> bool:
+    return bool(getattr(a, "_schema").collection == getattr(b, "_schema").collection)
+
+
+class RefList(list[Any]):
+    """A list of references; ``await refs`` fetches every document in one query, in order."""
+
+    def __await__(self) -> Generator[Any, None, list[Any]]:
+        return _fetch_all(list(self)).__await__()
+
+
+class RefDict(dict[str, Any]):
+    """A dict of references; ``await refs`` gives the same keys with documents as values."""
+
+    def __await__(self) -> Generator[Any, None, dict[str, Any]]:
+        async def fetch() -> dict[str, Any]:
+            keys = list(self)
+            documents = await _fetch_all([self[k] for k in keys])
+            return dict(zip(keys, documents))
+
+        return fetch().__await__()
+
+
+async def _fetch_all(refs: list[Any]) -> list[Any]:
+    """Documents for ``refs`` (Ref handles, documents or None), one query per model."""
+    pending: dict[type, list[Ref[Any]]] = {}
+    for ref in refs:
+        if isinstance(ref, Ref) and ref._document is None and ref.pk is not None:
+            pending.setdefault(ref.model, []).append(ref)
+    for model, group in pending.items():
+        found = await _fetcher[0](model, list({r.pk: None for r in group}), group[0]._null_ok,
+                                  group[0]._where)
+        for ref in group:
+            ref._fill(found.get(ref.pk))
+    return [ref._document if isinstance(ref, Ref) else ref for ref in refs]
+
+
+class ReferenceField(BaseField[Ref[T]], Generic[T]):
+    """A reference to a document of ``document_type`` (a class, its name, or ``"self"``).
+
+    Args:
+        reverse_delete_rule: What deleting the referenced document does to this one
+            (``DO_NOTHING``, ``NULLIFY``, ``CASCADE``, ``DENY``, ``PULL``); ``on_delete`` is
+            PyMODM's name for it.
+        dbref: Store a DBRef (collection and id) instead of the bare pk.
+    """
+
+    coerces = True
+    list_type: ClassVar[type] = RefList
+    dict_type: ClassVar[type] = RefDict
+
+    def __init__(self, document_type: type[T] | str, reverse_delete_rule: DeleteRule | int = DO_NOTHING,
+                 *, dbref: bool = False, on_delete: DeleteRule | int | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(document_type, str) and not _is_document_class(document_type):
+            raise InvalidDocumentError(
+                f"ReferenceField expects a Document class, its name or 'self', found "
+                f"{describe(document_type)}"
+            )
+        self._document_type: type[T] | str = document_type
+        rule = on_delete if on_delete is not None else reverse_delete_rule
+        self.reverse_delete_rule = DeleteRule(int(rule))
+        self.dbref = dbref
+
+    # PyMODM spells the rules as constants on the field class.
+    DO_NOTHING = DO_NOTHING
+    NULLIFY = NULLIFY
+    CASCADE = CASCADE
+    DENY = DENY
+    PULL = PULL
+
+    def bind(self, owner: type | None, name: str) -> None:
+        super().bind(owner, name)
+        if self._document_type == "self" and owner is not None:
+            self._document_type = owner.__name__
+
+    @property
+    def document_type(self) -> type[T]:
+        target = self._document_type
+        if isinstance(target, str):
+            try:
+                found = registry.get(target)
+            except NotRegistered as exc:
+                raise NotRegistered(
+                    f"{self!r} refers to {target!r}, which is not defined (imported) yet"
+                ) from exc
+            return found  # type: ignore[return-value]
+        return target
+
+    @property
+    def target_name(self) -> str:
+        target = self._document_type
+        return target if isinstance(target, str) else target.__name__
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return f"a saved {self.target_name} (a document, its pk or a DBRef)"
+
+    def _where(self) -> str:
+        owner = self.owner.__name__ if self.owner is not None else "?"
+        return f"{owner}.{self.name}"
+
+    def make_ref(self, pk: Any, document: Any = None) -> Ref[T]:
+        return Ref(self.document_type, pk, document, null_ok=self.null, where=self._where())
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        value = super().__get__(instance, owner)
+        if instance is None or value is None or not isinstance(value, Ref):
+            return value
+        if dereference_disabled(owner):
+            return value.to_dbref() if self.dbref else value.pk
+        return value
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, Ref):
+            return value
+        if _is_document_class(type(value)):
+            return Ref(type(value), value.pk, value, null_ok=self.null, where=self._where())
+        if isinstance(value, DBRef):
+            return self.make_ref(value.id)
+        if isinstance(value, Mapping):
+            return value  # validation reports it
+        return self.make_ref(self._pk_value(value))
+
+    def _pk_value(self, value: Any) -> Any:
+        try:
+            pk_field = self.document_type._schema.pk_field  # type: ignore[attr-defined]
+        except NotRegistered:
+            return value
+        if pk_field is not None and pk_field.coerces:
+            return pk_field.coerce(value)
+        return value
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, DBRef):
+            return self.make_ref(value.id)
+        return self.make_ref(value)
+
+    def to_mongo(self, value: Any) -> Any:
+        if isinstance(value, Ref):
+            pk = value.pk if value._document is None else value._document.pk  # type: ignore[attr-defined]
+            model: type = value.model
+        elif _is_document_class(type(value)):
+            pk, model = value.pk, type(value)
+        elif isinstance(value, DBRef):
+            return value if self.dbref else value.id
+        else:
+            pk, model = value, self.document_type
+        pk_field = model._schema.pk_field  # type: ignore[attr-defined]
+        stored = pk_field.to_mongo(pk) if pk_field is not None and pk is not None else pk
+        if self.dbref:
+            from asyncodm._collection import collection_name_for
+
+            return DBRef(collection_name_for(model), stored)
+        return stored
+
+    def check(self, value: Any) -> str | None:
+        if isinstance(value, Ref):
+            pk = value.pk if value._document is None else value._document.pk  # type: ignore[attr-defined]
+            if pk is None:
+                return f"expected {self.expected}, found an unsaved {value.model.__name__} (save it first)"
+            if not issubclass(value.model, self.document_type):
+                return f"expected {self.expected}, found a {value.model.__name__}"
+            return None
+        return f"expected {self.expected}, found {describe(value)}"
+
+    def prepare_query_value(self, op: str | None, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return [self.prepare_query_value(op, v) for v in value]
+        if op in ("exists", "size", "type"):
+            return value
+        return self.to_mongo(self.coerce(value))
+
+
+class GenericReferenceField(BaseField[Ref[Any]]):
+    """A reference to a document of any registered class (``choices`` limits which).
+
+    Stored as ``{"_cls": "<class name>", "_ref": DBRef(collection, pk)}`` (MongoEngine's
+    layout), so loading knows which class to build.
+    """
+
+    coerces = True
+    list_type: ClassVar[type] = RefList
+    dict_type: ClassVar[type] = RefDict
+
+    def __init__(self, *args: Any, choices: Iterable[type | str] | None = None, **kwargs: Any) -> None:
+        self._allowed = tuple(choices) if choices is not None else None
+        super().__init__(*args, **kwargs)
+
+    def _allowed_classes(self) -> tuple[type, ...] | None:
+        if self._allowed is None:
+            return None
+        return tuple(registry.get(c) if isinstance(c, str) else c for c in self._allowed)
+
+    def _where(self) -> str:
+        owner = self.owner.__name__ if self.owner is not None else "?"
+        return f"{owner}.{self.name}"
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        value = super().__get__(instance, owner)
+        if instance is None or value is None or not isinstance(value, Ref):
+            return value
+        if dereference_disabled(owner):
+            return self.to_mongo(value)
+        return value
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, Ref):
+            return value
+        if _is_document_class(type(value)):
+            return Ref(type(value), value.pk, value, null_ok=self.null, where=self._where())
+        return value
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, Mapping) and "_cls" in value:
+            model = registry.find(value["_cls"])
+            ref = value.get("_ref")
+            pk = ref.id if isinstance(ref, DBRef) else value.get("_id", ref)
+            if model is not None:
+                return Ref(model, pk, null_ok=self.null, where=self._where())
+        return value
+
+    def to_mongo(self, value: Any) -> Any:
+        if isinstance(value, Ref):
+            model, pk = value.model, (value.pk if value._document is None else value._document.pk)  # type: ignore[attr-defined]
+        elif _is_document_class(type(value)):
+            model, pk = type(value), value.pk
+        else:
+            return value
+        from asyncodm._collection import collection_name_for
+
+        pk_field = model._schema.pk_field  # type: ignore[attr-defined]
+        stored = pk_field.to_mongo(pk) if pk_field is not None and pk is not None else pk
+        return {"_cls": model._schema.class_name, "_ref": DBRef(collection_name_for(model), stored)}  # type: ignore[attr-defined]
+
+    def check(self, value: Any) -> str | None:
+        if not isinstance(value, Ref):
+            return f"expected a saved document, found {describe(value)}"
+        pk = value.pk if value._document is None else value._document.pk  # type: ignore[attr-defined]
+        if pk is None:
+            return f"expected a saved document, found an unsaved {value.model.__name__} (save it first)"
+        allowed = self._allowed_classes()
+        if allowed is not None and not issubclass(value.model, allowed):
+            names = ", ".join(c.__name__ for c in allowed)
+            return f"expected a document of {names}, found a {value.model.__name__}"
+        return None
+
+    def prepare_query_value(self, op: str | None, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return [self.prepare_query_value(op, v) for v in value]
+        return self.to_mongo(self.coerce(value))

@@ -1,0 +1,205 @@
+"""References: storage, awaitable handles, lists and dicts of references, generic references,
+select_related without N+1 queries, and queries that take documents."""
+
+from __future__ import annotations
+
+import pytest
+from bson import DBRef, ObjectId
+
+import asyncodm
+from asyncodm import Ref, ReferenceField, ValidationError, no_auto_dereference
+from tests._backends import Backend
+from tests.models.refs import Author, Like, Post, Reply
+
+
+async def authors(*names: str) -> list[Author]:
+    return [await Author(name=n).save() for n in names]
+
+
+async def test_reference_is_stored_as_the_pk_and_reads_as_an_awaitable_handle(backend: Backend) -> None:
+    (ann,) = await authors("ann")
+    post = await Post(title="t", author=ann).save()
+    stored = await backend.db["post"].find_one({"_id": post.pk})
+    assert stored is not None and stored["author"] == ann.pk
+    loaded = await Post.objects.get(pk=post.pk)
+    handle = loaded.author
+    assert isinstance(handle, Ref) and handle.pk == ann.pk and not handle.fetched
+    assert handle == ann
+    fetched = await loaded.author
+    assert isinstance(fetched, Author) and fetched.name == "ann"
+    assert loaded.author.fetched and loaded.author.name == "ann"  # passes through once fetched
+
+
+@pytest.mark.needs("command_monitoring")
+async def test_await_fetches_once_and_pk_needs_no_query(backend: Backend) -> None:
+    (ann,) = await authors("ann")
+    post = await Post(title="t", author=ann).save()
+    loaded = await Post.objects.get(pk=post.pk)
+    async with backend.query_counter() as q:
+        assert loaded.author.pk == ann.pk
+    assert q == 0
+    async with backend.query_counter() as q:
+        await loaded.author
+        await loaded.author
+    assert q == 1
+
+
+async def test_assign_pk_dbref_or_document_and_unsaved_is_a_validation_error(backend: Backend) -> None:
+    (ann,) = await authors("ann")
+    for value in (ann, ann.pk, str(ann.pk), DBRef("author", ann.pk)):
+        post = Post(title="t", author=value)
+        assert post.author.pk == ann.pk
+        await post.save()
+        assert (await post.author).name == "ann"
+    with pytest.raises(ValidationError) as info:
+        await Post(title="t", author=Author(name="unsaved")).save()
+    assert "author" in info.value.errors and "unsaved Author" in info.value.errors["author"]
+
+
+async def test_dangling_reference_names_collection_and_id_or_gives_none(backend: Backend) -> None:
+    ghost = ObjectId()
+    post = await Post(title="t", author=ghost, editor=ghost).save()
+    loaded = await Post.objects.get(pk=post.pk)
+    with pytest.raises(Author.DoesNotExist, match=f"Post.author.*{ghost}.*'author'"):
+        await loaded.author
+    assert await loaded.editor is None  # null=True: a dangling reference reads as None
+
+
+@pytest.mark.needs("command_monitoring")
+async def test_list_of_references_fetches_in_one_query_in_order(backend: Backend) -> None:
+    a, b, c = await authors("a", "b", "c")
+    post = await Post(title="t", author=a, reviewers=[c, a, b, c]).save()
+    stored = await backend.db["post"].find_one({"_id": post.pk})
+    assert stored is not None and stored["reviewers"] == [c.pk, a.pk, b.pk, c.pk]
+    loaded = await Post.objects.get(pk=post.pk)
+    async with backend.query_counter() as q:
+        docs = await loaded.reviewers
+    assert q == 1
+    assert [d.name for d in docs] == ["c", "a", "b", "c"]
+
+
+async def test_dict_of_references(backend: Backend) -> None:
+    a, b = await authors("a", "b")
+    post = await Post(title="t", author=a, by_role={"lead": a, "copy": b}).save()
+    stored = await backend.db["post"].find_one({"_id": post.pk})
+    assert stored is not None and stored["by_role"] == {"lead": a.pk, "copy": b.pk}
+    loaded = await Post.objects.get(pk=post.pk)
+    docs = await loaded.by_role
+    assert {k: v.name for k, v in docs.items()} == {"lead": "a", "copy": "b"}
+
+
+@pytest.mark.needs("dbref")
+async def test_generic_reference_stores_class_and_dbref(backend: Backend) -> None:
+    (ann,) = await authors("ann")
+    post = await Post(title="t", author=ann).save()
+    likes = [await Like(target=ann).save(), await Like(target=post).save()]
+    stored = await backend.db["like"].find_one({"_id": likes[1].pk})
+    assert stored is not None and stored["target"] == {"_cls": "Post", "_ref": DBRef("post", post.pk)}
+    loaded = [await Like.objects.get(pk=like.pk) for like in likes]
+    assert isinstance(await loaded[0].target, Author)
+    assert isinstance(await loaded[1].target, Post)
+    with pytest.raises(ValidationError, match="expected a document of Post, Author"):
+        await Like(target=await Like(target=ann).save()).save()
+
+
+@pytest.mark.needs("dbref")
+async def test_dbref_storage(backend: Backend) -> None:
+    class Citation(asyncodm.Document):
+        source = ReferenceField(Author, dbref=True)
+
+    (ann,) = await authors("ann")
+    cite = await Citation(source=ann).save()
+    stored = await backend.db["citation"].find_one({"_id": cite.pk})
+    assert stored is not None and stored["source"] == DBRef("author", ann.pk)
+    loaded = await Citation.objects.get(pk=cite.pk)
+    assert (await loaded.source).name == "ann"
+    assert await Citation.objects(source=ann).count() == 1
+
+
+@pytest.mark.needs("command_monitoring")
+async def test_select_related_makes_one_query_per_collection(backend: Backend) -> None:
+    people = await authors(*[f"a{i}" for i in range(10)])
+    for i in range(100):
+        await Post(title=f"p{i}", author=people[i % 10], reviewers=[people[(i + 1) % 10]],
+                   reply=Reply(text="r", by=people[(i + 2) % 10])).save()
+    async with backend.query_counter() as q:
+        posts = await Post.objects.select_related("author", "reviewers", "reply__by").to_list()
+    find_like = [n for n in q.names if n in ("find", "getMore")]
+    # the posts (one find, maybe getMores) + one find on authors per path level
+    assert find_like.count("find") == 4, q.names
+    async with backend.query_counter() as q:
+        for post in posts:
+            assert (await post.author).name.startswith("a")
+            assert (await post.reviewers)[0].name.startswith("a")
+            assert (await post.reply.by).name.startswith("a")
+    assert q == 0
+
+
+async def test_no_auto_dereference_gives_raw_ids(backend: Backend) -> None:
+    a, b = await authors("a", "b")
+    post = await Post(title="t", author=a, reviewers=[b]).save()
+    loaded = await Post.objects.get(pk=post.pk)
+    with no_auto_dereference(Post):
+        assert loaded.author == a.pk and not isinstance(loaded.author, Ref)
+    assert isinstance(loaded.author, Ref)
+    raw_loaded = await Post.objects.no_dereference().get(pk=post.pk)
+    assert raw_loaded.author == a.pk and raw_loaded.reviewers == [b.pk]
+
+
+def test_document_values_compile_to_stored_references() -> None:
+    a, b = Author(name="a", id=ObjectId()), Author(name="b", id=ObjectId())
+    assert Post.objects(author=a)._query == {"author": a.pk}
+    assert Post.objects(author__in=[a, b])._query == {"author": {"$in": [a.pk, b.pk]}}
+    assert Post.objects(reviewers=b)._query == {"reviewers": b.pk}
+    assert Post.objects(reviewers__all=[a, b])._query == {"reviewers": {"$all": [a.pk, b.pk]}}
+
+
+@pytest.mark.needs("objectid_equality")
+async def test_queries_take_documents(backend: Backend) -> None:
+    a, b = await authors("a", "b")
+    await Post(title="1", author=a, reviewers=[a, b]).save()
+    await Post(title="2", author=b, reviewers=[b]).save()
+    assert [p.title for p in await Post.objects(author=a).to_list()] == ["1"]
+    assert await Post.objects(author__in=[a, b]).count() == 2
+    assert await Post.objects(reviewers=b).count() == 2
+    assert await Post.objects(reviewers__in=[a]).count() == 1
+    assert await Post.objects(reviewers__all=[a, b]).count() == 1
+
+
+@pytest.mark.needs("objectid_array_update")
+async def test_updates_take_documents(backend: Backend) -> None:
+    a, b, c = await authors("a", "b", "c")
+    p1 = await Post(title="1", author=a, reviewers=[a, b]).save()
+    await Post.objects(pk=p1.pk).update_one(push__reviewers=c)
+    stored = await backend.db["post"].find_one({"_id": p1.pk})
+    assert stored is not None and stored["reviewers"] == [a.pk, b.pk, c.pk]
+    await Post.objects(pk=p1.pk).update_one(pull__reviewers=b)
+    stored = await backend.db["post"].find_one({"_id": p1.pk})
+    assert stored is not None and stored["reviewers"] == [a.pk, c.pk]
+    await Post.objects(pk=p1.pk).update_one(set__author=c)
+    stored = await backend.db["post"].find_one({"_id": p1.pk})
+    assert stored is not None and stored["author"] == c.pk
+
+
+async def test_cascade_save_saves_changed_referenced_documents(backend: Backend) -> None:
+    (ann,) = await authors("ann")
+    post = await Post(title="t", author=ann).save()
+    loaded = await Post.objects.get(pk=post.pk)
+    author = await loaded.author
+    author.name = "ann renamed"
+    new_editor = Author(name="fresh")
+    loaded.editor = new_editor
+    await loaded.save(cascade=True)
+    stored = await backend.db["author"].find_one({"_id": ann.pk})
+    assert stored is not None and stored["name"] == "ann renamed"
+    assert new_editor.pk is not None
+    stored_post = await backend.db["post"].find_one({"_id": post.pk})
+    assert stored_post is not None and stored_post["editor"] == new_editor.pk
+
+
+async def test_to_dbref_and_fetch_dbref(backend: Backend) -> None:
+    (ann,) = await authors("ann")
+    ref = ann.to_dbref()
+    assert ref == DBRef("author", ann.pk)
+    again = await asyncodm.fetch_dbref(ref)
+    assert isinstance(again, Author) and again.pk == ann.pk
