@@ -5,12 +5,20 @@ are coroutines (``aggregate``, ``list_indexes``, ``start_session``), in their er
 in what they support. Adapters in this package absorb every such difference behind these
 protocols, and translate driver errors into ``asyncodm.errors`` (``map_driver_errors``), so no
 other module knows which client it has.
+
+Refinements made while implementing the adapters (all additive; existing names and signatures
+are unchanged): ``CursorAdapter.batches`` takes an optional ``size`` and cursors expose ``raw``
+and work as ``async with``; ``DatabaseAdapter`` exposes its ``client`` and ``command`` takes an
+optional ``session``; ``ClientAdapter`` has ``alias``, ``bound_loop()``, ``close_now()`` and
+passes driver options through ``start_session(**options)`` and
+``start_transaction(session, **options)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, Literal, Protocol
 
 DriverKind = Literal["pymongo", "motor", "mongomock"]
@@ -33,11 +41,28 @@ class CursorAdapter(Protocol):
 
     async def to_list(self, length: int | None = None) -> list[RawDoc]: ...
 
-    def batches(self) -> AsyncIterator[list[RawDoc]]:
-        """Yield the documents a batch at a time: the fast path for loading many documents."""
+    def batches(self, size: int | None = None) -> AsyncIterator[list[RawDoc]]:
+        """Yield the documents a batch at a time: the fast path for loading many documents.
+
+        ``size`` caps each list (default: the ``batch_size`` given to ``find``, else 1000).
+        """
+        ...
+
+    @property
+    def raw(self) -> Any:
+        """The driver's cursor; None until an ``aggregate`` cursor is first read."""
         ...
 
     async def close(self) -> None: ...
+
+    async def __aenter__(self) -> CursorAdapter: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
 
 
 class CollectionAdapter(Protocol):
@@ -192,7 +217,12 @@ class DatabaseAdapter(Protocol):
 
     async def drop_collection(self, name: str) -> None: ...
 
-    async def command(self, command: Mapping[str, Any]) -> RawDoc: ...
+    @property
+    def client(self) -> ClientAdapter:
+        """The client adapter this database belongs to (sessions, transactions)."""
+        ...
+
+    async def command(self, command: Mapping[str, Any], *, session: Any = None) -> RawDoc: ...
 
     async def drop(self) -> None: ...
 
@@ -211,11 +241,26 @@ class ClientAdapter(Protocol):
 
     def database(self, name: str, *, alias: str) -> DatabaseAdapter: ...
 
-    async def start_session(self) -> Any:
+    @property
+    def alias(self) -> str:
+        """The alias named in this client's error messages."""
+        ...
+
+    def bound_loop(self) -> Any:
+        """The event loop the driver reports this client bound to, or None (best effort)."""
+        ...
+
+    def close_now(self) -> bool:
+        """Close without awaiting if the driver can (Motor, mongomock); False otherwise."""
+        ...
+
+    async def start_session(self, **options: Any) -> Any:
         """A started driver session (the caller ends it with ``end_session``)."""
         ...
 
-    async def start_transaction(self, session: Any) -> None: ...
+    async def start_transaction(self, session: Any, **options: Any) -> None:
+        """``options``: read_concern, write_concern, read_preference, max_commit_time_ms."""
+        ...
 
     async def commit_transaction(self, session: Any) -> None: ...
 
