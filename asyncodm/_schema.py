@@ -7,6 +7,7 @@ inner ``class Meta:`` (PyMODM); both are merged with what the parent classes set
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -86,6 +87,11 @@ class Schema:
     """``(name, stored name, field, to_mongo or None when the value is stored as is)``."""
     check_table: tuple[tuple[str, BaseField[Any], Any], ...] = ()
     """``(name, field, quick validity predicate or None)``."""
+    default_table: tuple[tuple[str, Any, Any], ...] = ()
+    """``(name, factory or None, constant)``: how a new document gets each default."""
+    field_names: frozenset[str] = frozenset()
+    coercers: tuple[tuple[str, Any], ...] = ()
+    """``(name, field.coerce)`` for the fields that adapt assigned values."""
 
     @property
     def pk_field(self) -> BaseField[Any] | None:
@@ -231,6 +237,8 @@ def compile_schema(
         (n, f.db_field, f, None if f.identity_dump else f.to_mongo) for n, f in fields.items()
     )
     check_table = tuple((n, f, f.fast_validator()) for n, f in fields.items())
+    default_table = tuple((f.name, _default_factory(f), f.default) for f in defaults)
+    coercers = tuple((n, f.coerce) for n, f in fields.items() if f.coerces)
     return Schema(
         model=cls,
         class_name=class_name,
@@ -250,5 +258,19 @@ def compile_schema(
         indexes=tuple(indexes),
         dump_table=dump_table,
         check_table=check_table,
+        default_table=default_table,
+        field_names=frozenset(fields),
+        coercers=coercers,
     )
+
+
+def _default_factory(field: BaseField[Any]) -> Any:
+    """None when the default is an immutable constant; else what makes a fresh value each time
+    (the callable itself, or a copy of a mutable constant, so instances never share one)."""
+    default = field.default
+    if callable(default):
+        return default
+    if isinstance(default, (list, dict, set)):
+        return lambda: copy.deepcopy(default)
+    return None
 

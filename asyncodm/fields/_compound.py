@@ -21,7 +21,7 @@ from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectI
 
 from asyncodm._registry import registry
 from asyncodm.errors import InvalidDocumentError
-from asyncodm.fields._base import BaseField, describe
+from asyncodm.fields._base import BaseField, TypeIs, describe
 
 __all__ = [
     "DictField",
@@ -146,6 +146,29 @@ def dynamic_to_python(value: Any, registry_lookup: Callable[[str], type | None] 
     return value
 
 
+_QUICK_SCALARS = frozenset({str, bool, float, type(None), ObjectId, datetime.datetime, Int64})
+
+
+def quick_dynamic(value: Any) -> bool:
+    """True for schemaless data that certainly stores as is: plain scalars, 64-bit ints,
+    and dicts (with valid string keys) and lists of those. False only means "check properly"."""
+    kind = type(value)
+    if kind in _QUICK_SCALARS:
+        return True
+    if kind is int:
+        return bool(_INT64_MIN <= value <= _INT64_MAX)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or key[:1] == "$" or "." in key or "\x00" in key:
+                return False
+            if not quick_dynamic(item):
+                return False
+        return True
+    if kind is list:
+        return all(map(quick_dynamic, value))
+    return False
+
+
 def validate_dynamic(value: Any, path: str, errors: dict[str, str]) -> None:
     """Record values the BSON encoder would reject, and invalid keys, at their dotted paths."""
     if value is None:
@@ -184,6 +207,9 @@ class DynamicField(BaseField[Any]):
     """Any value MongoDB can store: what dynamic attributes and untyped dicts hold."""
 
     expected = "a value MongoDB can store"
+
+    def quick_check(self) -> Callable[[Any], bool] | None:
+        return quick_dynamic
 
     def to_python(self, value: Any) -> Any:
         return copy_stored(value)
@@ -253,6 +279,9 @@ class ListField(BaseField[list[T]]):
         if item is None:
             return None
         low, high = self.min_length or 0, self.max_length
+        if isinstance(item, TypeIs) and high is None and not low:
+            only = frozenset({item.type})
+            return lambda v: type(v) is list and only.issuperset(map(type, v))
         if high is None:
             return lambda v: type(v) is list and len(v) >= low and all(map(item, v))
         return lambda v: type(v) is list and low <= len(v) <= high and all(map(item, v))
@@ -373,6 +402,25 @@ class DictField(BaseField[dict[str, T]]):
         if not isinstance(value, Mapping):
             return f"expected a dict, found {describe(value)}"
         return None
+
+    def quick_check(self) -> Callable[[Any], bool] | None:
+        if type(self.field) is DynamicField and type(self) is DictField:
+            return lambda v: type(v) is dict and quick_dynamic(v)
+        item = self.field.fast_validator()
+        if item is None:
+            return None
+
+        def quick(v: Any) -> bool:
+            if type(v) is not dict:
+                return False
+            for key, x in v.items():
+                if type(key) is not str or key[:1] == "$" or "." in key or "\x00" in key:
+                    return False
+                if x is not None and not item(x):
+                    return False
+            return True
+
+        return quick
 
     def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
         if self.required and isinstance(value, Mapping) and not value:

@@ -8,7 +8,7 @@ classes can refer to each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 from asyncodm._registry import registry
@@ -69,6 +69,8 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
         return value
 
     def coerce(self, value: Any) -> Any:
+        if type(value) is self._document_type:
+            return value
         if isinstance(value, Mapping):
             try:
                 return self.document_type(**value)
@@ -80,6 +82,13 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
         if not isinstance(value, self.document_type):
             return f"expected {self.expected}, found {describe(value)}"
         return None
+
+    def quick_check(self) -> Callable[[Any], bool] | None:
+        doc_type = self._document_type
+        if isinstance(doc_type, str):
+            return None  # not resolvable yet at class definition
+        quick_valid = doc_type._check_quick  # type: ignore[attr-defined]
+        return lambda v: type(v) is doc_type and quick_valid(v)
 
     def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
         before = len(errors)

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from bson import Code, Regex
 
 from asyncodm.errors import InvalidDocumentError
-from asyncodm.fields._base import BaseField, describe
+from asyncodm.fields._base import BaseField, TypeIs, describe
 from asyncodm.fields._prepare import prepare_scalar
 
 __all__ = [
@@ -93,7 +93,7 @@ class StringField(BaseField[str]):
             return None  # subclasses (email, url) check more than the type
         low, high = self.min_length, self.max_length
         if low is None and high is None:
-            return lambda v: type(v) is str
+            return TypeIs(str)
         if low is None:
             return lambda v: type(v) is str and len(v) <= high  # type: ignore[operator]
         top = high if high is not None else float("inf")
