@@ -1,0 +1,233 @@
+"""Read terminals of a QuerySet: iterate, to_list, count, first, get, exists, distinct ...
+
+Stage: queryset (awaits). Loading is the hot path: results are read from the cursor a batch at
+a time (``cursor.batches()``) and each raw document becomes an instance with
+``Model._from_son`` in a tight loop, with no per-document await and no copy of the raw data. A
+batch is dropped as soon as it is handed out, so iterating a large collection never holds it
+whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from asyncodm import connection
+from asyncodm.errors import DoesNotExist, MultipleObjectsReturned
+from asyncodm.fields._base import BaseField
+from asyncodm.fields._compound import ListField
+from asyncodm.queryset._lookups import resolve_path
+
+if TYPE_CHECKING:
+    from asyncodm._drivers._protocol import CursorAdapter
+    from asyncodm.queryset._queryset import QuerySet
+
+__all__ = ["BATCH_HOOKS", "count", "distinct", "exists", "first", "get", "iterate", "to_list"]
+
+#: Called as ``await hook(queryset, documents)`` for each loaded batch of documents (not for
+#: ``values``/``as_pymongo``): the reference loader plugs ``select_related`` prefetching in here.
+BATCH_HOOKS: list[Callable[[Any, list[Any]], Awaitable[None]]] = []
+
+
+def open_cursor(qs: QuerySet) -> CursorAdapter:
+    """The find cursor for ``qs`` (nothing is sent until it is read)."""
+    options = qs._cursor_options()
+    sort = qs._sort()
+    if sort:
+        options["sort"] = sort
+    if qs._skip:
+        options["skip"] = qs._skip
+    if qs._limit:
+        options["limit"] = qs._limit
+    if qs._batch_size:
+        options["batch_size"] = qs._batch_size
+    return qs._collection().find(qs._query, qs._projection(), **options)
+
+
+def _extractor(qs: QuerySet, name: str) -> Callable[[dict[str, Any]], Any]:
+    """Read one (possibly dotted) field from a raw document, converted by its field."""
+    path, field, _ = resolve_path(qs.model._schema, name.replace(".", "__").split("__"), key=name)
+    parts = path.split(".")
+    convert = _converter(field)
+
+    def walk(value: Any, i: int) -> Any:
+        while i < len(parts):
+            if isinstance(value, list) and not parts[i].isdigit():
+                return [walk(item, i) for item in value]
+            if isinstance(value, dict):
+                value = value.get(parts[i])
+            elif isinstance(value, list):
+                index = int(parts[i])
+                value = value[index] if index < len(value) else None
+            else:
+                return None
+            i += 1
+        return None if value is None else convert(value)
+
+    return lambda raw: walk(raw, 0)
+
+
+def _converter(field: BaseField[Any] | None) -> Callable[[Any], Any]:
+    if field is None or field.identity_load:
+        return lambda v: v
+    return field.to_python
+
+
+def loader(qs: QuerySet) -> Callable[[dict[str, Any]], Any] | None:
+    """How a raw document becomes a result; None: the raw document itself."""
+    mode = qs._mode
+    if mode == "documents":
+        load: Callable[[dict[str, Any]], Any] = qs.model._from_son
+        return load
+    if mode == "raw":
+        return None
+    getters = [(name, _extractor(qs, name)) for name in qs._fields]
+    if mode == "values":
+        return lambda raw: {name: get(raw) for name, get in getters}
+    if mode == "flat":
+        return getters[0][1]
+    return lambda raw: tuple(get(raw) for _, get in getters)
+
+
+async def iterate(qs: QuerySet) -> AsyncIterator[Any]:
+    if qs._empty:
+        return
+    cursor = open_cursor(qs)
+    load = loader(qs)
+    hooks = BATCH_HOOKS if qs._mode == "documents" else ()
+    try:
+        async for batch in cursor.batches():
+            if load is None:
+                for raw in batch:
+                    yield raw
+                continue
+            results = [load(raw) for raw in batch]
+            del batch
+            for hook in hooks:
+                await hook(qs, results)
+            for result in results:
+                yield result
+    finally:
+        await cursor.close()
+
+
+async def to_list(qs: QuerySet, length: int | None = None) -> list[Any]:
+    if qs._empty:
+        return []
+    if length is not None:
+        if length < 1:
+            return []
+        qs = qs.limit(length if qs._limit is None else min(length, qs._limit))
+    cursor = open_cursor(qs)
+    load = loader(qs)
+    hooks = BATCH_HOOKS if qs._mode == "documents" else ()
+    out: list[Any] = []
+    try:
+        async for batch in cursor.batches():
+            if load is None:
+                out.extend(batch)
+                continue
+            loaded = [load(raw) for raw in batch]
+            for hook in hooks:
+                await hook(qs, loaded)
+            out.extend(loaded)
+    finally:
+        await cursor.close()
+    return out
+
+
+async def nth(qs: QuerySet, index: int) -> Any:
+    """``await qs[index]``: ``qs`` is already the one-document window."""
+    found = await to_list(qs)
+    if not found:
+        raise IndexError(f"{qs.model.__name__} query has no result at index {index}")
+    return found[0]
+
+
+async def first(qs: QuerySet) -> Any:
+    found = await to_list(qs.limit(1))
+    return found[0] if found else None
+
+
+async def get(qs: QuerySet) -> Any:
+    found = await to_list(qs.limit(2))
+    model = qs.model
+    if not found:
+        error: type[Exception] = getattr(model, "DoesNotExist", DoesNotExist)
+        raise error(f"{model.__name__} matching query does not exist (filter {qs._query!r})")
+    if len(found) > 1:
+        error = getattr(model, "MultipleObjectsReturned", MultipleObjectsReturned)
+        raise error(
+            f"{model.__name__}.get() matched more than one document (filter {qs._query!r}); "
+            "narrow the query or use first()"
+        )
+    return found[0]
+
+
+async def count(qs: QuerySet, with_limit_and_skip: bool) -> int:
+    if qs._empty:
+        return 0
+    options: dict[str, Any] = {}
+    if with_limit_and_skip:
+        if qs._skip:
+            options["skip"] = qs._skip
+        if qs._limit:
+            options["limit"] = qs._limit
+    if qs._hint is not None:
+        options["hint"] = qs._hint
+    if qs._collation is not None:
+        options["collation"] = qs._collation
+    if qs._max_time_ms is not None:
+        options["maxTimeMS"] = qs._max_time_ms
+    if qs._comment is not None:
+        options["comment"] = qs._comment
+    return await qs._collection().count_documents(qs._query, **options)
+
+
+async def exists(qs: QuerySet) -> bool:
+    if qs._empty:
+        return False
+    options = qs._cursor_options()
+    if qs._skip:
+        options["skip"] = qs._skip
+    cursor = qs._collection().find(qs._query, {"_id": 1}, limit=1, **options)
+    try:
+        return bool(await cursor.to_list(1))
+    finally:
+        await cursor.close()
+
+
+async def distinct(qs: QuerySet, name: str) -> list[Any]:
+    if qs._empty:
+        return []
+    path, field, _ = resolve_path(qs.model._schema, name.replace(".", "__").split("__"), key=name)
+    values = await qs._collection().distinct(path, qs._query)
+    if isinstance(field, ListField):
+        field = field.field  # distinct flattens arrays: values are items
+    convert = _converter(field)
+    return [None if v is None else convert(v) for v in values]
+
+
+async def in_bulk(qs: QuerySet, ids: Iterable[Any]) -> dict[Any, Any]:
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    docs = await to_list(qs.filter(pk__in=wanted))
+    return {doc.pk: doc for doc in docs}
+
+
+async def explain(qs: QuerySet) -> dict[str, Any]:
+    collection = qs._collection()
+    find: dict[str, Any] = {"find": collection.name, "filter": qs._query}
+    spec = qs.explain_filter()
+    if spec["sort"]:
+        find["sort"] = dict(spec["sort"])
+    for key in ("projection", "skip", "limit"):
+        if spec[key]:
+            find[key] = spec[key]
+    if qs._hint is not None:
+        find["hint"] = dict(qs._hint) if isinstance(qs._hint, list) else qs._hint
+    if qs._collation is not None:
+        find["collation"] = qs._collation
+    database = connection.get_database(collection.alias)
+    return await database.command({"explain": find, "verbosity": "queryPlanner"})

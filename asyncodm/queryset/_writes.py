@@ -1,0 +1,243 @@
+"""Write terminals of a QuerySet: create, bulk_create, update, modify, delete.
+
+Stage: queryset (awaits). Every write validates what it can before anything is sent: update
+values through their fields, new documents in full. ``bulk_create`` sends ONE ``insert_many``
+and leaves each document saved (pk set, baseline taken), exactly as ``save()`` leaves a new
+document, so a later ``save()`` sends only what changed.
+
+Deletes: when the model has delete rules (``_delete_rules.has_rules``), a per-document hook of
+``_persistence.DELETE_HOOKS`` / ``POST_DELETE_HOOKS`` applies to it (a hook may carry
+``applies_to(model) -> bool``; without it, it applies to every model) or the delete signals
+have receivers for it, the matches are loaded and deleted as one plan by
+``_delete_rules.delete_documents`` (every DENY checked before anything is deleted; each
+document's hooks and signals run). Otherwise the queryset-level ``DELETE_RULE_HOOKS`` are
+awaited with the queryset and one ``delete_many`` deletes the matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from bson import ObjectId
+
+from asyncodm import signals
+from asyncodm._codec import to_son
+from asyncodm._delete_rules import delete_documents, has_rules
+from asyncodm._persistence import (
+    DELETE_HOOKS,
+    POST_DELETE_HOOKS,
+    WRITE_HOOKS,
+    WriteHook,
+    run_after_write,
+    run_before_write,
+)
+from asyncodm.errors import OperationError, ValidationError
+from asyncodm.fields._scalar import ObjectIdField
+from asyncodm.queryset._reads import loader
+from asyncodm.queryset._update import compile_update, merge_updates
+
+if TYPE_CHECKING:
+    from asyncodm.queryset._queryset import QuerySet
+
+__all__ = ["DELETE_RULE_HOOKS", "bulk_create", "create", "delete", "modify", "update"]
+
+#: Awaited as ``await hook(queryset)`` before a queryset's bulk delete (delete rules plug in).
+DELETE_RULE_HOOKS: list[Callable[[Any], Awaitable[None]]] = []
+
+
+async def create(qs: QuerySet, values: dict[str, Any]) -> Any:
+    document = qs.model(**values)
+    with qs._switched():
+        await document.save(force_insert=True)
+    return document
+
+
+def _validated(qs: QuerySet, documents: Sequence[Any], full_clean: bool) -> None:
+    model = qs.model
+    errors: dict[str, str] = {}
+    for i, doc in enumerate(documents):
+        if not isinstance(doc, model):
+            raise OperationError(
+                f"bulk_create on {model.__name__} got a {type(doc).__name__} at index {i}"
+            )
+        if doc._son is not None:
+            raise OperationError(
+                f"bulk_create got an already saved {type(doc).__name__} at index {i} "
+                f"(pk {doc.pk!r}); save() it instead"
+            )
+        try:
+            doc.validate(clean=full_clean)
+        except ValidationError as exc:
+            for path, message in (exc.errors or {"__all__": exc.message}).items():
+                errors[f"{i}.{path}"] = message
+    if errors:
+        raise ValidationError(errors=errors, model=model.__name__)
+
+
+async def bulk_create(
+    qs: QuerySet, documents: Any, retrieve: bool, full_clean: bool, **kwargs: Any
+) -> list[Any]:
+    docs = [documents] if not isinstance(documents, (list, tuple)) else list(documents)
+    if not docs:
+        return []
+    _validated(qs, docs, full_clean)
+    model = qs.model
+    session = kwargs.pop("session", None)
+    if signals.pre_bulk_insert:
+        await signals.pre_bulk_insert.send(model, documents=docs)
+    prepared: list[list[tuple[WriteHook, Any]]] = []
+    try:
+        for doc in docs:
+            done = await run_before_write(doc, session) if WRITE_HOOKS else []
+            prepared.append(done)
+        ids = await _insert(qs, docs, session, kwargs)
+    except BaseException:
+        for doc, done in zip(docs, prepared, strict=False):
+            if done:
+                await run_after_write(doc, session, done, ok=False)
+        raise
+    for doc, done in zip(docs, prepared, strict=True):
+        if done:
+            await run_after_write(doc, session, done, ok=True)
+    if signals.post_bulk_insert:
+        await signals.post_bulk_insert.send(model, documents=docs, loaded=True)
+    return docs if retrieve else ids
+
+
+async def _insert(qs: QuerySet, docs: list[Any], session: Any, kwargs: dict[str, Any]) -> list[Any]:
+    """One ``insert_many``; then each document is saved: pk set, baseline taken."""
+    sons: list[dict[str, Any]] = []
+    fresh: list[bool] = []
+    for doc in docs:
+        schema = doc._schema
+        son = to_son(doc)
+        made = "_id" not in son
+        if made:
+            if not isinstance(schema.pk_field, ObjectIdField):
+                raise ValidationError(
+                    errors={schema.pk_name: "expected a primary key value, found None"},
+                    model=type(doc).__name__,
+                )
+            son = {"_id": ObjectId(), **son}
+        sons.append(son)
+        fresh.append(made)
+    collection = qs._collection(write_concern=kwargs.pop("write_concern", None))
+    ids = await collection.insert_many(sons, ordered=kwargs.pop("ordered", True), session=session)
+    for doc, son, made in zip(docs, sons, fresh, strict=True):
+        if made:
+            doc._values[doc._schema.pk_name] = son["_id"]  # only once stored, as save() does
+        doc._son = son
+    return ids
+
+
+def _update_document(qs: QuerySet, raw: Sequence[Any], operations: Mapping[str, Any]) -> Any:
+    if len(raw) == 1 and isinstance(raw[0], list):
+        if operations:
+            raise OperationError("a pipeline update cannot be combined with update keywords")
+        return list(raw[0])  # an update pipeline, sent as given
+    for doc in raw:
+        if not isinstance(doc, Mapping):
+            raise OperationError(f"expected an update document, found {doc!r}")
+    document = merge_updates(*raw, compile_update(qs.model, operations))
+    if not document:
+        raise OperationError(f"no update operations given for {qs.model.__name__}")
+    return document
+
+
+def _with_cls(qs: QuerySet, document: Any) -> Any:
+    """An upsert into an inheritance hierarchy stores the class name of the new document."""
+    schema = qs.model._schema
+    if schema.stores_cls and isinstance(document, dict):
+        document.setdefault("$setOnInsert", {}).setdefault("_cls", schema.class_name)
+    return document
+
+
+async def update(
+    qs: QuerySet, raw: Sequence[Any], operations: dict[str, Any], *, upsert: bool, multi: bool
+) -> Any:
+    full_result = bool(operations.pop("full_result", False))
+    write_concern = operations.pop("write_concern", None)
+    options: dict[str, Any] = {}
+    for key in ("array_filters", "hint", "collation"):
+        if key in operations:
+            options[key] = operations.pop(key)
+    if operations.pop("multi", multi) is False:
+        multi = False
+    document = _update_document(qs, raw, operations)
+    if qs._empty:
+        return 0
+    if upsert:
+        document = _with_cls(qs, document)
+    if qs._collation is not None:
+        options.setdefault("collation", qs._collation)
+    collection = qs._collection(write_concern=write_concern)
+    send = collection.update_many if multi else collection.update_one
+    outcome = await send(qs._query, document, upsert=upsert, **options)
+    if full_result:
+        return outcome
+    return outcome.matched + (1 if outcome.upserted_id is not None else 0)
+
+
+async def modify(
+    qs: QuerySet,
+    raw: Sequence[Any],
+    operations: dict[str, Any],
+    *,
+    upsert: bool,
+    remove: bool,
+    new: bool,
+) -> Any:
+    collection = qs._collection(write_concern=operations.pop("write_concern", None))
+    sort = qs._sort() or None
+    projection = qs._projection()
+    if remove:
+        if raw or operations:
+            raise OperationError("modify(remove=True) takes no update operations")
+        if qs._empty:
+            return None
+        found = await collection.find_one_and_delete(qs._query, projection=projection, sort=sort)
+    else:
+        document = _update_document(qs, raw, operations)
+        if qs._empty:
+            return None
+        if upsert:
+            document = _with_cls(qs, document)
+        found = await collection.find_one_and_update(
+            qs._query, document, projection=projection, sort=sort, upsert=upsert, return_new=new
+        )
+    if found is None:
+        return None
+    load = loader(qs)
+    return found if load is None else load(found)
+
+
+async def delete(qs: QuerySet, write_concern: Any = None) -> int:
+    if qs._empty:
+        return 0
+    model = qs.model
+    one_by_one = any(  # a hook may say it has nothing to do for this model (files: applies_to)
+        getattr(hook, "applies_to", lambda _: True)(model)
+        for hook in (*DELETE_HOOKS, *POST_DELETE_HOOKS)
+    ) or (
+        signals.pre_delete.has_receivers_for(model) or signals.post_delete.has_receivers_for(model)
+    )
+    if one_by_one or has_rules(model):
+        # Load the matches and delete them as one plan: every DENY of every match is checked
+        # before anything is deleted, and cascades run in one transaction where possible.
+        whole = replace(qs, _mode="documents", _only=None, _exclude=frozenset())
+        docs = await whole.to_list()
+        with qs._switched():
+            return await delete_documents(docs, write_concern=write_concern)
+    for hook in DELETE_RULE_HOOKS:
+        await hook(qs)
+    collection = qs._collection(write_concern=write_concern)
+    query = qs._query
+    if qs._skip or qs._limit:
+        # delete_many has no window: select the ids first, then delete exactly those
+        ids = [raw["_id"] async for raw in qs.only("pk").as_pymongo()]
+        if not ids:
+            return 0
+        query = {"_id": {"$in": ids}}
+    return await collection.delete_many(query)
