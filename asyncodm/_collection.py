@@ -1,13 +1,22 @@
-"""Which driver collection a model uses right now.
+"""Which driver collection a model uses right now, prepared (capped, indexed) before first use.
 
 Stage: persistence. Combines the model's Schema (collection name, ``db_alias``, read/write
 options from meta) with the task-local ``switch_db`` / ``switch_collection`` /
 ``collection_options`` contexts, and asks the connection for the adapter. Every operation of
-every model goes through ``collection_for``.
+every model goes through ``collection_for``, so it stays synchronous and cheap: a model with
+neither ``auto_create_index`` nor a capped size gets the plain adapter.
+
+A model whose collection must be *prepared* first (``_prepare``: created capped, and indexed
+with ``auto_create_index=True``) gets a thin ``PreparingCollection`` instead. It awaits the
+one-time preparation before its first awaited call and before the first batch of a
+``find``/``aggregate`` cursor, so building a cursor stays free of I/O.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from bson.codec_options import CodecOptions
@@ -16,13 +25,25 @@ from pymongo.write_concern import WriteConcern
 
 from asyncodm import connection
 from asyncodm._context import switch_for
+from asyncodm._prepare import Target, ensure_prepared, forget_prepared, is_prepared
 from asyncodm.errors import InvalidDocumentError
 
 if TYPE_CHECKING:
-    from asyncodm._drivers._protocol import CollectionAdapter
+    from asyncodm._drivers._protocol import (
+        CollectionAdapter,
+        CursorAdapter,
+        RawDoc,
+        UpdateOutcome,
+    )
     from asyncodm._schema import Schema
 
-__all__ = ["alias_for", "collection_for", "collection_name_for", "normalise_options"]
+__all__ = [
+    "PreparingCollection",
+    "alias_for",
+    "collection_for",
+    "collection_name_for",
+    "normalise_options",
+]
 
 _OPTION_KEYS = ("read_preference", "read_concern", "write_concern", "codec_options")
 
@@ -69,11 +90,19 @@ def collection_name_for(model: type) -> str:
     return name
 
 
+def _needs_preparation(meta: Mapping[str, Any]) -> bool:
+    return bool(meta.get("auto_create_index")) or (
+        meta.get("max_documents") is not None or meta.get("max_size") is not None
+    )
+
+
 def collection_for(model: type, **extra: Any) -> CollectionAdapter:
     """The adapter for ``model``'s collection under the current task's switches."""
     schema = _schema_of(model)
     switch = switch_for(model)
-    alias = (switch.alias if switch is not None else None) or schema.meta.get("db_alias") or "default"
+    alias = (
+        (switch.alias if switch is not None else None) or schema.meta.get("db_alias") or "default"
+    )
     name = (switch.collection if switch is not None else None) or schema.collection
     assert name is not None
     options: dict[str, Any] = {}
@@ -86,5 +115,278 @@ def collection_for(model: type, **extra: Any) -> CollectionAdapter:
     options.update({k: v for k, v in extra.items() if v is not None})
     database = connection.get_database(alias)
     if options:
-        return database.collection(name, **normalise_options(options))
-    return database.collection(name)
+        adapter = database.collection(name, **normalise_options(options))
+    else:
+        adapter = database.collection(name)
+    if not _needs_preparation(meta):
+        return adapter
+    return PreparingCollection(adapter, Target.of(model, database, name))
+
+
+# --------------------------------------------------------------------------------------------
+# The adapter that prepares first
+
+
+class PreparingCollection:
+    """A ``CollectionAdapter`` that makes sure the collection is prepared before its first
+    real use, then delegates every call to the plain adapter.
+
+    ``raw``, ``name`` and ``alias`` need no preparation (the driver object performs no I/O
+    of its own until used); ``drop`` skips it and forgets that the collection was prepared.
+    """
+
+    __slots__ = ("_inner", "_target")
+
+    def __init__(self, inner: CollectionAdapter, target: Target) -> None:
+        self._inner = inner
+        self._target = target
+
+    def __repr__(self) -> str:
+        return f"<PreparingCollection {self._inner!r}>"
+
+    async def _ready(self) -> CollectionAdapter:
+        if not is_prepared(self._target):
+            await ensure_prepared(self._target)
+        return self._inner
+
+    @property
+    def inner(self) -> CollectionAdapter:
+        """The plain adapter (no preparation)."""
+        return self._inner
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    @property
+    def alias(self) -> str:
+        return self._inner.alias
+
+    @property
+    def raw(self) -> Any:
+        return self._inner.raw
+
+    def with_options(self, **options: Any) -> PreparingCollection:
+        return PreparingCollection(self._inner.with_options(**options), self._target)
+
+    async def insert_one(self, document: Mapping[str, Any], *, session: Any = None) -> Any:
+        return await (await self._ready()).insert_one(document, session=session)
+
+    async def insert_many(
+        self, documents: Sequence[Mapping[str, Any]], *, ordered: bool = True, session: Any = None
+    ) -> list[Any]:
+        inner = await self._ready()
+        return await inner.insert_many(documents, ordered=ordered, session=session)
+
+    async def find_one(
+        self,
+        filter: Mapping[str, Any],
+        projection: Mapping[str, Any] | None = None,
+        *,
+        session: Any = None,
+        **kwargs: Any,
+    ) -> RawDoc | None:
+        inner = await self._ready()
+        return await inner.find_one(filter, projection, session=session, **kwargs)
+
+    def find(
+        self,
+        filter: Mapping[str, Any],
+        projection: Mapping[str, Any] | None = None,
+        *,
+        session: Any = None,
+        **kwargs: Any,
+    ) -> CursorAdapter:
+        cursor = self._inner.find(filter, projection, session=session, **kwargs)
+        return _PreparingCursor(cursor, self._ready)
+
+    async def update_one(
+        self,
+        filter: Mapping[str, Any],
+        update: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        *,
+        upsert: bool = False,
+        session: Any = None,
+        **kwargs: Any,
+    ) -> UpdateOutcome:
+        inner = await self._ready()
+        return await inner.update_one(filter, update, upsert=upsert, session=session, **kwargs)
+
+    async def update_many(
+        self,
+        filter: Mapping[str, Any],
+        update: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        *,
+        upsert: bool = False,
+        session: Any = None,
+        **kwargs: Any,
+    ) -> UpdateOutcome:
+        inner = await self._ready()
+        return await inner.update_many(filter, update, upsert=upsert, session=session, **kwargs)
+
+    async def replace_one(
+        self,
+        filter: Mapping[str, Any],
+        replacement: Mapping[str, Any],
+        *,
+        upsert: bool = False,
+        session: Any = None,
+    ) -> UpdateOutcome:
+        inner = await self._ready()
+        return await inner.replace_one(filter, replacement, upsert=upsert, session=session)
+
+    async def delete_one(self, filter: Mapping[str, Any], *, session: Any = None) -> int:
+        return await (await self._ready()).delete_one(filter, session=session)
+
+    async def delete_many(self, filter: Mapping[str, Any], *, session: Any = None) -> int:
+        return await (await self._ready()).delete_many(filter, session=session)
+
+    async def count_documents(
+        self, filter: Mapping[str, Any], *, session: Any = None, **kwargs: Any
+    ) -> int:
+        return await (await self._ready()).count_documents(filter, session=session, **kwargs)
+
+    async def estimated_document_count(self) -> int:
+        return await (await self._ready()).estimated_document_count()
+
+    async def distinct(
+        self, key: str, filter: Mapping[str, Any] | None = None, *, session: Any = None
+    ) -> list[Any]:
+        return await (await self._ready()).distinct(key, filter, session=session)
+
+    async def find_one_and_update(
+        self,
+        filter: Mapping[str, Any],
+        update: Mapping[str, Any],
+        *,
+        projection: Mapping[str, Any] | None = None,
+        sort: Sequence[tuple[str, int]] | None = None,
+        upsert: bool = False,
+        return_new: bool = False,
+        session: Any = None,
+    ) -> RawDoc | None:
+        inner = await self._ready()
+        return await inner.find_one_and_update(
+            filter,
+            update,
+            projection=projection,
+            sort=sort,
+            upsert=upsert,
+            return_new=return_new,
+            session=session,
+        )
+
+    async def find_one_and_delete(
+        self,
+        filter: Mapping[str, Any],
+        *,
+        projection: Mapping[str, Any] | None = None,
+        sort: Sequence[tuple[str, int]] | None = None,
+        session: Any = None,
+    ) -> RawDoc | None:
+        inner = await self._ready()
+        return await inner.find_one_and_delete(
+            filter, projection=projection, sort=sort, session=session
+        )
+
+    def aggregate(
+        self, pipeline: Sequence[Mapping[str, Any]], *, session: Any = None, **kwargs: Any
+    ) -> CursorAdapter:
+        cursor = self._inner.aggregate(pipeline, session=session, **kwargs)
+        return _PreparingCursor(cursor, self._ready)
+
+    async def create_indexes(self, indexes: Sequence[Any], *, session: Any = None) -> list[str]:
+        return await (await self._ready()).create_indexes(indexes, session=session)
+
+    async def index_information(self) -> dict[str, Any]:
+        return await (await self._ready()).index_information()
+
+    async def list_indexes(self) -> list[RawDoc]:
+        return await (await self._ready()).list_indexes()
+
+    async def drop_index(self, name: str) -> None:
+        await (await self._ready()).drop_index(name)
+
+    async def drop(self) -> None:
+        await self._inner.drop()
+        forget_prepared(self._target.database, self._target.name)
+
+    async def options(self) -> dict[str, Any]:
+        return await (await self._ready()).options()
+
+    def __getattr__(self, name: str) -> Any:
+        """Adapter methods this class does not list: coroutines prepare first; a returned
+        cursor prepares before its first batch."""
+        attr = getattr(self._inner, name)
+        if inspect.iscoroutinefunction(attr):
+
+            async def prepared(*args: Any, **kwargs: Any) -> Any:
+                await self._ready()
+                return await attr(*args, **kwargs)
+
+            return prepared
+        if callable(attr) and not isinstance(attr, type):
+
+            def call(*args: Any, **kwargs: Any) -> Any:
+                result = attr(*args, **kwargs)
+                if hasattr(result, "batches") and hasattr(result, "to_list"):
+                    return _PreparingCursor(result, self._ready)
+                return result
+
+            return call
+        return attr
+
+
+class _PreparingCursor:
+    """A cursor whose first read waits for the collection's preparation."""
+
+    __slots__ = ("_cursor", "_iterator", "_prepare", "_ready")
+
+    def __init__(self, cursor: CursorAdapter, prepare: Callable[[], Awaitable[Any]]) -> None:
+        self._cursor = cursor
+        self._prepare = prepare
+        self._ready = False
+        self._iterator: AsyncIterator[RawDoc] | None = None
+
+    async def _wait(self) -> CursorAdapter:
+        if not self._ready:
+            await self._prepare()
+            self._ready = True
+        return self._cursor
+
+    @property
+    def raw(self) -> Any:
+        return getattr(self._cursor, "raw", None)
+
+    def __aiter__(self) -> _PreparingCursor:
+        return self
+
+    async def __anext__(self) -> RawDoc:
+        if self._iterator is None:
+            self._iterator = (await self._wait()).__aiter__()
+        return await self._iterator.__anext__()
+
+    async def to_list(self, length: int | None = None) -> list[RawDoc]:
+        return await (await self._wait()).to_list(length)
+
+    async def batches(self, size: int | None = None) -> AsyncIterator[list[RawDoc]]:
+        cursor = await self._wait()
+        async for batch in cursor.batches(size):
+            yield batch
+
+    async def close(self) -> None:
+        await self._cursor.close()
+
+    async def __aenter__(self) -> _PreparingCursor:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)

@@ -58,7 +58,9 @@ def switch_for(model: type) -> ModelSwitch | None:
 @contextmanager
 def _switched(model: type, **changes: Any) -> Iterator[type]:
     current = _switches.get()
-    base = current.get(model) or ModelSwitch()
+    # Build on what applies to ``model`` now, its own or a parent's switch, so an inner block
+    # on a subclass keeps the outer block's switch of the parent.
+    base = switch_for(model) or ModelSwitch()
     if "options" in changes:
         changes["options"] = MappingProxyType({**base.options, **changes["options"]})
     updated = dict(current)
