@@ -1,0 +1,349 @@
+"""``FieldFile``: what a ``FileField`` reads as -- one stored, pending or absent file.
+
+Stage: fields. It reads (``read``, ``seek``, ``chunks``), replaces (``put``, MongoMotor's
+``new_file``/``write``/``close``) and deletes the file its field refers to, through the field's
+``Storage``. It never does I/O on attribute access: the details of a file loaded from the
+database (``filename``, ``length``...) come from its ``files`` document, which ``open()``
+fetches; after an upload or a save they are known.
+
+The save-time work (uploading pending content, removing replaced files) is ``_field_hooks``'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Generator
+from typing import TYPE_CHECKING, Any
+
+from typing_extensions import Self
+
+from asyncodm._drivers._gridfs import GridIn
+from asyncodm._storage import File, FileInfo, FileReader, GridFSStorage, Storage, model_alias
+from asyncodm.errors import OperationError
+
+if TYPE_CHECKING:
+    import datetime
+
+    from asyncodm.fields._file import FileField
+
+__all__ = ["FieldFile"]
+
+
+class FieldFile:
+    """The value a ``FileField`` reads as: one stored (or pending, or no) file.
+
+    Attributes ``filename`` (also ``name``), ``length``, ``content_type``, ``upload_date``,
+    ``metadata``, ``chunk_size`` and ``file_id``; ``gridout`` is the opened reader (the
+    driver's own ``GridOut`` where it has one). Falsy when there is no file.
+    """
+
+    __slots__ = (
+        "_attached", "_field", "_file_id", "_info", "_instance", "_pending", "_reader",
+        "_unsaved", "_writer",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        instance: Any,
+        field: FileField,
+        file_id: Any = None,
+        *,
+        info: FileInfo | None = None,
+        pending: File | None = None,
+        attached: bool = True,
+    ) -> None:
+        self._instance = instance
+        self._field = field
+        self._file_id = info.file_id if info is not None else file_id
+        self._info = info
+        self._pending = pending
+        self._attached = attached
+        self._reader: FileReader | None = None
+        self._unsaved: FileInfo | None = None
+        self._writer: GridIn | None = None
+
+    # -- identity ----------------------------------------------------------------------------
+
+    @property
+    def instance(self) -> Any:
+        return self._instance
+
+    @property
+    def field(self) -> FileField:
+        return self._field
+
+    @property
+    def storage(self) -> Storage:
+        return self._field.storage
+
+    @property
+    def file_id(self) -> Any:
+        """The stored file's id (what the document stores); None while content is pending."""
+        return self._file_id
+
+    grid_id = file_id  # MongoEngine's name
+
+    @property
+    def pending(self) -> File | None:
+        """Content assigned but not uploaded yet (the next save uploads it)."""
+        return self._pending
+
+    @property
+    def info(self) -> FileInfo | None:
+        """The stored file's record, once known (after ``open()``, an upload or a save)."""
+        return self._info
+
+    def __bool__(self) -> bool:
+        return self._file_id is not None or self._pending is not None
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FieldFile):
+            if self._file_id is None:
+                return self is other
+            return bool(self._file_id == other._file_id)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._file_id) if self._file_id is not None else id(self)
+
+    def __repr__(self) -> str:
+        if self._pending is not None:
+            return f"<{type(self).__name__} {self._where()} pending {self._pending!r}>"
+        if self._file_id is None:
+            return f"<{type(self).__name__} {self._where()} empty>"
+        name = f" {self._info.filename!r}" if self._info is not None else ""
+        return f"<{type(self).__name__} {self._where()}{name} id={self._file_id!r}>"
+
+    # -- the file's details (no I/O) ---------------------------------------------------------
+
+    def _detail(self, key: str) -> Any:
+        if self._info is not None:
+            return getattr(self._info, key)
+        pending = self._pending
+        if pending is not None:
+            return {
+                "filename": pending.name,
+                "content_type": pending.content_type,
+                "metadata": pending.metadata,
+                "length": pending.size,
+            }.get(key)
+        if self._file_id is None:
+            return None
+        raise OperationError(
+            f"{self._where()}: the details of file {self._file_id!r} are not loaded; "
+            f"`await {self._where(short=True)}.open()` first (one query for its files document)"
+        )
+
+    @property
+    def filename(self) -> str | None:
+        return self._detail("filename")  # type: ignore[no-any-return]
+
+    name = filename
+
+    @property
+    def length(self) -> int | None:
+        return self._detail("length")  # type: ignore[no-any-return]
+
+    @property
+    def content_type(self) -> str | None:
+        return self._detail("content_type")  # type: ignore[no-any-return]
+
+    @property
+    def upload_date(self) -> datetime.datetime | None:
+        return self._detail("upload_date")  # type: ignore[no-any-return]
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        return self._detail("metadata")  # type: ignore[no-any-return]
+
+    @property
+    def chunk_size(self) -> int | None:
+        return self._detail("chunk_size")  # type: ignore[no-any-return]
+
+    @property
+    def gridout(self) -> Any:
+        """The opened reader: the driver's ``GridOut`` (PyMongo or Motor) where there is one,
+        else asyncodm's, which has the same reading API. Needs ``await open()`` first."""
+        if self._reader is None:
+            raise OperationError(f"{self._where()} is not open; `await ....open()` first")
+        return self.storage.driver_reader(self._reader)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def open(self) -> Self:
+        """Load the file's details and open it for ``read``/``seek`` from the start."""
+        file_id = self._stored_id("open")
+        self._reader = await self.storage.open(file_id, alias=self._alias())
+        self._info = self._reader.info
+        return self
+
+    def __await__(self) -> Generator[Any, None, Self]:
+        return self.open().__await__()
+
+    async def read(self, size: int = -1) -> bytes:
+        """Read ``size`` bytes (all, by default) from the current position, like a file.
+
+        Opens the file first if needed; a second ``read()`` continues where the first ended
+        (``seek(0)`` to start over, or use ``chunks()`` to stream the whole file).
+        """
+        if self._reader is None:
+            await self.open()
+        assert self._reader is not None
+        return await self._reader.read(size)
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        seek = getattr(self._reader, "seek", None)
+        if seek is None:
+            raise OperationError(f"{self._where()} is not open (or its storage cannot seek)")
+        return int(seek(pos, whence))
+
+    def tell(self) -> int:
+        tell = getattr(self._reader, "tell", None)
+        if tell is None:
+            raise OperationError(f"{self._where()} is not open (or its storage cannot tell)")
+        return int(tell())
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The whole content, one stored chunk at a time (memory stays at a small window)."""
+        reader = await self.storage.open(self._stored_id("stream"), alias=self._alias())
+        self._info = reader.info
+        async for chunk in reader:
+            yield chunk
+
+    # -- writing -----------------------------------------------------------------------------
+
+    async def put(
+        self,
+        content: Any,
+        filename: str | None = None,
+        content_type: str | None = None,
+        **metadata: Any,
+    ) -> Self:
+        """Upload ``content`` now and make it this field's file (MongoEngine / MongoMotor).
+
+        ``metadata`` keywords are stored in the file's ``metadata``. The document must then be
+        saved; the file this one replaces is removed once that save succeeds. Calling ``put``
+        again before saving removes the upload it replaces at once.
+        """
+        self._check_writable()
+        given = content if isinstance(content, File) else File(content)
+        merged = {**(given.metadata or {}), **metadata}
+        file = File(
+            given,
+            name=filename or given.name,
+            metadata=merged or None,
+            content_type=content_type or given.content_type,
+        )
+        info = await self._field.store(file, alias=self._alias(), session=None)
+        await self._adopt_upload(info)
+        return self
+
+    replace = put  # MongoEngine / MongoMotor
+
+    async def save(self, name: str | None, content: Any) -> Self:
+        """PyMODM's ``FieldFile.save(name, content)``: ``put`` under another name."""
+        return await self.put(content, filename=name)
+
+    async def new_file(
+        self, filename: str | None = None, content_type: str | None = None, **metadata: Any
+    ) -> None:
+        """Start a file to fill with ``write()`` and finish with ``close()`` (MongoMotor)."""
+        self._check_writable()
+        storage = self.storage
+        if not isinstance(storage, GridFSStorage) or not self._field.streams:
+            raise OperationError(
+                f"{self._where()}: new_file()/write() need a GridFS storage and a plain "
+                "FileField; use put() instead"
+            )
+        self._writer = storage.bucket(self._alias()).open_upload_stream(
+            filename, file_id=storage.new_id(), metadata=metadata or None, content_type=content_type
+        )
+        if self._attached and self._instance is not None:
+            # Become the field's value now, so the next ``doc.field.write()`` finds this writer.
+            self._instance._values[self._field.name] = self
+
+    async def write(self, data: bytes | str) -> None:
+        if self._writer is None:
+            await self.new_file()
+        assert self._writer is not None
+        await self._writer.write(data)
+
+    async def close(self) -> None:
+        """Finish a file started with ``new_file()``; or forget the opened reader."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            await self._adopt_upload(await writer.close())
+        else:
+            self._reader = None
+
+    async def delete(self) -> None:
+        """Remove the stored file now and clear the field (save the document to keep that)."""
+        self._check_writable()
+        if self._file_id is not None:
+            await self._field.discard(
+                self._file_id, info=self._info, alias=self._alias(), session=None
+            )
+        self._forget()
+        self._pending = None
+        if self._attached and self._instance is not None:
+            self._instance._values[self._field.name] = None
+
+    # -- bookkeeping (also used by _field_hooks) ---------------------------------------------
+
+    async def _adopt_upload(self, info: FileInfo) -> None:
+        previous = self._unsaved
+        self._forget()
+        self._pending = None
+        self._file_id, self._info, self._unsaved = info.file_id, info, info
+        if self._attached and self._instance is not None:
+            self._instance._values[self._field.name] = self
+        if previous is not None:
+            await self._field.discard(
+                previous.file_id, info=previous, alias=self._alias(), session=None
+            )
+
+    def _check_writable(self) -> None:
+        if not self._attached:
+            raise OperationError(f"{self._where()}: this file is read-only (a thumbnail?)")
+
+    def _uploaded(self, info: FileInfo) -> None:
+        """The pending content is stored now (by the save hook)."""
+        self._pending = None
+        self._file_id, self._info = info.file_id, info
+
+    def _pending_again(self, pending: File) -> None:
+        """The save that uploaded ``pending`` failed: hold it for the next save."""
+        self._forget()
+        self._pending = pending
+
+    def _saved(self) -> None:
+        """The stored document refers to this file now: it is no longer an unsaved upload."""
+        self._unsaved = None
+
+    def _forget(self) -> None:
+        self._file_id = self._info = self._reader = self._unsaved = None
+
+    def _bind(self, instance: Any) -> None:
+        self._instance = instance
+
+    def _alias(self) -> str:
+        """The connection the file lives on: the storage's own, else its document's."""
+        own = self.storage.alias
+        if own:
+            return own
+        schema = getattr(type(self._instance), "_schema", None)
+        if schema is not None and schema.is_document:
+            return model_alias(type(self._instance))
+        return "default"
+
+    def _stored_id(self, action: str) -> Any:
+        if self._file_id is None:
+            state = "has pending content (save the document first)" if self._pending else "is empty"
+            raise OperationError(f"cannot {action} {self._where()}: it {state}")
+        return self._file_id
+
+    def _where(self, short: bool = False) -> str:
+        owner = self._field.owner
+        name = self._field.name or "?"
+        if short:
+            return f"doc.{name}"
+        return f"{owner.__name__}.{name}" if owner is not None else name

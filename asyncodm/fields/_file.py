@@ -1,0 +1,199 @@
+"""``FileField``: a field whose content lives in a ``Storage`` (a GridFS bucket by default).
+
+Stage: fields. The document stores only the file's id. Reading the field gives a ``FieldFile``
+(never None: an empty one is falsy), which reads, streams, replaces and deletes the content.
+
+Content assigned to the field (a ``File``, bytes, str, a file object...) is *pending*: nothing
+is read until the document is saved, when ``_field_hooks`` uploads it before the write, removes
+the file it replaced after the write succeeded, and removes the new upload if the write failed.
+``await doc.attachment.put(...)`` (MongoMotor's style) uploads at once instead; the document
+still has to be saved to keep the reference.
+
+No I/O happens on attribute access: ``filename``, ``length``... of a file loaded from the
+database need its ``files`` document, which ``await doc.attachment.open()`` (or ``read()``,
+``chunks()``, or ``await doc.attachment``) fetches.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, overload
+
+from typing_extensions import Self
+
+from asyncodm._drivers._sources import is_source
+from asyncodm._storage import File, FileInfo, GridFSStorage, Storage, model_alias
+from asyncodm._types import MISSING
+from asyncodm.errors import InvalidDocumentError, ValidationError
+from asyncodm.fields._base import BaseField, describe
+from asyncodm.fields._fieldfile import FieldFile
+from asyncodm.fields._hooked import mark_needed
+
+__all__ = ["FieldFile", "FileField"]
+
+
+class FileField(BaseField[FieldFile]):
+    """A file kept in a ``Storage``; the document stores its id.
+
+    Args:
+        storage: Where the content goes (default: ``GridFSStorage()``, bucket ``"fs"`` of the
+            document's own database).
+        collection_name / db_alias: MongoEngine's way to name the bucket and connection.
+
+    Assign a ``File``, bytes, str, a file object, a path or an async iterable of bytes: it is
+    uploaded when the document is saved. Assign a stored file's id to refer to that file.
+    Only a top-level field of a ``Document`` uploads and cleans up with its document; inside
+    embedded documents or lists, ``put()`` the content instead.
+    """
+
+    value_class: ClassVar[type[FieldFile]] = FieldFile
+    #: Whether ``new_file()``/``write()`` may stream into this field (images need the whole).
+    streams: ClassVar[bool] = True
+    coerces = True
+    expected = "a file (a File, bytes, str, a file object or a stored file's id)"
+
+    def __init__(
+        self,
+        storage: Storage | None = None,
+        *,
+        collection_name: str | None = None,
+        db_alias: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if storage is not None and (collection_name or db_alias):
+            raise InvalidDocumentError("give storage= or collection_name=/db_alias=, not both")
+        if storage is not None and not isinstance(storage, Storage):
+            raise InvalidDocumentError(
+                f"storage must be a Storage (e.g. GridFSStorage('fs')), not {describe(storage)}"
+            )
+        self.storage: Storage = storage or GridFSStorage(collection_name or "fs", alias=db_alias)
+        #: Set for a direct attribute of a ``Document``: only those upload at save.
+        self.managed = False
+        super().__init__(**kwargs)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        super().__set_name__(owner, name)
+        self.managed = not getattr(owner, "_is_embedded", False)
+        mark_needed("files")
+
+    # -- descriptor --------------------------------------------------------------------------
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> FieldFile: ...
+
+    def __get__(self, instance: object | None, owner: type) -> Self | FieldFile:
+        if instance is None:
+            return self
+        values: dict[str, Any] = instance._values  # type: ignore[attr-defined]
+        value = values.get(self.name, MISSING)
+        if value is MISSING:
+            son: dict[str, Any] | None = instance._son  # type: ignore[attr-defined]
+            raw = son.get(self.db_field) if son is not None else None
+            if raw is None:
+                return self.value_class(instance, self)  # empty; becomes the value on put()
+            loaded = values[self.name] = self.value_class(instance, self, raw)
+            return loaded
+        if value is None:
+            return self.value_class(instance, self)
+        if value._instance is None:
+            value._bind(instance)
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, instance: object, value: Any) -> None:
+        instance._values[self.name] = self._wrap(instance, value)  # type: ignore[attr-defined]
+
+    def coerce(self, value: Any) -> Any:
+        return self._wrap(None, value)
+
+    def _wrap(self, instance: Any, value: Any) -> FieldFile | None:
+        if value is None:
+            return None
+        if isinstance(value, FieldFile):
+            if not value:
+                return None
+            if value._field is self and (value._instance is None or value._instance is instance):
+                return value
+            # Another field's file: refer to the same stored file (or the same pending content).
+            return self.value_class(
+                instance, self, value._file_id, info=value._info, pending=value._pending
+            )
+        if isinstance(value, File):
+            return self.value_class(instance, self, pending=value)
+        if isinstance(value, str | bytes | bytearray | memoryview) or (
+            is_source(value) and not isinstance(value, dict)
+        ):
+            return self.value_class(instance, self, pending=File(value))
+        return self.value_class(instance, self, value)  # a stored file's id
+
+    # -- the four verbs ----------------------------------------------------------------------
+
+    def to_python(self, value: Any) -> Any:
+        if value is None or isinstance(value, FieldFile):
+            return value
+        return self.value_class(None, self, value)
+
+    def to_mongo(self, value: Any) -> Any:
+        return value._file_id if isinstance(value, FieldFile) else value
+
+    def prepare_query_value(self, op: str | None, value: Any) -> Any:
+        """A ``FieldFile`` stands for its id; lists (``in``, ``nin``, ``all``) item by item.
+
+        Content cannot go through a query or an update operator (``set__attachment=b"..."``):
+        nothing would upload it, and the field would silently become null."""
+        if isinstance(value, list | tuple):
+            return [self._query_id(v) for v in value]
+        return self._query_id(value)
+
+    def _query_id(self, value: Any) -> Any:
+        pending = isinstance(value, FieldFile) and value.pending is not None
+        # str stays an id here (other storages use str ids); bytes and streams are content.
+        content = not isinstance(value, str | FieldFile) and is_source(value)
+        if isinstance(value, File) or pending or content:
+            raise ValidationError(
+                errors={
+                    self.name: "expected a stored file or its id, found content to upload: "
+                    "assign it and save(), or `await doc.field.put(content)` first"
+                }
+            )
+        return value._file_id if isinstance(value, FieldFile) else value
+
+    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+        if isinstance(value, FieldFile):
+            if not value:
+                value = None
+            elif value._pending is not None and not self.managed:
+                errors[path] = (
+                    "expected a stored file here, found pending content: only a top-level "
+                    "FileField of a Document uploads at save; `await ...put(content)` instead"
+                )
+                return
+        super().validate(value, path, errors)
+
+    def is_blank(self, value: Any) -> bool:
+        return not value
+
+    # -- storage work (overridden by ImageField) ---------------------------------------------
+
+    async def store(self, content: File, *, alias: str, session: Any) -> FileInfo:
+        """Upload ``content``; returns the stored file's record."""
+        return await self.storage.save(
+            content.name,
+            content,
+            content.metadata,
+            content_type=content.content_type,
+            file_id=self.storage.new_id(),
+            alias=alias,
+            session=session,
+        )
+
+    async def discard(
+        self, file_id: Any, *, info: FileInfo | None, alias: str, session: Any
+    ) -> None:
+        """Remove stored file ``file_id`` (and anything that belongs to it)."""
+        await self.storage.delete(file_id, alias=alias, session=session)
+
+    def storage_alias(self, doc: Any) -> str:
+        """The connection this field's files of ``doc`` live on."""
+        return self.storage.alias or model_alias(type(doc))
