@@ -1,0 +1,31 @@
+"""PyMODM's ``Manager`` (``pymodm.manager``) over asyncodm's.
+
+Stage: compat. ``Model.objects`` hands out PyMODM ``QuerySet`` instances (with the model's
+``Meta.collation`` applied); ``Manager.from_queryset(MyQuerySet)`` makes a manager for a custom
+queryset class, and overriding ``get_queryset()`` gives every queryset a default filter, both
+exactly as in PyMODM. Queryset methods are reached through the manager
+(``await Post.objects.published().count()``).
+"""
+
+from __future__ import annotations
+
+from asyncodm import queryset as _qs
+from asyncodm.compat.pymodm.queryset import QuerySet
+
+__all__ = ["BaseManager", "Manager"]
+
+
+class Manager(_qs.Manager):
+    """The default manager of ``MongoModel`` classes (``Model.objects``)."""
+
+    queryset_class: type[_qs.QuerySet] | None = QuerySet
+
+    def get_queryset(self) -> _qs.QuerySet:
+        """A new queryset over every document of the model; override to filter by default."""
+        queryset = super().get_queryset()
+        collation = getattr(self._model(), "_pymodm_collation", None)
+        return queryset.collation(collation) if collation is not None else queryset
+
+
+#: PyMODM's abstract base; here the default manager already is the base to derive from.
+BaseManager = Manager
