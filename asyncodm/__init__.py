@@ -1,5 +1,6 @@
 """asyncodm: an asyncio object-document mapper for MongoDB (re-exports only)."""
 
+from asyncodm import _field_hooks  # noqa: F401 - registers file and sequence save hooks
 from asyncodm import signals
 from asyncodm._context import (
     collection_options,
@@ -9,6 +10,7 @@ from asyncodm._context import (
     switch_db,
 )
 from asyncodm._document import DynamicEmbeddedDocument, EmbeddedDocument
+from asyncodm._indexes import ensure_indexes
 from asyncodm._model import Document, DynamicDocument
 from asyncodm.connection import (
     connect,
@@ -36,7 +38,13 @@ from asyncodm.errors import (
     OperationError,
     ValidationError,
 )
+from asyncodm._deref import fetch_dbref
 from asyncodm.fields import (
+    CASCADE,
+    DENY,
+    DO_NOTHING,
+    NULLIFY,
+    PULL,
     BaseField,
     BigIntegerField,
     BinaryField,
@@ -46,17 +54,21 @@ from asyncodm.fields import (
     DateField,
     DateTimeField,
     DecimalField,
+    DeleteRule,
     DictField,
     DynamicField,
     EmailField,
     EmbeddedDocumentField,
     EmbeddedDocumentListField,
     EnumField,
+    FileField,
     FloatField,
     GenericEmbeddedDocumentField,
     GenericIPAddressField,
+    GenericReferenceField,
     GeometryCollectionField,
     GeoPointField,
+    ImageField,
     IntegerField,
     IntField,
     JavaScriptField,
@@ -71,18 +83,29 @@ from asyncodm.fields import (
     OrderedDictField,
     PointField,
     PolygonField,
+    Ref,
+    RefDict,
+    ReferenceField,
+    RefList,
     RegularExpressionField,
+    SequenceField,
     SortedListField,
     StringField,
     TimestampField,
     URLField,
     UUIDField,
 )
+from asyncodm.files import FieldFile, File, GridFSStorage, Storage
 from asyncodm.queryset import Manager, Q, QuerySet, QuerySetManager, queryset_manager
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CASCADE",
+    "DENY",
+    "DO_NOTHING",
+    "NULLIFY",
+    "PULL",
     "BaseField",
     "BigIntegerField",
     "BinaryField",
@@ -95,6 +118,7 @@ __all__ = [
     "DateField",
     "DateTimeField",
     "DecimalField",
+    "DeleteRule",
     "DictField",
     "Document",
     "DoesNotExist",
@@ -107,11 +131,17 @@ __all__ = [
     "EmbeddedDocumentListField",
     "EnumField",
     "FieldDoesNotExist",
+    "FieldFile",
+    "File",
+    "FileField",
     "FloatField",
     "GenericEmbeddedDocumentField",
     "GenericIPAddressField",
+    "GenericReferenceField",
     "GeoPointField",
     "GeometryCollectionField",
+    "GridFSStorage",
+    "ImageField",
     "IntField",
     "IntegerField",
     "InvalidDocumentError",
@@ -140,8 +170,14 @@ __all__ = [
     "Q",
     "QuerySet",
     "QuerySetManager",
+    "Ref",
+    "RefDict",
+    "RefList",
+    "ReferenceField",
     "RegularExpressionField",
+    "SequenceField",
     "SortedListField",
+    "Storage",
     "StringField",
     "TimestampField",
     "URLField",
@@ -151,6 +187,8 @@ __all__ = [
     "connect",
     "disconnect",
     "disconnect_all",
+    "ensure_indexes",
+    "fetch_dbref",
     "get_client",
     "get_db",
     "no_auto_dereference",

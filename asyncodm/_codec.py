@@ -32,10 +32,14 @@ def to_son(doc: Any) -> dict[str, Any]:
     if stores_cls and schema.pk_name is None:
         out["_cls"] = schema.class_name
         stores_cls = False
-    for name, db, field, dump in schema.dump_table:
-        value = values.get(name, MISSING)
+    plain = doc.__dict__
+    for name, db, field, dump, is_plain in schema.dump_table:
+        if is_plain:
+            value = plain.get(name, MISSING)
+        else:
+            value = values.get(name, MISSING)
         if value is MISSING:
-            if son is not None:
+            if son is not None and not is_plain:
                 raw = son.get(db, MISSING)
                 if raw is not MISSING:
                     out[db] = raw
@@ -52,7 +56,7 @@ def to_son(doc: Any) -> dict[str, Any]:
     if son is not None and len(son) > len(out):
         db_fields = schema.db_fields
         for key, raw in son.items():
-            if key not in db_fields and key != "_cls" and key not in values:
+            if key not in db_fields and key != "_cls" and key not in values and key not in out:
                 out[key] = raw
     if schema.dynamic and len(values) > 0:
         for name, value in values.items():
@@ -90,6 +94,18 @@ def compute_delta(doc: Any) -> Delta:
     son: dict[str, Any] = doc._son
     delta = Delta()
     fields = schema.fields
+    orig = doc._orig
+    if orig:
+        plain = doc.__dict__
+        for name, old in orig.items():
+            field = fields[name]
+            value = plain.get(name, MISSING)
+            if value is MISSING or value is None:
+                new = None if (value is None and field.null) else MISSING
+            else:
+                new = field.to_mongo(value)
+            diff_into(name, old, new, delta.sets, delta.unsets)
+            delta.new_values[name] = new
     for name, value in doc._values.items():
         field = fields.get(name)
         if field is not None:

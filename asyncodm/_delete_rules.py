@@ -27,7 +27,13 @@ from asyncodm.errors import InvalidDocumentError, OperationError
 from asyncodm.fields._compound import ListField
 from asyncodm.fields._reference import DENY, DO_NOTHING, NULLIFY, PULL, DeleteRule, ReferenceField
 
-__all__ = ["DeletePlan", "delete_documents", "plan_delete", "register_delete_rule", "register_rules"]
+__all__ = [
+    "DeletePlan",
+    "delete_documents",
+    "plan_delete",
+    "register_delete_rule",
+    "register_rules",
+]
 
 
 def _reference_of(field: Any) -> tuple[ReferenceField[Any] | None, bool]:
@@ -54,8 +60,11 @@ def register_rules(cls: type) -> None:
             )
         if _declared_by_parent_in_same_collection(cls, name, field):
             continue
-        registry.add_rule(RuleEntry(ref.target_name, cls, name, field.db_field,
-                                    int(ref.reverse_delete_rule), many))
+        registry.add_rule(
+            RuleEntry(
+                ref.target_name, cls, name, field.db_field, int(ref.reverse_delete_rule), many
+            )
+        )
 
 
 def _declared_by_parent_in_same_collection(cls: type, name: str, field: Any) -> bool:
@@ -66,14 +75,18 @@ def _declared_by_parent_in_same_collection(cls: type, name: str, field: Any) -> 
     return False
 
 
-def register_delete_rule(target: type, referrer: type, field_name: str, rule: DeleteRule | int) -> None:
+def register_delete_rule(
+    target: type, referrer: type, field_name: str, rule: DeleteRule | int
+) -> None:
     """``Target.register_delete_rule(Referrer, "field", NULLIFY)``: add a rule by hand."""
     schema = referrer._schema  # type: ignore[attr-defined]
     field = schema.fields.get(field_name)
     if field is None:
         raise InvalidDocumentError(f"{referrer.__name__} has no field {field_name!r}")
     _, many = _reference_of(field)
-    registry.add_rule(RuleEntry(target.__name__, referrer, field_name, field.db_field, int(rule), many))
+    registry.add_rule(
+        RuleEntry(target.__name__, referrer, field_name, field.db_field, int(rule), many)
+    )
 
 
 @dataclass
@@ -148,7 +161,10 @@ def has_rules(model: type) -> bool:
 
 
 async def delete_documents(
-    documents: Sequence[Any], *, session: Any = None, signal_kwargs: dict[str, Any] | None = None,
+    documents: Sequence[Any],
+    *,
+    session: Any = None,
+    signal_kwargs: dict[str, Any] | None = None,
     write_concern: Any = None,
 ) -> int:
     """Delete ``documents`` and apply the delete rules of the documents referring to them."""
@@ -157,8 +173,9 @@ async def delete_documents(
     model = type(documents[0])
     if not any(has_rules(type(d)) for d in documents):
         for doc in documents:
-            await delete_document(doc, session=session, signal_kwargs=signal_kwargs,
-                                  write_concern=write_concern)
+            await delete_document(
+                doc, session=session, signal_kwargs=signal_kwargs, write_concern=write_concern
+            )
         return len(documents)
     async with _atomic(alias_for(model), session) as txn:
         plan = await plan_delete(documents, txn)
@@ -167,8 +184,9 @@ async def delete_documents(
         for doc in reversed(plan.cascade):
             await delete_document(doc, session=txn, signal_kwargs=signal_kwargs)
         for doc in documents:
-            await delete_document(doc, session=txn, signal_kwargs=signal_kwargs,
-                                  write_concern=write_concern)
+            await delete_document(
+                doc, session=txn, signal_kwargs=signal_kwargs, write_concern=write_concern
+            )
     return len(documents)
 
 
@@ -211,7 +229,8 @@ async def transactions_supported(alias: str) -> bool:
 def describe_rules(model: type) -> list[str]:
     """Human-readable rules that apply when ``model`` is deleted (for errors and admins)."""
     return [
-        f"{r.referrer.__name__}.{r.field}: {DeleteRule(r.rule).name}" for r in registry.rules_for(model)
+        f"{r.referrer.__name__}.{r.field}: {DeleteRule(r.rule).name}"
+        for r in registry.rules_for(model)
     ]
 
 

@@ -66,11 +66,14 @@ async def fetch_dbref(dbref: DBRef, model: type | None = None) -> Any:
     """
     if model is None:
         candidates = [
-            cls for cls in registry.documents()
+            cls
+            for cls in registry.documents()
             if cls._schema.is_document and cls._schema.collection == dbref.collection  # type: ignore[attr-defined]
         ]
         if not candidates:
-            raise NotRegistered(f"no registered document class uses collection {dbref.collection!r}")
+            raise NotRegistered(
+                f"no registered document class uses collection {dbref.collection!r}"
+            )
         model = min(candidates, key=lambda cls: len(cls.__mro__))
     found = await fetch_documents(model, [dbref.id], False, f"DBRef {dbref.collection}/{dbref.id}")
     return found[dbref.id]

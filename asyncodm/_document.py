@@ -1,10 +1,18 @@
 """Document, DynamicDocument, EmbeddedDocument: a thin facade over schema, state and codec.
 
 Stage: document. Each class is compiled once into a ``Schema`` when it is defined
-(``__init_subclass__``). An instance holds two slots: ``_son``, the raw document as loaded (or
-as last saved; None for a new document), and ``_values``, the Python values read or assigned
-since. Loading therefore costs one object and one empty dict; fields convert on first read;
-saves compare ``_values`` with ``_son``.
+(``__init_subclass__``). An instance keeps its state in four places:
+
+* ``__dict__``: the values of *plain* fields (stored as their own immutable Python value under
+  their own name: strings, numbers, booleans, ObjectIds, datetimes), so reading one is a plain
+  attribute lookup. A loaded document uses the stored document itself as its ``__dict__``
+  (nothing is copied) unless a stored key could shadow something on the class.
+* ``_son``: the stored document as loaded or last saved (None for a new document).
+* ``_orig``: None, or the stored values of plain fields assigned since (``__setattr__`` records
+  them before the first change), which is how a save finds what changed.
+* ``_values``: the converted values of the other fields (containers, embedded documents,
+  references...) read or assigned since, and dynamic attributes. They are compared with
+  ``_son`` on save.
 """
 
 from __future__ import annotations
@@ -31,7 +39,8 @@ from asyncodm.errors import (
     MultipleObjectsReturned,
     ValidationError,
 )
-from asyncodm.fields._base import BaseField
+from asyncodm._types import MISSING
+from asyncodm.fields._base import BaseField, PlainAccess
 from asyncodm.fields._compound import DynamicField
 
 __all__ = [
@@ -56,7 +65,7 @@ _repr.maxother = 40
 
 class DocumentMeta(type):
     """Only delegates: gives each document class ``__slots__ = ()`` unless it sets its own, so
-    instances stay two slots wide and a misspelt attribute raises instead of vanishing."""
+    instances keep the base class's compact layout."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> DocumentMeta:
         namespace.setdefault("__slots__", ())
@@ -67,11 +76,12 @@ class BaseDocument(metaclass=DocumentMeta):
     """What documents and embedded documents share: construction, access, conversion,
     validation."""
 
-    __slots__ = ("_values", "_son")
+    __slots__ = ("__dict__", "_values", "_son", "_orig")
 
     _schema: ClassVar[Schema]
     _values: dict[str, Any]
     _son: dict[str, Any] | None
+    _orig: dict[str, Any] | None
 
     _is_embedded: ClassVar[bool] = False
     _is_dynamic: ClassVar[bool] = False
@@ -107,7 +117,11 @@ class BaseDocument(metaclass=DocumentMeta):
                 raise InvalidDocumentError(
                     f"{cls.__name__}.{name}: the name {name!r} is used by asyncodm itself"
                 )
+        for name in schema.plain_names:
+            if isinstance(cls.__dict__.get(name), BaseField):
+                type.__setattr__(cls, name, PlainAccess(schema.fields[name]))
         cls._check_quick = staticmethod(_compile_quick_valid(cls))
+        type.__setattr__(cls, "_from_son", staticmethod(_compile_loader(cls)))
         _attach_errors(cls)
         registry.register(cls)
         _after_class_created(cls)
@@ -121,12 +135,14 @@ class BaseDocument(metaclass=DocumentMeta):
         schema = cls._schema
         if _pre_init_receivers:
             signals.pre_init.send_sync(cls, document=self, values=kwargs)
-        self._son = None
+        _set_son(self, None)
+        _set_orig(self, None)
         values: dict[str, Any] = {}
-        self._values = values
-        for name, make, constant in schema.default_table:
+        _set_values(self, values)
+        plain = self.__dict__
+        for name, make, constant, is_plain in schema.default_table:
             if name not in kwargs:
-                values[name] = constant if make is None else make()
+                (plain if is_plain else values)[name] = constant if make is None else make()
         if args:
             positional = schema.positional
             if len(args) > len(positional):
@@ -146,15 +162,22 @@ class BaseDocument(metaclass=DocumentMeta):
     def _assign(self, data: Mapping[str, Any]) -> None:
         schema = self._schema
         values = self._values
+        plain = self.__dict__
         if schema.field_names.issuperset(data):
-            # The common case: every key is a field name. Copy them in one step, then adapt
-            # the few values whose fields coerce (dicts to embedded documents, ...).
-            values.update(data)
-            for name, coerce in schema.coercers:
+            # The common case: every key is a field name. Copy them in one step, move the
+            # values of fields that are not plain out, and adapt the few that coerce.
+            plain.update(data)
+            for name, coerce in schema.other_fields:
+                if name in plain:
+                    value = plain.pop(name)
+                    if coerce is not None and value is not None:
+                        value = coerce(value)
+                    values[name] = value
+            for name, coerce in schema.plain_coercers:
                 if name in data:
-                    value = values[name]
+                    value = plain[name]
                     if value is not None:
-                        values[name] = coerce(value)
+                        plain[name] = coerce(value)
             return
         fields = schema.fields
         for name, value in data.items():
@@ -167,7 +190,7 @@ class BaseDocument(metaclass=DocumentMeta):
                     continue
             if value is not None and field.coerces:
                 value = field.coerce(value)
-            values[field.name] = value
+            (plain if field.name in schema.plain_names else values)[field.name] = value
 
     def _field_for_key(self, name: str) -> BaseField[Any] | None:
         """The field a keyword that is not a field name refers to (``pk``, a stored name);
@@ -195,13 +218,38 @@ class BaseDocument(metaclass=DocumentMeta):
                 if found is not None and issubclass(found, cls):
                     cls = found
         obj = _new(cls)
-        obj._son = son
-        obj._values = {}
+        schema = cls._schema
+        if schema.fast_keys.issuperset(son):
+            _set_dict(obj, son if schema.share_son else son.copy())
+        else:
+            plain_names = schema.plain_names
+            _set_dict(obj, {k: v for k, v in son.items() if k in plain_names})
+        _set_son(obj, son)
+        _set_values(obj, {})
+        _set_orig(obj, None)
         if cls._enforce_schema:
             _enforce_schema(cls._schema, son)
         if _post_init_receivers and signals.post_init.has_receivers_for(cls):
             signals.post_init.send_sync(cls, document=obj)
         return obj
+
+    def _load_state(self, son: dict[str, Any]) -> None:
+        """Make ``son`` this instance's stored state, dropping every unsaved change."""
+        schema = self._schema
+        if schema.fast_keys.issuperset(son):
+            # A top-level document's stored document is its instance dict: nothing is copied.
+            _set_dict(self, son if schema.share_son else son.copy())
+        else:
+            plain_names = schema.plain_names
+            _set_dict(self, {k: v for k, v in son.items() if k in plain_names})
+        _set_son(self, son)
+        _set_values(self, {})
+        _set_orig(self, None)
+
+    def _mark_saved(self, son: dict[str, Any]) -> None:
+        """``son`` was written: it is the new baseline; current values stay as they are."""
+        _set_son(self, son)
+        _set_orig(self, None)
 
     @classmethod
     def from_son(cls, son: Mapping[str, Any]) -> Self:
@@ -225,11 +273,50 @@ class BaseDocument(metaclass=DocumentMeta):
         if son is None or not field.has_default:
             return None
         value = field.get_default()
-        if value is None or (not callable(field.default) and isinstance(value, _IMMUTABLE_DEFAULTS)):
+        if value is None or (
+            not callable(field.default) and isinstance(value, _IMMUTABLE_DEFAULTS)
+        ):
+            return value
+        if field.name in self._schema.plain_names:
+            self.__dict__[field.name] = value  # for a fast-loaded document: also the baseline
             return value
         self._values[field.name] = value
         son[field.db_field] = field.to_mongo(value)
         return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        schema = self._schema
+        if name in schema.plain_names:
+            field = schema.fields[name]
+            if value is not None and field.coerces:
+                value = field.coerce(value)
+            son = self._son
+            if son is not None:
+                orig = self._orig
+                if orig is None:
+                    orig = {}
+                    _set_orig(self, orig)
+                if name not in orig:
+                    orig[name] = son.get(name, MISSING)
+            self.__dict__[name] = value
+            return
+        if name in schema.fields or name[:1] == "_" or hasattr(type(self), name):
+            object.__setattr__(self, name, value)
+            return
+        if schema.dynamic:
+            self._values[name] = value
+            return
+        raise AttributeError(
+            f"{type(self).__name__} has no field {name!r}; declare it, or use a DynamicDocument"
+        )
+
+    def __delattr__(self, name: str) -> None:
+        if name in self._schema.fields:
+            setattr(self, name, None)
+        elif name[:1] != "_" and self._schema.dynamic and name in self._dynamic_names():
+            self._values[name] = None
+        else:
+            object.__delattr__(self, name)
 
     def __getitem__(self, key: str) -> Any:
         if key in self._schema.fields or key in self._dynamic_names():
@@ -297,14 +384,21 @@ class BaseDocument(metaclass=DocumentMeta):
     def _become_new(self) -> None:
         """Turn a document built from raw data into a new, unsaved one holding the same values."""
         son = self._son or {}
-        for name in self._schema.fields:
+        plain_names = self._schema.plain_names
+        for name, field in self._schema.fields.items():
+            if name in plain_names:
+                if field.db_field in son:
+                    self.__dict__[name] = son[field.db_field]
+                continue
             getattr(self, name)
-            field = self._schema.fields[name]
             if name not in self._values and field.db_field in son:
                 self._values[name] = son[field.db_field]
         for name in self._dynamic_names():
             self._values[name] = getattr(self, name)
-        self._son = None
+        if self.__dict__ is son:
+            _set_dict(self, dict(son))
+        _set_son(self, None)
+        _set_orig(self, None)
 
     # --- validation -------------------------------------------------------------------------
 
@@ -399,21 +493,10 @@ class _DynamicMixin:
         son = object.__getattribute__(self, "_son")
         if son is not None and name in son and name not in type(self)._schema.db_fields:
             value = _dynamic_field.to_python(son[name])
-            values[name] = value
+            if value is not None:  # caching a stored null would mark it deleted: a save unset it
+                values[name] = value
             return value
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name.startswith("_") or hasattr(type(self), name):
-            object.__setattr__(self, name, value)
-            return
-        self._values[name] = value
-
-    def __delattr__(self, name: str) -> None:
-        if name.startswith("_") or hasattr(type(self), name):
-            object.__delattr__(self, name)
-            return
-        self._values[name] = None
 
     def _dynamic_names(self) -> list[str]:
         fields = self._schema.fields
@@ -460,18 +543,63 @@ def _reserved_names() -> frozenset[str]:
     return RESERVED_NAMES
 
 
+def _compile_loader(cls: Any) -> Any:
+    """The load path of ``cls`` as one closure: raw stored document -> instance, with every
+    per-class decision taken here, once, instead of on each load."""
+    schema = cls._schema
+    fast = schema.fast_keys.issuperset
+    share = schema.share_son
+    plain_names = schema.plain_names
+    polymorphic = bool(schema.stores_cls)
+    class_name = schema.class_name
+    enforce = bool(schema.meta.get("enforce_schema"))
+    by_class_name = registry.by_class_name
+    new, set_dict, set_son, set_values, set_orig = _new, _set_dict, _set_son, _set_values, _set_orig
+    post_init = _post_init_receivers
+
+    def load(son: dict[str, Any]) -> Any:
+        if polymorphic:
+            name = son.get("_cls")
+            if name is not None and name != class_name:
+                found = by_class_name(name)
+                if found is not None and found is not cls and issubclass(found, cls):
+                    return found._from_son(son)
+        obj = new(cls)
+        if fast(son):
+            set_dict(obj, son if share else son.copy())
+        else:
+            set_dict(obj, {k: v for k, v in son.items() if k in plain_names})
+        set_son(obj, son)
+        set_values(obj, {})
+        set_orig(obj, None)
+        if enforce:
+            _enforce_schema(schema, son)
+        if post_init and signals.post_init.has_receivers_for(cls):
+            signals.post_init.send_sync(cls, document=obj)
+        return obj
+
+    load.__doc__ = f"Build a {cls.__name__} around a raw stored document (no copy, no conversion)."
+    return load
+
+
 def _compile_quick_valid(cls: Any) -> Any:
     """Generate the straight-line quick validity check of ``cls`` (see ``_quick_valid``)."""
     table = cls._schema.check_table
-    if cls.clean is not BaseDocument.clean or any(quick is None for _, _, quick in table):
+    if cls.clean is not BaseDocument.clean or any(quick is None for _, _, quick, _ in table):
         return lambda doc: False
     namespace: dict[str, Any] = {}
-    lines = ["def check(doc):", "    if doc._son is not None: return False", "    values = doc._values"]
+    lines = [
+        "def check(doc):",
+        "    if doc._son is not None: return False",
+        "    values = doc._values",
+        "    plain = doc.__dict__",
+    ]
     if cls._schema.dynamic:
-        lines.append(f"    if len(values) > {len(table)}: return False")
-    for i, (name, field, quick) in enumerate(table):
+        lines.append("    if any(n not in fields for n in values): return False")
+        namespace["fields"] = cls._schema.fields
+    for i, (name, field, quick, is_plain) in enumerate(table):
         namespace[f"q{i}"] = quick
-        lines.append(f"    v = values.get({name!r})")
+        lines.append(f"    v = {'plain' if is_plain else 'values'}.get({name!r})")
         if field.required:
             lines.append(f"    if v is None or not q{i}(v): return False")
         else:
@@ -524,3 +652,9 @@ def _after_class_created(cls: type) -> None:
 
 _CLASS_HOOKS: list[Any] = []
 
+
+# Slot and instance-dict setters used by the hot paths, bypassing ``__setattr__``.
+_set_dict = BaseDocument.__dict__["__dict__"].__set__
+_set_son = BaseDocument.__dict__["_son"].__set__
+_set_values = BaseDocument.__dict__["_values"].__set__
+_set_orig = BaseDocument.__dict__["_orig"].__set__

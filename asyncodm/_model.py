@@ -162,8 +162,7 @@ class Document(BaseDocument):
         updated = await qs.modify(new=True, **operations)
         if updated is None:
             return False
-        self._son = updated._son
-        self._values = {}
+        self._load_state(updated._son)
         return True
 
     # --- collection -------------------------------------------------------------------------

@@ -9,24 +9,76 @@ never leaves a half-written trace.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from bson import ObjectId
 
 from asyncodm import signals
 from asyncodm._codec import compute_delta, to_son
 from asyncodm._collection import collection_for
+from asyncodm._index_specs import stored_path
 from asyncodm._types import MISSING
 from asyncodm._validation import raise_if_invalid
 from asyncodm.errors import LookUpError, OperationError, ValidationError
 from asyncodm.fields._scalar import ObjectIdField
 
-__all__ = ["delete_document", "reload_document", "save_document", "identity_filter", "DELETE_HOOKS"]
+__all__ = [
+    "DELETE_HOOKS",
+    "POST_DELETE_HOOKS",
+    "WRITE_HOOKS",
+    "WriteHook",
+    "delete_document",
+    "identity_filter",
+    "reload_document",
+    "save_document",
+]
 
 #: Called as ``await hook(doc, session)`` before a document is deleted (delete rules, files).
 DELETE_HOOKS: list[Callable[[Any, Any], Awaitable[None]]] = []
-#: Called as ``await hook(doc, session)`` before a document is written (cascade save, files).
-PRE_WRITE_HOOKS: list[Callable[[Any, Any], Awaitable[None]]] = []
+#: Called as ``await hook(doc, session)`` after a document was deleted (its GridFS files).
+POST_DELETE_HOOKS: list[Callable[[Any, Any], Awaitable[None]]] = []
+
+
+class WriteHook(Protocol):
+    """Work that must happen around a save: sequences and file uploads before the write,
+    clean-up after it (old files once the save succeeded, new uploads if it failed).
+
+    ``before`` runs after validation and returns a token passed back to exactly one of
+    ``succeeded`` / ``failed``; a token whose ``force_insert`` is true makes the write an
+    insert (the hook generated the primary key)."""
+
+    async def before(self, doc: Any, session: Any) -> Any: ...
+
+    async def succeeded(self, doc: Any, session: Any, token: Any) -> None: ...
+
+    async def failed(self, doc: Any, session: Any, token: Any) -> None: ...
+
+
+#: Registered by later stages (sequences, files, cascade save); run in order for every save,
+#: including each document of ``bulk_create`` (see ``run_before_write``).
+WRITE_HOOKS: list[WriteHook] = []
+
+
+async def run_before_write(doc: Any, session: Any) -> list[tuple[WriteHook, Any]]:
+    """Run every hook's ``before``; if one fails, the earlier ones are told the write failed."""
+    done: list[tuple[WriteHook, Any]] = []
+    try:
+        for hook in WRITE_HOOKS:
+            done.append((hook, await hook.before(doc, session)))
+    except BaseException:
+        await run_after_write(doc, session, done, ok=False)
+        raise
+    return done
+
+
+async def run_after_write(
+    doc: Any, session: Any, done: list[tuple[WriteHook, Any]], *, ok: bool
+) -> None:
+    for hook, token in reversed(done):
+        if ok:
+            await hook.succeeded(doc, session, token)
+        else:
+            await hook.failed(doc, session, token)
 
 
 def identity_filter(doc: Any) -> dict[str, Any]:
@@ -39,9 +91,9 @@ def identity_filter(doc: Any) -> dict[str, Any]:
     if isinstance(shard_key, str):
         shard_key = (shard_key,)
     for name in shard_key:
-        if name in ("_id", schema.pk_name):
-            continue
         path = _db_path(schema, name)
+        if path == "_id":
+            continue
         value = _stored_value(son, path) if son is not None else MISSING
         if value is MISSING:
             value = _stored_value(to_son(doc), path)
@@ -50,11 +102,9 @@ def identity_filter(doc: Any) -> dict[str, Any]:
 
 
 def _db_path(schema: Any, name: str) -> str:
-    parts = name.replace("__", ".").split(".")
-    head = schema.fields.get(parts[0])
-    if head is not None:
-        parts[0] = head.db_field
-    return ".".join(parts)
+    """The stored path of a shard-key field, through embedded documents (``dest.code`` ->
+    ``dest.c``); ``pk``/``id`` are ``_id``."""
+    return stored_path(schema, name.replace("__", "."))
 
 
 def _stored_value(son: dict[str, Any], path: str) -> Any:
@@ -88,8 +138,28 @@ async def save_document(
             raise_if_invalid(doc, touched_only=True)
             if clean:
                 _run_clean(doc)
-    for hook in PRE_WRITE_HOOKS:
-        await hook(doc, session)
+    hooks = await run_before_write(doc, session) if WRITE_HOOKS else []
+    if any(getattr(token, "force_insert", False) for _, token in hooks):
+        force_insert = True  # a hook generated the primary key (SequenceField): never upsert
+    try:
+        created = await _write(
+            doc, force_insert=force_insert, write_concern=write_concern, session=session
+        )
+    except BaseException:
+        if hooks:
+            await run_after_write(doc, session, hooks, ok=False)
+        raise
+    if hooks:
+        await run_after_write(doc, session, hooks, ok=True)
+    if signals.post_save:
+        await signals.post_save.send(cls, document=doc, created=created, **extra)
+    return doc
+
+
+async def _write(doc: Any, *, force_insert: bool, write_concern: Any, session: Any) -> bool:
+    """Send the insert, upsert or delta update; True if the document was new."""
+    cls = type(doc)
+    is_new = doc._son is None
     collection = collection_for(cls, write_concern=write_concern)
     schema = doc._schema
     if is_new:
@@ -102,13 +172,15 @@ async def save_document(
                 )
             new_id = ObjectId()
             son = {"_id": new_id, **son}
-            doc._values[schema.pk_name] = new_id
             await collection.insert_one(son, session=session)
+            doc._values[schema.pk_name] = new_id  # only once stored: a retry inserts again
         elif force_insert:
             await collection.insert_one(son, session=session)
         else:
-            await collection.replace_one(identity_filter_for_son(doc, son), son, upsert=True, session=session)
-        doc._son = son
+            await collection.replace_one(
+                identity_filter_for_son(doc, son), son, upsert=True, session=session
+            )
+        doc._mark_saved(son)
         created = True
     else:
         delta = compute_delta(doc)
@@ -125,18 +197,19 @@ async def save_document(
             if outcome.matched == 0:
                 # Deleted meanwhile: saving means "make it stored", so write it whole again.
                 full = to_son(doc)
-                await collection.replace_one({"_id": full["_id"]}, full, upsert=True, session=session)
-                doc._son = full
+                await collection.replace_one(
+                    identity_filter_for_son(doc, full), full, upsert=True, session=session
+                )
+                doc._mark_saved(full)
             else:
                 for key, value in delta.new_values.items():
                     if value is MISSING:
                         son.pop(key, None)
                     else:
                         son[key] = value
+                doc._mark_saved(son)
         created = False
-    if signals.post_save:
-        await signals.post_save.send(cls, document=doc, created=created, **extra)
-    return doc
+    return created
 
 
 def identity_filter_for_son(doc: Any, son: dict[str, Any]) -> dict[str, Any]:
@@ -175,6 +248,8 @@ async def delete_document(
         await hook(doc, session)
     collection = collection_for(cls, write_concern=write_concern)
     await collection.delete_one(identity_filter(doc), session=session)
+    for hook in POST_DELETE_HOOKS:
+        await hook(doc, session)
     if signals.post_delete:
         await signals.post_delete.send(cls, document=doc, **extra)
 
@@ -199,16 +274,24 @@ async def reload_document(doc: Any, fields: Iterable[str] = (), *, session: Any 
             f"{cls.__name__} with pk {doc.pk!r} is no longer in collection {collection.name!r}"
         )
     if not names:
-        doc._son = raw
-        doc._values = {}
+        doc._load_state(raw)
         return doc
     son = doc._son if doc._son is not None else {}
+    plain = doc.__dict__
+    orig = doc._orig
     for name in names:
         db = schema.fields[name].db_field if name in schema.fields else name
         if db in raw:
             son[db] = raw[db]
         else:
             son.pop(db, None)
+        if name in schema.plain_names:
+            if db in raw:
+                plain[name] = raw[db]
+            else:
+                plain.pop(name, None)
+            if orig is not None:
+                orig.pop(name, None)
         doc._values.pop(name, None)
     doc._son = son
     return doc

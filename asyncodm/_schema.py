@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from asyncodm.errors import InvalidDocumentError
-from asyncodm.fields._base import BaseField
+from asyncodm.fields._base import BaseField, unwrap_field
 
 __all__ = ["Schema", "compile_schema", "snake_case", "resolve_meta", "META_KEYS"]
 
@@ -83,15 +83,24 @@ class Schema:
     collection: str | None
     meta: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     indexes: tuple[Any, ...] = ()
-    dump_table: tuple[tuple[str, str, BaseField[Any], Any], ...] = ()
-    """``(name, stored name, field, to_mongo or None when the value is stored as is)``."""
-    check_table: tuple[tuple[str, BaseField[Any], Any], ...] = ()
-    """``(name, field, quick validity predicate or None)``."""
-    default_table: tuple[tuple[str, Any, Any], ...] = ()
-    """``(name, factory or None, constant)``: how a new document gets each default."""
+    dump_table: tuple[tuple[str, str, BaseField[Any], Any, bool], ...] = ()
+    """``(name, stored name, field, to_mongo or None when stored as is, plain)``."""
+    check_table: tuple[tuple[str, BaseField[Any], Any, bool], ...] = ()
+    """``(name, field, quick validity predicate or None, plain)``."""
+    default_table: tuple[tuple[str, Any, Any, bool], ...] = ()
+    """``(name, factory or None, constant, plain)``: how a new document gets each default."""
     field_names: frozenset[str] = frozenset()
-    coercers: tuple[tuple[str, Any], ...] = ()
-    """``(name, field.coerce)`` for the fields that adapt assigned values."""
+    plain_names: frozenset[str] = frozenset()
+    """Plain fields (see ``fields._base.PlainAccess``): values live in the instance dict."""
+    fast_keys: frozenset[str] = frozenset()
+    """Stored keys that are safe in the instance dict as they are: when a loaded document has
+    no other key, its stored document becomes its ``__dict__`` (shared by a top-level document,
+    copied by an embedded one, whose stored document belongs to its parent's baseline).
+    Empty for dynamic documents: they always copy just the plain values."""
+    share_son: bool = False
+    plain_coercers: tuple[tuple[str, Any], ...] = ()
+    other_fields: tuple[tuple[str, Any], ...] = ()
+    """``(name, coerce or None)`` for the fields that are not plain."""
 
     @property
     def pk_field(self) -> BaseField[Any] | None:
@@ -151,8 +160,9 @@ def compile_schema(
     fields: dict[str, BaseField[Any]] = {}
     for klass in reversed(cls.__mro__):
         for name, value in vars(klass).items():
-            if isinstance(value, BaseField):
-                fields[name] = value
+            found = unwrap_field(value)
+            if found is not None:
+                fields[name] = found
             elif name in fields and klass is cls:
                 del fields[name]  # a subclass may hide a parent's field with a plain attribute
 
@@ -233,12 +243,20 @@ def compile_schema(
         n for n, f in fields.items() if not (n == pk_name and getattr(f, "_auto_pk", False))
     )
     defaults = tuple(f for f in fields.values() if f.has_default)
-    dump_table = tuple(
-        (n, f.db_field, f, None if f.identity_dump else f.to_mongo) for n, f in fields.items()
+    plain = frozenset(
+        n for n, f in fields.items() if f.identity_load and f.db_field == n and not f.primary_key
     )
-    check_table = tuple((n, f, f.fast_validator()) for n, f in fields.items())
-    default_table = tuple((f.name, _default_factory(f), f.default) for f in defaults)
-    coercers = tuple((n, f.coerce) for n, f in fields.items() if f.coerces)
+    dump_table = tuple(
+        (n, f.db_field, f, None if f.identity_dump else f.to_mongo, n in plain)
+        for n, f in fields.items()
+    )
+    check_table = tuple((n, f, f.fast_validator(), n in plain) for n, f in fields.items())
+    default_table = tuple(
+        (f.name, _default_factory(f), f.default, f.name in plain) for f in defaults
+    )
+    fast_keys: frozenset[str] = frozenset()
+    if not dynamic:
+        fast_keys = frozenset({"_id", "_cls"} | {n for n, f in fields.items() if f.db_field == n})
     return Schema(
         model=cls,
         class_name=class_name,
@@ -260,7 +278,13 @@ def compile_schema(
         check_table=check_table,
         default_table=default_table,
         field_names=frozenset(fields),
-        coercers=coercers,
+        plain_names=plain,
+        fast_keys=fast_keys,
+        share_son=is_document,
+        plain_coercers=tuple((n, f.coerce) for n, f in fields.items() if n in plain and f.coerces),
+        other_fields=tuple(
+            (n, f.coerce if f.coerces else None) for n, f in fields.items() if n not in plain
+        ),
     )
 
 
@@ -273,4 +297,3 @@ def _default_factory(field: BaseField[Any]) -> Any:
     if isinstance(default, (list, dict, set)):
         return lambda: copy.deepcopy(default)
     return None
-

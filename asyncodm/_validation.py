@@ -37,10 +37,17 @@ def collect_errors(
     schema: Schema = doc._schema
     values: dict[str, Any] = doc._values
     son: dict[str, Any] | None = doc._son
-    for name, field, quick in schema.check_table:
+    plain: dict[str, Any] = doc.__dict__
+    orig = doc._orig
+    for name, field, quick, is_plain in schema.check_table:
         if exclude and name in exclude:
             continue
-        value = values.get(name, MISSING)
+        if is_plain:
+            if touched_only and (orig is None or name not in orig):
+                continue
+            value = plain.get(name)
+        else:
+            value = values.get(name, MISSING)
         if value is MISSING:
             if touched_only:
                 continue

@@ -35,6 +35,7 @@ def test_page_runs(path: Path) -> None:
     source = page_source(path)
     namespace: dict[str, object] = {"__name__": f"docs_{path.stem}"}
     saved = registry.snapshot()
+    registry.clear()  # other suites' models (and their delete rules) stay out of the page
     try:
         exec(compile(source, str(path), "exec"), namespace)
 

@@ -251,6 +251,11 @@ class BaseField(Generic[T]):
         if message is not None:
             errors[path] = message
 
+    def item_loader(self) -> Callable[[dict[str, Any]], Any] | None:
+        """For fields holding documents: the class's loader for a raw stored ``dict`` item, so
+        containers can load their items without a call through ``to_python``."""
+        return None
+
     def quick_check(self) -> Callable[[Any], bool] | None:
         """A cheap predicate, True only for values ``check`` accepts (the common case), so
         validation can skip the full check; None when there is none. Called once per class."""
@@ -316,7 +321,38 @@ def _check_db_name(name: str) -> None:
         )
 
 
+class PlainAccess:
+    """Stands in, on the class, for a *plain* field: one whose stored value is its immutable
+    Python value, stored under its own name.
+
+    Such values live in the instance ``__dict__`` (for a loaded document, the ``__dict__`` is
+    the stored document itself), so reading them is an ordinary attribute lookup at C speed.
+    This object has no ``__set__``, so the instance dict wins; it is consulted only when the
+    value is absent (then the default applies), and on the class it gives the field back."""
+
+    __slots__ = ("field",)
+
+    def __init__(self, field: BaseField[Any]) -> None:
+        self.field = field
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        if instance is None:
+            return self.field
+        return instance._read_missing(self.field)
+
+    def __repr__(self) -> str:
+        return f"<plain {self.field!r}>"
+
+
+def unwrap_field(value: Any) -> BaseField[Any] | None:
+    """The field a class attribute stands for (a field, or a ``PlainAccess``), else None."""
+    if isinstance(value, BaseField):
+        return value
+    if isinstance(value, PlainAccess):
+        return value.field
+    return None
+
+
 def field_items(namespace: Mapping[str, Any]) -> list[tuple[str, BaseField[Any]]]:
     """The fields declared directly in a class namespace, in declaration order."""
     return [(k, v) for k, v in namespace.items() if isinstance(v, BaseField)]
-

@@ -112,18 +112,30 @@ def dynamic_to_mongo(value: Any) -> Any:
 _CONTAINERS = (dict, list)
 
 
+_DEEP = frozenset({dict, list, Decimal128})
+
+
 def copy_stored(value: Any) -> Any:
     """A deep copy of stored schemaless data (the fast path of ``dynamic_to_python`` for data
-    with no embedded documents and no Decimal128): new containers, shared scalars."""
+    with no embedded documents): new containers, shared scalars, Decimal128 as Decimal.
+
+    Containers are copied at C speed first; only the items that are containers themselves
+    are visited again."""
     kind = type(value)
     if kind is dict:
         if "_cls" in value:
             return dynamic_to_python(value, registry.by_class_name)
-        return {k: (copy_stored(v) if type(v) in _CONTAINERS or type(v) is Decimal128 else v)
-                for k, v in value.items()}
+        out = value.copy()
+        for key, item in value.items():
+            if type(item) in _DEEP:
+                out[key] = copy_stored(item)
+        return out
     if kind is list:
-        return [copy_stored(v) if type(v) in _CONTAINERS or type(v) is Decimal128 else v
-                for v in value]
+        out_list = value.copy()
+        for i, item in enumerate(value):
+            if type(item) in _DEEP:
+                out_list[i] = copy_stored(item)
+        return out_list
     if kind is Decimal128:
         return value.to_decimal()
     return value
@@ -254,8 +266,15 @@ class ListField(BaseField[list[T]]):
         item = self.field
         if item.identity_load:
             return list(value)
-        to_python = item.to_python
-        items = [None if v is None else to_python(v) for v in value]
+        load = item.item_loader()
+        if load is not None:
+            to_python = item.to_python
+            items = [
+                load(v) if type(v) is dict else None if v is None else to_python(v) for v in value
+            ]
+        else:
+            to_python = item.to_python
+            items = [None if v is None else to_python(v) for v in value]
         return items if self._list_type is list else self._list_type(items)
 
     def coerce(self, value: Any) -> Any:
@@ -464,4 +483,3 @@ class OrderedDictField(DictField[T]):
 
     def _new(self) -> dict[str, Any]:
         return OrderedDict()
-

@@ -83,6 +83,9 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
             return f"expected {self.expected}, found {describe(value)}"
         return None
 
+    def item_loader(self) -> Callable[[dict[str, Any]], Any] | None:
+        return self.document_type._from_son  # type: ignore[attr-defined,no-any-return]
+
     def quick_check(self) -> Callable[[Any], bool] | None:
         doc_type = self._document_type
         if isinstance(doc_type, str):

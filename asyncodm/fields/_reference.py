@@ -85,8 +85,16 @@ class Ref(Generic[T]):
 
     __slots__ = ("model", "pk", "_document", "_null_ok", "_where", "_collection")
 
-    def __init__(self, model: type[T], pk: Any, document: T | None = None, *,
-                 null_ok: bool = False, where: str = "", collection: str | None = None) -> None:
+    def __init__(
+        self,
+        model: type[T],
+        pk: Any,
+        document: T | None = None,
+        *,
+        null_ok: bool = False,
+        where: str = "",
+        collection: str | None = None,
+    ) -> None:
         self.model = model
         self.pk = pk
         self._document = document
@@ -189,8 +197,9 @@ async def _fetch_all(refs: list[Any]) -> list[Any]:
         if isinstance(ref, Ref) and ref._document is None and ref.pk is not None:
             pending.setdefault(ref.model, []).append(ref)
     for model, group in pending.items():
-        found = await _fetcher[0](model, list({r.pk: None for r in group}), group[0]._null_ok,
-                                  group[0]._where)
+        found = await _fetcher[0](
+            model, list({r.pk: None for r in group}), group[0]._null_ok, group[0]._where
+        )
         for ref in group:
             ref._fill(found.get(ref.pk))
     return [ref._document if isinstance(ref, Ref) else ref for ref in refs]
@@ -210,9 +219,15 @@ class ReferenceField(BaseField[Ref[T]], Generic[T]):
     list_type: ClassVar[type] = RefList
     dict_type: ClassVar[type] = RefDict
 
-    def __init__(self, document_type: type[T] | str, reverse_delete_rule: DeleteRule | int = DO_NOTHING,
-                 *, dbref: bool = False, on_delete: DeleteRule | int | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        document_type: type[T] | str,
+        reverse_delete_rule: DeleteRule | int = DO_NOTHING,
+        *,
+        dbref: bool = False,
+        on_delete: DeleteRule | int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if not isinstance(document_type, str) and not _is_document_class(document_type):
             raise InvalidDocumentError(
@@ -347,7 +362,9 @@ class GenericReferenceField(BaseField[Ref[Any]]):
     list_type: ClassVar[type] = RefList
     dict_type: ClassVar[type] = RefDict
 
-    def __init__(self, *args: Any, choices: Iterable[type | str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, choices: Iterable[type | str] | None = None, **kwargs: Any
+    ) -> None:
         self._allowed = tuple(choices) if choices is not None else None
         super().__init__(*args, **kwargs)
 
