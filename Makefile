@@ -19,6 +19,9 @@ PYTEST_ARGS ?=
 PYTEST := $(PY) -m pytest -p no:cacheprovider -q
 BENCH_N ?= 200
 BENCH_ARGS ?=
+# make bench runs in a venv of its own: the peers it measures never enter .venv.
+BENCH_VENV := .venv-bench
+BENCH_PY := $(BENCH_VENV)/bin/python
 DEMO_URI := $(or $(MONGODB_URI),mongomock://localhost/asyncodm_demo)
 LINT_PATHS := $(wildcard asyncodm tests benchmarks examples)
 
@@ -63,9 +66,16 @@ format: $(VENV)/.stamp-lint
 	$(BIN)/ruff check --fix $(LINT_PATHS)
 	$(BIN)/ruff format $(LINT_PATHS)
 
-bench: $(VENV)/.stamp-bench
+$(BENCH_PY):
+	$(PYTHON) -m venv $(BENCH_VENV)
+
+$(BENCH_VENV)/.stamp: pyproject.toml | $(BENCH_PY)
+	$(BENCH_PY) -m pip --disable-pip-version-check --quiet install -e '.[$(EXTRAS_bench)]'
+	@touch $@
+
+bench: $(BENCH_VENV)/.stamp
 	@test -f benchmarks/run.py || { echo "benchmarks/run.py is not written yet"; exit 1; }
-	$(PY) -m benchmarks.run $(BENCH_ARGS)
+	$(BENCH_PY) -m benchmarks.run $(BENCH_ARGS)
 
 docs: $(VENV)/.stamp-test
 	@test -f tests/test_docs.py || { echo "tests/test_docs.py is not written yet"; exit 1; }
@@ -76,4 +86,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(BENCH_VENV)
