@@ -28,6 +28,13 @@ from typing_extensions import Self
 
 from asyncodm import signals
 from asyncodm._codec import to_son
+from asyncodm._compiled import (
+    compile_dumper,
+    compile_init,
+    compile_loader,
+    compile_quick_valid,
+    enforce_schema,
+)
 from asyncodm._registry import registry
 from asyncodm._schema import Schema, compile_schema
 from asyncodm._validation import collect_errors, raise_if_invalid
@@ -79,6 +86,7 @@ class BaseDocument(metaclass=DocumentMeta):
     __slots__ = ("__dict__", "_values", "_son", "_orig")
 
     _schema: ClassVar[Schema]
+    _dump: ClassVar[Any]
     _values: dict[str, Any]
     _son: dict[str, Any] | None
     _orig: dict[str, Any] | None
@@ -120,8 +128,11 @@ class BaseDocument(metaclass=DocumentMeta):
         for name in schema.plain_names:
             if isinstance(cls.__dict__.get(name), BaseField):
                 type.__setattr__(cls, name, PlainAccess(schema.fields[name]))
-        cls._check_quick = staticmethod(_compile_quick_valid(cls))
-        type.__setattr__(cls, "_from_son", staticmethod(_compile_loader(cls)))
+        cls._check_quick = staticmethod(compile_quick_valid(cls, BaseDocument.clean))
+        type.__setattr__(cls, "_from_son", staticmethod(compile_loader(cls, BaseDocument)))
+        type.__setattr__(cls, "_dump", staticmethod(compile_dumper(cls, to_son)))
+        if cls._instantiable and _inherits_general_init(cls):
+            type.__setattr__(cls, "__init__", compile_init(cls, BaseDocument, _general_init))
         _attach_errors(cls)
         registry.register(cls)
         _after_class_created(cls)
@@ -228,7 +239,7 @@ class BaseDocument(metaclass=DocumentMeta):
         _set_values(obj, {})
         _set_orig(obj, None)
         if cls._enforce_schema:
-            _enforce_schema(cls._schema, son)
+            enforce_schema(cls._schema, son)
         if _post_init_receivers and signals.post_init.has_receivers_for(cls):
             signals.post_init.send_sync(cls, document=obj)
         return obj
@@ -359,7 +370,7 @@ class BaseDocument(metaclass=DocumentMeta):
 
     def to_mongo(self) -> dict[str, Any]:
         """The BSON-ready document, stored names, in field order (``_id`` first)."""
-        return to_son(self)
+        return self._dump(self)
 
     to_son = to_mongo
 
@@ -440,6 +451,8 @@ class BaseDocument(metaclass=DocumentMeta):
     def validate(self, clean: bool = True) -> None:
         """Check every value and raise one ``ValidationError`` listing every problem."""
         if clean:
+            if type(self)._check_quick(self):
+                return
             self.full_clean()
         else:
             self.clean_fields()
@@ -470,6 +483,16 @@ class BaseDocument(metaclass=DocumentMeta):
             f"{name}={_repr.repr(value)}" for name, value in self._fields_with_values() if value is not None
         ]
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+#: The general constructor: the compiled ones hand it every case they do not handle.
+_general_init = BaseDocument.__init__
+
+
+def _inherits_general_init(cls: type) -> bool:
+    """True unless a class (or a parent) has its own ``__init__``, which must stay in charge."""
+    init = cls.__init__
+    return init is _general_init or getattr(init, "compiled_init", False)
 
 
 class _DynamicMixin:
@@ -543,72 +566,6 @@ def _reserved_names() -> frozenset[str]:
     return RESERVED_NAMES
 
 
-def _compile_loader(cls: Any) -> Any:
-    """The load path of ``cls`` as one closure: raw stored document -> instance, with every
-    per-class decision taken here, once, instead of on each load."""
-    schema = cls._schema
-    fast = schema.fast_keys.issuperset
-    share = schema.share_son
-    plain_names = schema.plain_names
-    polymorphic = bool(schema.stores_cls)
-    class_name = schema.class_name
-    enforce = bool(schema.meta.get("enforce_schema"))
-    by_class_name = registry.by_class_name
-    new, set_dict, set_son, set_values, set_orig = _new, _set_dict, _set_son, _set_values, _set_orig
-    post_init = _post_init_receivers
-
-    def load(son: dict[str, Any]) -> Any:
-        if polymorphic:
-            name = son.get("_cls")
-            if name is not None and name != class_name:
-                found = by_class_name(name)
-                if found is not None and found is not cls and issubclass(found, cls):
-                    return found._from_son(son)
-        obj = new(cls)
-        if fast(son):
-            set_dict(obj, son if share else son.copy())
-        else:
-            set_dict(obj, {k: v for k, v in son.items() if k in plain_names})
-        set_son(obj, son)
-        set_values(obj, {})
-        set_orig(obj, None)
-        if enforce:
-            _enforce_schema(schema, son)
-        if post_init and signals.post_init.has_receivers_for(cls):
-            signals.post_init.send_sync(cls, document=obj)
-        return obj
-
-    load.__doc__ = f"Build a {cls.__name__} around a raw stored document (no copy, no conversion)."
-    return load
-
-
-def _compile_quick_valid(cls: Any) -> Any:
-    """Generate the straight-line quick validity check of ``cls`` (see ``_quick_valid``)."""
-    table = cls._schema.check_table
-    if cls.clean is not BaseDocument.clean or any(quick is None for _, _, quick, _ in table):
-        return lambda doc: False
-    namespace: dict[str, Any] = {}
-    lines = [
-        "def check(doc):",
-        "    if doc._son is not None: return False",
-        "    values = doc._values",
-        "    plain = doc.__dict__",
-    ]
-    if cls._schema.dynamic:
-        lines.append("    if any(n not in fields for n in values): return False")
-        namespace["fields"] = cls._schema.fields
-    for i, (name, field, quick, is_plain) in enumerate(table):
-        namespace[f"q{i}"] = quick
-        lines.append(f"    v = {'plain' if is_plain else 'values'}.get({name!r})")
-        if field.required:
-            lines.append(f"    if v is None or not q{i}(v): return False")
-        else:
-            lines.append(f"    if v is not None and not q{i}(v): return False")
-    lines.append("    return True")
-    exec("\n".join(lines), namespace)  # noqa: S102 - code built from field names only
-    return namespace["check"]
-
-
 def _attach_errors(cls: type) -> None:
     """Give each model its own ``DoesNotExist`` / ``MultipleObjectsReturned`` subclasses,
     inheriting from the parents' (so ``except Parent.DoesNotExist`` catches a child's)."""
@@ -622,16 +579,6 @@ def _attach_errors(cls: type) -> None:
             if not any(issubclass(s, p) for s in seen):
                 seen.append(p)
         setattr(cls, name, type(name, tuple(seen), {"__module__": cls.__module__, "__qualname__": f"{cls.__qualname__}.{name}"}))
-
-
-def _enforce_schema(schema: Schema, son: Mapping[str, Any]) -> None:
-    missing = [name for name, field in schema.fields.items() if field.db_field not in son]
-    if missing:
-        raise MigrationError(
-            f"{schema.model.__name__} enforces its schema, and a stored document "
-            f"(_id={son.get('_id')!r}) lacks the fields {missing}",
-            missing=missing,
-        )
 
 
 def _plain(value: Any) -> Any:

@@ -38,17 +38,40 @@ def describe(value: Any, limit: int = 40) -> str:
     return f"{kind} {text}"
 
 
-class TypeIs:
+class InlineCheck:
+    """A quick predicate that is also a Python expression over ``v``, so the compiled
+    validity check of a document can inline it instead of calling it.
+
+    ``expr`` names its constants as format fields (``"type(v) is {T}"``); ``env`` binds them."""
+
+    __slots__ = ("env", "expr", "_fn")
+
+    def __init__(self, expr: str, **env: Any) -> None:
+        self.expr = expr
+        self.env = env
+        self._fn: Callable[[Any], bool] = eval(  # noqa: S307 - expressions written in this package
+            f"lambda v: {expr.format(**{k: k for k in env})}", dict(env)
+        )
+
+    def __call__(self, value: Any) -> bool:
+        return self._fn(value)
+
+    def inline(self, suffix: str, namespace: dict[str, Any]) -> str:
+        """The expression with its constants renamed ``<name><suffix>`` into ``namespace``."""
+        names = {k: f"{k}{suffix}" for k in self.env}
+        namespace.update({names[k]: v for k, v in self.env.items()})
+        return "(" + self.expr.format(**names) + ")"
+
+
+class TypeIs(InlineCheck):
     """A quick predicate that only tests the exact type, so containers can test all their items
     at C speed (``{str} >= set(map(type, items))``)."""
 
     __slots__ = ("type",)
 
     def __init__(self, kind: type) -> None:
+        super().__init__("type(v) is {T}", T=kind)
         self.type = kind
-
-    def __call__(self, value: Any) -> bool:
-        return type(value) is self.type
 
 
 def run_validators(validators: Iterable[Validator], value: Any) -> str | None:
@@ -95,6 +118,8 @@ class BaseField(Generic[T]):
     expected: ClassVar[str] = "a value"
     #: ``to_mongo`` returns the (immutable) value itself: ``to_son`` need not call it.
     identity_dump: ClassVar[bool] = False
+    #: Holds embedded documents, which containers dump through each class's compiled dumper.
+    dumps_embedded: ClassVar[bool] = False
 
     name: str
     db_field: str
@@ -261,11 +286,27 @@ class BaseField(Generic[T]):
         validation can skip the full check; None when there is none. Called once per class."""
         return None
 
+    def dump_guard(self) -> InlineCheck | None:
+        """An expression over ``v`` that is True when ``to_mongo(v)`` is ``v`` itself, so a
+        compiled dumper stores such values without the call (None: always call)."""
+        return None
+
+    def quick_list_check(self) -> Callable[[list[Any]], bool] | None:
+        """Like ``quick_check`` for a whole list of values at once, for fields that can test
+        many values faster than one call each (type sets, ``max(map(len, ...))``)."""
+        return None
+
     def fast_validator(self) -> Callable[[Any], bool] | None:
         """``quick_check`` when no choices, validators or blank rule could still object."""
         if self.choices is not None or self.validators or not self.blank:
             return None
         return self.quick_check()
+
+    def fast_list_validator(self) -> Callable[[list[Any]], bool] | None:
+        """``quick_list_check`` under the same conditions as ``fast_validator``."""
+        if self.choices is not None or self.validators or not self.blank:
+            return None
+        return self.quick_list_check()
 
     def prepare_query_value(self, op: str | None, value: Any) -> Any:
         """Convert a value used in a query with operator ``op`` into what is stored."""

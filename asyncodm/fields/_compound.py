@@ -80,9 +80,34 @@ def _is_document(value: Any) -> bool:
     return hasattr(type(value), "_schema") and hasattr(value, "to_mongo")
 
 
+_STORED_AS_IS = frozenset({str, bool, int, float, type(None), ObjectId, datetime.datetime, Int64})
+
+
 def dynamic_to_mongo(value: Any) -> Any:
-    """Convert a schemaless Python value into BSON-ready data (new containers every time)."""
-    if value is None or isinstance(value, (str, bool, int, float, ObjectId, datetime.datetime)):
+    """Convert a schemaless Python value into BSON-ready data (new containers every time).
+
+    Dicts and lists are copied at C speed first; only items that are not plain scalars are
+    visited again."""
+    kind = type(value)
+    if kind is dict:
+        out = value.copy()
+        for key, item in value.items():
+            if type(item) not in _STORED_AS_IS:
+                out[key] = dynamic_to_mongo(item)
+        return out
+    if kind is list:
+        out_list = value.copy()
+        for i, item in enumerate(value):
+            if type(item) not in _STORED_AS_IS:
+                out_list[i] = dynamic_to_mongo(item)
+        return out_list
+    if kind in _STORED_AS_IS:
+        return value
+    return _convert_dynamic(value)
+
+
+def _convert_dynamic(value: Any) -> Any:
+    if isinstance(value, (str, bool, int, float, ObjectId, datetime.datetime)):
         return value
     if isinstance(value, dict):
         return {k: dynamic_to_mongo(v) for k, v in value.items()}
@@ -165,17 +190,24 @@ def quick_dynamic(value: Any) -> bool:
     """True for schemaless data that certainly stores as is: plain scalars, 64-bit ints,
     and dicts (with valid string keys) and lists of those. False only means "check properly"."""
     kind = type(value)
-    if kind in _QUICK_SCALARS:
-        return True
-    if kind is int:
-        return bool(_INT64_MIN <= value <= _INT64_MAX)
     if kind is dict:
         for key, item in value.items():
-            if type(key) is not str or key[:1] == "$" or "." in key or "\x00" in key:
+            if type(key) is not str or "." in key or "\x00" in key or key[:1] == "$":
+                return False
+            kind = type(item)
+            if kind in _QUICK_SCALARS:
+                continue
+            if kind is int:
+                if _INT64_MIN <= item <= _INT64_MAX:
+                    continue
                 return False
             if not quick_dynamic(item):
                 return False
         return True
+    if kind in _QUICK_SCALARS:
+        return True
+    if kind is int:
+        return bool(_INT64_MIN <= value <= _INT64_MAX)
     if kind is list:
         return all(map(quick_dynamic, value))
     return False
@@ -291,6 +323,10 @@ class ListField(BaseField[list[T]]):
         if item.identity_dump:
             return list(value)
         to_mongo = item.to_mongo
+        if item.dumps_embedded:
+            doc_type = item._document_type  # type: ignore[attr-defined]
+            # Embedded documents: each class's compiled dumper, called directly.
+            return [v._dump(v) if type(v) is doc_type else to_mongo(v) for v in value]
         return [None if v is None else to_mongo(v) for v in value]
 
     def quick_check(self) -> Callable[[Any], bool] | None:
@@ -301,6 +337,12 @@ class ListField(BaseField[list[T]]):
         if isinstance(item, TypeIs) and high is None and not low:
             only = frozenset({item.type})
             return lambda v: type(v) is list and only.issuperset(map(type, v))
+        many = self.field.fast_list_validator()
+        if many is not None:
+            top = high if high is not None else float("inf")
+            if not low and high is None:
+                return lambda v: type(v) is list and many(v)
+            return lambda v: type(v) is list and low <= len(v) <= top and many(v)
         if high is None:
             return lambda v: type(v) is list and len(v) >= low and all(map(item, v))
         return lambda v: type(v) is list and low <= len(v) <= high and all(map(item, v))
@@ -414,6 +456,8 @@ class DictField(BaseField[dict[str, T]]):
     def to_mongo(self, value: Any) -> Any:
         if not isinstance(value, Mapping):
             return value
+        if type(value) is dict and type(self.field) is DynamicField:
+            return dynamic_to_mongo(value)
         to_mongo = self.field.to_mongo
         return {k: (None if v is None else to_mongo(v)) for k, v in value.items()}
 

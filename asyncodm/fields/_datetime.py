@@ -30,7 +30,7 @@ from typing import Any
 from bson.datetime_ms import DatetimeMS
 
 from asyncodm.errors import InvalidDocumentError
-from asyncodm.fields._base import BaseField, describe
+from asyncodm.fields._base import BaseField, InlineCheck, TypeIs, describe
 from asyncodm.fields._prepare import prepare_scalar
 
 __all__ = ["ComplexDateTimeField", "DateField", "DateTimeField", "parse_datetime"]
@@ -90,8 +90,14 @@ class DateTimeField(BaseField[datetime.datetime]):
     coerces = True
     expected = "a datetime"
 
+    def dump_guard(self) -> InlineCheck | None:
+        # A naive datetime already at millisecond precision is stored as given.
+        return InlineCheck(
+            "type(v) is {T} and v.tzinfo is None and not v.microsecond % 1000", T=datetime.datetime
+        )
+
     def quick_check(self) -> Callable[[Any], bool] | None:
-        return lambda v: type(v) is datetime.datetime
+        return TypeIs(datetime.datetime)
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, datetime.datetime):

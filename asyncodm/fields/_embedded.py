@@ -30,6 +30,7 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
     """One embedded document of a given class (or any of its subclasses)."""
 
     coerces = True
+    dumps_embedded = True
 
     def __init__(self, document_type: type[E] | str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -92,6 +93,14 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
             return None  # not resolvable yet at class definition
         quick_valid = doc_type._check_quick  # type: ignore[attr-defined]
         return lambda v: type(v) is doc_type and quick_valid(v)
+
+    def quick_list_check(self) -> Callable[[list[Any]], bool] | None:
+        doc_type = self._document_type
+        if isinstance(doc_type, str):
+            return None
+        only = frozenset({doc_type}).issuperset
+        quick_valid = doc_type._check_quick  # type: ignore[attr-defined]
+        return lambda v: only(map(type, v)) and all(map(quick_valid, v))
 
     def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
         before = len(errors)

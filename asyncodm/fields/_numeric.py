@@ -19,7 +19,7 @@ from typing import Any
 from bson import Decimal128, Int64
 
 from asyncodm.errors import InvalidDocumentError
-from asyncodm.fields._base import BaseField, describe
+from asyncodm.fields._base import BaseField, InlineCheck, describe
 from asyncodm.fields._prepare import prepare_scalar
 
 __all__ = [
@@ -69,6 +69,9 @@ class IntField(BaseField[int]):
     identity_load = True
     expected = "an integer"
 
+    def dump_guard(self) -> InlineCheck | None:
+        return InlineCheck("type(v) is int and {low} <= v <= {high}", low=INT64_MIN, high=INT64_MAX)
+
     def __init__(
         self,
         db_field: str | None = None,
@@ -88,7 +91,7 @@ class IntField(BaseField[int]):
     def quick_check(self) -> Callable[[Any], bool] | None:
         low = INT64_MIN if self.min_value is None else max(INT64_MIN, self.min_value)
         high = INT64_MAX if self.max_value is None else min(INT64_MAX, self.max_value)
-        return lambda v: type(v) is int and low <= v <= high
+        return InlineCheck("type(v) is int and {low} <= v <= {high}", low=low, high=high)
 
     def check(self, value: Any) -> str | None:
         number = _as_int(value)
@@ -130,6 +133,9 @@ class LongField(IntField):
 
     expected = "a 64-bit integer"
 
+    def dump_guard(self) -> InlineCheck | None:
+        return InlineCheck("type(v) is {T}", T=Int64)
+
     def to_mongo(self, value: Any) -> Any:
         number = super().to_mongo(value)
         if isinstance(number, int) and not isinstance(number, (bool, Int64)):
@@ -146,6 +152,9 @@ class FloatField(BaseField[float]):
     identity_load = True
     coerces = True
     expected = "a float"
+
+    def dump_guard(self) -> InlineCheck | None:
+        return InlineCheck("type(v) is float")
 
     def __init__(
         self,
@@ -173,10 +182,10 @@ class FloatField(BaseField[float]):
 
     def quick_check(self) -> Callable[[Any], bool] | None:
         if self.min_value is None and self.max_value is None:
-            return lambda v: type(v) is float and v == v  # not NaN
+            return InlineCheck("type(v) is float and v == v")  # not NaN
         low = -math.inf if self.min_value is None else self.min_value
         high = math.inf if self.max_value is None else self.max_value
-        return lambda v: type(v) is float and low <= v <= high
+        return InlineCheck("type(v) is float and {low} <= v <= {high}", low=low, high=high)
 
     def check(self, value: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, (float, int)):
@@ -341,7 +350,7 @@ class BooleanField(BaseField[bool]):
     expected = "a boolean"
 
     def quick_check(self) -> Callable[[Any], bool] | None:
-        return lambda v: v is True or v is False
+        return InlineCheck("v is True or v is False")
 
     def check(self, value: Any) -> str | None:
         if value is True or value is False:

@@ -21,7 +21,7 @@ from bson import Binary, ObjectId, Timestamp
 from bson.binary import UuidRepresentation
 
 from asyncodm.errors import InvalidDocumentError
-from asyncodm.fields._base import BaseField, describe
+from asyncodm.fields._base import BaseField, InlineCheck, TypeIs, describe
 from asyncodm.fields._numeric import (
     BigIntegerField,
     BooleanField,
@@ -79,8 +79,11 @@ class ObjectIdField(BaseField[ObjectId]):
     coerces = True
     expected = "an ObjectId or a 24-character hex string"
 
+    def dump_guard(self) -> InlineCheck | None:
+        return TypeIs(ObjectId)
+
     def quick_check(self) -> Callable[[Any], bool] | None:
-        return lambda v: type(v) is ObjectId
+        return TypeIs(ObjectId)
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, str) and ObjectId.is_valid(value):

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from bson import Code, Regex
 
 from asyncodm.errors import InvalidDocumentError
-from asyncodm.fields._base import BaseField, TypeIs, describe
+from asyncodm.fields._base import BaseField, InlineCheck, TypeIs, describe
 from asyncodm.fields._prepare import prepare_scalar
 
 __all__ = [
@@ -95,9 +95,22 @@ class StringField(BaseField[str]):
         if low is None and high is None:
             return TypeIs(str)
         if low is None:
-            return lambda v: type(v) is str and len(v) <= high  # type: ignore[operator]
+            return InlineCheck("type(v) is str and len(v) <= {high}", high=high)
         top = high if high is not None else float("inf")
-        return lambda v: type(v) is str and low <= len(v) <= top
+        return InlineCheck("type(v) is str and {low} <= len(v) <= {top}", low=low, top=top)
+
+    def quick_list_check(self) -> Callable[[list[Any]], bool] | None:
+        if type(self) is not StringField or self.regex is not None:
+            return None
+        only_str = frozenset({str}).issuperset
+        low, high = self.min_length, self.max_length
+        if low is None and high is None:
+            return lambda v: only_str(map(type, v))
+        bottom = low or 0
+        top = high if high is not None else float("inf")
+        return lambda v: only_str(map(type, v)) and (
+            not v or (bottom <= min(map(len, v)) and max(map(len, v)) <= top)
+        )
 
     def check(self, value: Any) -> str | None:
         if not isinstance(value, str):

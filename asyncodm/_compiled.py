@@ -1,0 +1,271 @@
+"""Per-class fast paths, generated once when a document class is defined.
+
+Stage: schema. Loading, constructing and quick validation run for every document an
+application touches, so each class gets them as straight-line code with every per-class
+decision (which fields are plain, which coerce, which have defaults) taken here, once. Each
+generated function handles the common case only and hands anything unusual (positional
+arguments, init signals, unknown keywords, subclasses with their own ``__init__``) to the
+general implementation it is given, so the two can never disagree on an edge case.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from asyncodm import signals
+from asyncodm._registry import registry
+from asyncodm.errors import MigrationError
+from asyncodm.fields._base import BaseField, InlineCheck
+from asyncodm.fields._compound import ListField
+
+__all__ = [
+    "compile_dumper",
+    "compile_init",
+    "compile_loader",
+    "compile_quick_valid",
+    "enforce_schema",
+]
+
+_new = object.__new__
+#: The live receiver lists of the init signals: the fast paths test them without a call.
+_pre_init_receivers = signals.pre_init._receivers
+_post_init_receivers = signals.post_init._receivers
+_MISSING = object()
+
+
+class _Setters:
+    """The slot setters of the document base class (bound once, called without lookups)."""
+
+    def __init__(self, base: type) -> None:
+        slots = base.__dict__
+        self.dict = slots["__dict__"].__set__
+        self.son = slots["_son"].__set__
+        self.values = slots["_values"].__set__
+        self.orig = slots["_orig"].__set__
+
+
+def _kept_types(field: BaseField[Any]) -> tuple[type, ...]:
+    """Types whose values ``field.coerce`` returns unchanged, so the call can be skipped."""
+    from asyncodm.fields._datetime import DateTimeField  # noqa: PLC0415 - leaf, avoids a cycle
+
+    from asyncodm.fields._embedded import EmbeddedDocumentField  # noqa: PLC0415
+
+    coerce = type(field).coerce
+    if coerce is DateTimeField.coerce:
+        return (datetime.datetime,)
+    doc_type = getattr(field, "_document_type", None)
+    if coerce is EmbeddedDocumentField.coerce and isinstance(doc_type, type):
+        return (doc_type,)
+    return ()
+
+
+def compile_init(cls: Any, base: type, general: Callable[..., None]) -> Callable[..., None]:
+    """``cls.__init__`` for keyword construction: the keyword dict itself becomes the instance
+    ``__dict__`` (CPython always builds a fresh one for ``**kwargs``), values of fields that are
+    not plain move to ``_values``, missing defaults are filled and coercions run only where
+    the value is not already of the kind they produce."""
+    schema = cls._schema
+    setters = _Setters(base)
+    ns: dict[str, Any] = {
+        "cls": cls,
+        "general": general,
+        "names": schema.field_names.issuperset,
+        "pre": _pre_init_receivers,
+        "post": _post_init_receivers,
+        "set_son": setters.son,
+        "set_orig": setters.orig,
+        "set_values": setters.values,
+        "set_dict": setters.dict,
+        "M": _MISSING,
+    }
+    defaults = {name: (make, constant) for name, make, constant, _ in schema.default_table}
+    body: list[str] = []
+    for i, (name, field) in enumerate(schema.fields.items()):
+        plain = name in schema.plain_names
+        default = defaults.get(name)
+        if default is not None:
+            ns[f"d{i}"] = default[1] if default[0] is None else default[0]
+            make = f"d{i}" if default[0] is None else f"d{i}()"
+        if plain:
+            if field.coerces:
+                body += [f"    v = kw.get({name!r})", *_coerce_lines(field, i, ns, target=f"kw[{name!r}]")]
+            if default is not None:
+                body.append(f"    if {name!r} not in kw: kw[{name!r}] = {make}")
+            continue
+        body.append(f"    v = kw.pop({name!r}, M)")
+        if default is not None:
+            body.append(f"    if v is M: values[{name!r}] = {make}")
+            body.append("    else:")
+        else:
+            body.append("    if v is not M:")
+        if field.coerces:
+            body += ["    " + line for line in _coerce_lines(field, i, ns, target="v")]
+        body.append(f"        values[{name!r}] = v")
+    lines = [
+        "def __init__(self, *args, **kw):",
+        "    if args or pre or post or type(self) is not cls or not names(kw):",
+        "        return general(self, *args, **kw)",
+        "    set_son(self, None)",
+        "    set_orig(self, None)",
+        "    values = {}",
+        "    set_values(self, values)",
+        *body,
+        "    set_dict(self, kw)",
+    ]
+    exec("\n".join(lines), ns)  # noqa: S102 - code built from field names only
+    init: Callable[..., None] = ns["__init__"]
+    init.__doc__ = general.__doc__
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.compiled_init = True  # type: ignore[attr-defined]
+    return init
+
+
+def _coerce_lines(field: BaseField[Any], i: int, ns: dict[str, Any], *, target: str) -> list[str]:
+    """Lines that coerce ``v`` into ``target`` unless ``v`` is None or already coerced."""
+    ns[f"c{i}"] = field.coerce
+    kept = _kept_types(field)
+    if kept:
+        ns[f"k{i}"] = kept[0]
+        return [f"    if v is not None and type(v) is not k{i}: {target} = c{i}(v)"]
+    if isinstance(field, ListField) and field._list_type is list:
+        items = _kept_types(field.field)
+        if items:
+            ns[f"k{i}"] = frozenset(items).issuperset
+            return [
+                f"    if v is not None and not (type(v) is list and k{i}(map(type, v))): "
+                f"{target} = c{i}(v)"
+            ]
+    return [f"    if v is not None: {target} = c{i}(v)"]
+
+
+def compile_loader(cls: Any, base: type) -> Callable[[dict[str, Any]], Any]:
+    """The load path of ``cls`` as one closure: raw stored document -> instance."""
+    schema = cls._schema
+    fast = schema.fast_keys.issuperset
+    share = schema.share_son
+    plain_names = schema.plain_names
+    polymorphic = bool(schema.stores_cls)
+    class_name = schema.class_name
+    enforce = bool(schema.meta.get("enforce_schema"))
+    by_class_name = registry.by_class_name
+    setters = _Setters(base)
+    new, set_dict, set_son, set_values, set_orig = (
+        _new,
+        setters.dict,
+        setters.son,
+        setters.values,
+        setters.orig,
+    )
+    post_init = _post_init_receivers
+
+    def load(son: dict[str, Any]) -> Any:
+        if polymorphic:
+            name = son.get("_cls")
+            if name is not None and name != class_name:
+                found = by_class_name(name)
+                if found is not None and found is not cls and issubclass(found, cls):
+                    return found._from_son(son)
+        obj = new(cls)
+        if fast(son):
+            set_dict(obj, son if share else son.copy())
+        else:
+            set_dict(obj, {k: v for k, v in son.items() if k in plain_names})
+        set_son(obj, son)
+        set_values(obj, {})
+        set_orig(obj, None)
+        if enforce:
+            enforce_schema(schema, son)
+        if post_init and signals.post_init.has_receivers_for(cls):
+            signals.post_init.send_sync(cls, document=obj)
+        return obj
+
+    load.__doc__ = f"Build a {cls.__name__} around a raw stored document (no copy, no conversion)."
+    return load
+
+
+def compile_quick_valid(cls: Any, default_clean: Any) -> Callable[[Any], bool]:
+    """The straight-line quick validity check of ``cls``: True when every value certainly
+    passes validation (False only means "run the full validation", which names the errors)."""
+    table = cls._schema.check_table
+    if cls.clean is not default_clean or any(quick is None for _, _, quick, _ in table):
+        return lambda doc: False
+    namespace: dict[str, Any] = {}
+    lines = [
+        "def check(doc):",
+        "    if doc._son is not None: return False",
+        "    values = doc._values",
+        "    plain = doc.__dict__",
+    ]
+    if cls._schema.dynamic:
+        lines.append("    if any(n not in fields for n in values): return False")
+        namespace["fields"] = cls._schema.fields
+    for i, (name, field, quick, is_plain) in enumerate(table):
+        if isinstance(quick, InlineCheck):
+            test = quick.inline(f"_{i}", namespace)
+        else:
+            namespace[f"q{i}"] = quick
+            test = f"q{i}(v)"
+        lines.append(f"    v = {'plain' if is_plain else 'values'}.get({name!r})")
+        if field.required:
+            lines.append(f"    if v is None or not {test}: return False")
+        else:
+            lines.append(f"    if v is not None and not {test}: return False")
+    lines.append("    return True")
+    exec("\n".join(lines), namespace)  # noqa: S102 - code built from field names only
+    check: Callable[[Any], bool] = namespace["check"]
+    return check
+
+
+def enforce_schema(schema: Any, son: Any) -> None:
+    """``meta["enforce_schema"]``: a stored document must hold every declared field."""
+    missing = [name for name, field in schema.fields.items() if field.db_field not in son]
+    if missing:
+        raise MigrationError(
+            f"{schema.model.__name__} enforces its schema, and a stored document "
+            f"(_id={son.get('_id')!r}) lacks the fields {missing}",
+            missing=missing,
+        )
+
+
+def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callable[[Any], Any]:
+    """``to_mongo`` of a new document as straight-line code: each field's value is stored as
+    is where its ``dump_guard`` holds, converted otherwise. Loaded documents (which must keep
+    stored keys the class does not declare) and dynamic documents take ``general``."""
+    schema = cls._schema
+    if schema.dynamic:
+        return general
+    ns: dict[str, Any] = {"general": general, "CN": schema.class_name}
+    lines = [
+        "def dump(doc):",
+        "    if doc._son is not None: return general(doc)",
+        "    plain = doc.__dict__",
+        "    values = doc._values",
+        "    out = {}",
+    ]
+    cls_after_first = False
+    if schema.stores_cls:
+        if schema.pk_name is None:
+            lines.append("    out['_cls'] = CN")
+        else:
+            cls_after_first = True
+    for i, (name, db, field, dump, is_plain) in enumerate(schema.dump_table):
+        source = "plain" if is_plain else "values"
+        if dump is None:
+            value = "v"
+        else:
+            ns[f"d{i}"] = dump
+            guard = field.dump_guard()
+            value = f"d{i}(v)" if guard is None else f"v if {guard.inline(f'_{i}', ns)} else d{i}(v)"
+        lines.append(f"    v = {source}.get({name!r})")
+        lines.append(f"    if v is not None: out[{db!r}] = {value}")
+        if field.null:
+            lines.append(f"    elif {name!r} in {source}: out[{db!r}] = None")
+        if cls_after_first:
+            lines.append("    out['_cls'] = CN")
+            cls_after_first = False
+    lines.append("    return out")
+    exec("\n".join(lines), ns)  # noqa: S102 - code built from field names only
+    dumper: Callable[[Any], Any] = ns["dump"]
+    return dumper
