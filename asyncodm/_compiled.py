@@ -144,7 +144,6 @@ def compile_loader(cls: Any, base: type) -> Callable[[dict[str, Any]], Any]:
     """The load path of ``cls`` as one closure: raw stored document -> instance."""
     schema = cls._schema
     fast = schema.fast_keys.issuperset
-    share = schema.share_son
     plain_names = schema.plain_names
     polymorphic = bool(schema.stores_cls)
     class_name = schema.class_name
@@ -169,7 +168,7 @@ def compile_loader(cls: Any, base: type) -> Callable[[dict[str, Any]], Any]:
                     return found._from_son(son)
         obj = new(cls)
         if fast(son):
-            set_dict(obj, son if share else son.copy())
+            set_dict(obj, son)
         else:
             set_dict(obj, {k: v for k, v in son.items() if k in plain_names})
         set_son(obj, son)

@@ -221,35 +221,17 @@ class BaseDocument(metaclass=DocumentMeta):
 
     @classmethod
     def _from_son(cls, son: dict[str, Any]) -> Self:
-        """Build an instance around a raw stored document (no copy, no conversion yet)."""
-        if cls._polymorphic:
-            name = son.get("_cls")
-            if name is not None and name != cls._schema.class_name:
-                found = registry.by_class_name(name)
-                if found is not None and issubclass(found, cls):
-                    cls = found
-        obj = _new(cls)
-        schema = cls._schema
-        if schema.fast_keys.issuperset(son):
-            _set_dict(obj, son if schema.share_son else son.copy())
-        else:
-            plain_names = schema.plain_names
-            _set_dict(obj, {k: v for k, v in son.items() if k in plain_names})
-        _set_son(obj, son)
-        _set_values(obj, {})
-        _set_orig(obj, None)
-        if cls._enforce_schema:
-            enforce_schema(cls._schema, son)
-        if _post_init_receivers and signals.post_init.has_receivers_for(cls):
-            signals.post_init.send_sync(cls, document=obj)
-        return obj
+        """Build an instance around a raw stored document (no copy, no conversion yet).
+
+        Every document class replaces this with its compiled loader when it is defined."""
+        load: Any = compile_loader(cls, BaseDocument)
+        return load(son)  # type: ignore[no-any-return]
 
     def _load_state(self, son: dict[str, Any]) -> None:
         """Make ``son`` this instance's stored state, dropping every unsaved change."""
         schema = self._schema
         if schema.fast_keys.issuperset(son):
-            # A top-level document's stored document is its instance dict: nothing is copied.
-            _set_dict(self, son if schema.share_son else son.copy())
+            _set_dict(self, son)  # the stored document is the instance dict: nothing is copied
         else:
             plain_names = schema.plain_names
             _set_dict(self, {k: v for k, v in son.items() if k in plain_names})
@@ -303,6 +285,11 @@ class BaseDocument(metaclass=DocumentMeta):
                 value = field.coerce(value)
             son = self._son
             if son is not None:
+                if self.__dict__ is son and self._is_embedded:
+                    # An embedded document reads its values from its part of the parent's
+                    # stored document; it copies them before its first change, so that
+                    # stored document stays the baseline the parent's save compares with.
+                    _set_dict(self, son.copy())
                 orig = self._orig
                 if orig is None:
                     orig = {}

@@ -94,10 +94,9 @@ class Schema:
     """Plain fields (see ``fields._base.PlainAccess``): values live in the instance dict."""
     fast_keys: frozenset[str] = frozenset()
     """Stored keys that are safe in the instance dict as they are: when a loaded document has
-    no other key, its stored document becomes its ``__dict__`` (shared by a top-level document,
-    copied by an embedded one, whose stored document belongs to its parent's baseline).
-    Empty for dynamic documents: they always copy just the plain values."""
-    share_son: bool = False
+    no other key, its stored document becomes its ``__dict__`` (an embedded document copies it
+    before its first change: it is part of its parent's baseline). Empty for dynamic
+    documents: they always copy just the plain values."""
     plain_coercers: tuple[tuple[str, Any], ...] = ()
     other_fields: tuple[tuple[str, Any], ...] = ()
     """``(name, coerce or None)`` for the fields that are not plain."""
@@ -280,7 +279,6 @@ def compile_schema(
         field_names=frozenset(fields),
         plain_names=plain,
         fast_keys=fast_keys,
-        share_son=is_document,
         plain_coercers=tuple((n, f.coerce) for n, f in fields.items() if n in plain and f.coerces),
         other_fields=tuple(
             (n, f.coerce if f.coerces else None) for n, f in fields.items() if n not in plain

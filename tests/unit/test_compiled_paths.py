@@ -1,0 +1,200 @@
+"""The generated per-class constructor and dumper agree with the general implementations.
+
+Each class gets straight-line ``__init__`` and ``to_mongo`` code (asyncodm._compiled) that
+handles the common case and defers everything else; these tests pin that the fast code gives
+exactly what the general code gives, including the edge cases it must hand over.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from bson import Int64, ObjectId
+
+from asyncodm import (
+    DateTimeField,
+    DictField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentField,
+    FieldDoesNotExist,
+    FloatField,
+    IntField,
+    ListField,
+    LongField,
+    ObjectIdField,
+    StringField,
+    ValidationError,
+)
+from asyncodm._codec import compute_delta, to_son
+
+
+class Note(EmbeddedDocument):
+    text = StringField(max_length=20)
+    at = DateTimeField()
+
+
+class Entry(Document):
+    title = StringField(required=True, max_length=30)
+    count = IntField(default=0)
+    big = LongField()
+    score = FloatField(null=True)
+    owner = ObjectIdField()
+    when = DateTimeField()
+    tags = ListField(StringField(max_length=5))
+    notes = ListField(EmbeddedDocumentField(Note))
+    main = EmbeddedDocumentField(Note)
+    extra = DictField()
+
+
+class Kind(Document):
+    name = StringField()
+    meta = {"allow_inheritance": True}
+
+
+class SubKind(Kind):
+    size = IntField()
+
+
+class Greeting(Document):
+    text = StringField()
+    meta = {"allow_inheritance": True}
+
+    def __init__(self, text: str = "hello", **kwargs: Any) -> None:
+        super().__init__(text=text.upper(), **kwargs)
+
+
+class LoudGreeting(Greeting):
+    volume = IntField(default=11)
+
+
+MS = datetime.datetime(2024, 5, 6, 7, 8, 9, 123000)
+
+
+def test_keyword_dict_is_not_shared_with_the_caller() -> None:
+    data: dict[str, Any] = {"title": "t", "count": 2}
+    entry = Entry(**data)
+    data["title"] = "changed"
+    entry.count = 5
+    assert entry.title == "t" and data["count"] == 2
+
+
+def test_defaults_and_coercions_match_the_general_constructor() -> None:
+    fast = Entry(title="t", when="2024-05-06T07:08:09.123", notes=[{"text": "a"}], main={"text": "m"})
+    assert fast.count == 0 and fast.tags == [] and fast.when == MS
+    assert type(fast.notes[0]) is Note and fast.notes[0].text == "a"
+    assert type(fast.main) is Note and fast.main.text == "m"
+    slow = Entry("t", when="2024-05-06T07:08:09.123", notes=[{"text": "a"}], main={"text": "m"})
+    assert fast.to_mongo() == {k: v for k, v in slow.to_mongo().items() if k != "_id"}
+
+
+def test_unknown_keyword_is_still_an_error() -> None:
+    with pytest.raises(FieldDoesNotExist, match="no field 'nope'"):
+        Entry(title="t", nope=1)
+
+
+def test_pk_and_stored_names_reach_the_general_constructor() -> None:
+    oid = ObjectId()
+    assert Entry(title="t", pk=oid).id == oid
+    assert Entry(title="t", _id=oid).id == oid
+
+
+def test_classes_with_their_own_init_keep_it() -> None:
+    assert Greeting().text == "HELLO"
+    loud = LoudGreeting("hi")
+    assert loud.text == "HI" and loud.volume == 11
+
+
+def test_subclass_instances_are_built_for_their_own_class() -> None:
+    sub = SubKind(name="n", size=3)
+    assert sub.to_mongo() == {"_cls": "Kind.SubKind", "name": "n", "size": 3}
+
+
+def _new_entry(**values: Any) -> Entry:
+    return Entry(title="t", **values)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {},
+        {"when": MS, "owner": ObjectId(), "count": 7, "big": 3, "score": 1.5},
+        {"when": MS.replace(microsecond=123456)},  # truncated to the millisecond
+        {"when": datetime.datetime(2024, 1, 1, 12, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))},
+        {"score": None, "big": None},
+        {"count": True, "score": 2},  # bool stays bool for ints; an int becomes a float
+        {"notes": [Note(text="x", at=MS.replace(microsecond=999999))], "extra": {"a": {"b": [1, {"c": 2}]}}},
+    ],
+)
+def test_dumper_equals_the_general_dump(values: dict[str, Any]) -> None:
+    entry = _new_entry(**values)
+    assert entry.to_mongo() == to_son(entry)
+    assert list(entry.to_mongo()) == list(to_son(entry))
+
+
+def test_dumper_converts_what_needs_converting() -> None:
+    aware = datetime.datetime(2024, 1, 1, 12, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
+    son = _new_entry(when=aware, big=5, score=2).to_mongo()
+    assert son["when"] == datetime.datetime(2024, 1, 1, 10, tzinfo=datetime.timezone.utc)
+    assert type(son["big"]) is Int64 and type(son["score"]) is float
+    assert _new_entry(when=MS.replace(microsecond=123456)).to_mongo()["when"] == MS
+
+
+def test_dumped_containers_are_copies() -> None:
+    extra = {"seo": {"slug": "a"}, "flags": ["x"]}
+    son = _new_entry(extra=extra).to_mongo()
+    son["extra"]["seo"]["slug"] = "b"
+    son["extra"]["flags"].append("y")
+    assert extra == {"seo": {"slug": "a"}, "flags": ["x"]}
+
+
+def test_null_fields_store_none_only_when_set() -> None:
+    assert "score" not in _new_entry().to_mongo()
+    assert _new_entry(score=None).to_mongo()["score"] is None
+
+
+def test_quick_validation_agrees_with_full_validation() -> None:
+    ok = _new_entry(tags=["a", "bb"], notes=[Note(text="x")], extra={"k": [1, 2.0, "s"]})
+    assert type(ok)._check_quick(ok)
+    ok.validate()
+    for bad in (
+        {"tags": ["toolong"]},
+        {"notes": [Note(text="x" * 21)]},
+        {"count": 2**70},
+        {"extra": {"$where": 1}},
+        {"extra": {"a.b": 1}},
+    ):
+        entry = _new_entry(**bad)
+        assert not type(entry)._check_quick(entry)
+        with pytest.raises(ValidationError):
+            entry.validate()
+
+
+def _stored_entry() -> dict[str, Any]:
+    return {
+        "_id": ObjectId(),
+        "title": "t",
+        "notes": [{"text": "a", "at": MS}, {"text": "b"}],
+        "main": {"text": "m"},
+    }
+
+
+def test_loaded_embedded_documents_share_the_stored_dicts_until_changed() -> None:
+    stored = _stored_entry()
+    entry = Entry._from_son(stored)
+    first = entry.notes[0]
+    assert first.__dict__ is stored["notes"][0]  # loading copied nothing
+    first.text = "changed"
+    entry.main.text = "m2"
+    assert stored["notes"][0]["text"] == "a" and stored["main"]["text"] == "m"  # baseline kept
+    assert compute_delta(entry).update_document() == {
+        "$set": {"notes.0.text": "changed", "main.text": "m2"}
+    }
+
+
+def test_reading_embedded_documents_is_not_a_change() -> None:
+    entry = Entry._from_son(_stored_entry())
+    _ = [(n.text, n.at) for n in entry.notes], entry.main.text
+    assert not compute_delta(entry)
