@@ -24,7 +24,7 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from asyncodm import connection
-from asyncodm._context import switch_for
+from asyncodm._context import alias_for, collection_name_for, schema_of, switch_for
 from asyncodm._prepare import Target, ensure_prepared, forget_prepared, is_prepared
 from asyncodm.errors import InvalidDocumentError
 
@@ -65,31 +65,6 @@ def normalise_options(options: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def _schema_of(model: type) -> Schema:
-    schema: Schema = model._schema  # type: ignore[attr-defined]
-    if not schema.is_document:
-        kind = "abstract" if schema.abstract else "embedded"
-        raise InvalidDocumentError(f"{model.__name__} is {kind} and has no collection")
-    return schema
-
-
-def alias_for(model: type) -> str:
-    switch = switch_for(model)
-    if switch is not None and switch.alias is not None:
-        return switch.alias
-    alias: str = _schema_of(model).meta.get("db_alias") or "default"
-    return alias
-
-
-def collection_name_for(model: type) -> str:
-    switch = switch_for(model)
-    if switch is not None and switch.collection is not None:
-        return switch.collection
-    name = _schema_of(model).collection
-    assert name is not None
-    return name
-
-
 def _needs_preparation(meta: Mapping[str, Any]) -> bool:
     return bool(meta.get("auto_create_index")) or (
         meta.get("max_documents") is not None or meta.get("max_size") is not None
@@ -98,7 +73,7 @@ def _needs_preparation(meta: Mapping[str, Any]) -> bool:
 
 def collection_for(model: type, **extra: Any) -> CollectionAdapter:
     """The adapter for ``model``'s collection under the current task's switches."""
-    schema = _schema_of(model)
+    schema = schema_of(model)
     switch = switch_for(model)
     alias = (
         (switch.alias if switch is not None else None) or schema.meta.get("db_alias") or "default"

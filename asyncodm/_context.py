@@ -15,8 +15,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from asyncodm.errors import InvalidDocumentError
+
 __all__ = [
     "ModelSwitch",
+    "alias_for",
+    "collection_name_for",
+    "schema_of",
     "bound_session",
     "collection_options",
     "current_session",
@@ -53,6 +58,36 @@ def switch_for(model: type) -> ModelSwitch | None:
         if found is not None:
             return found
     return None
+
+
+# --- which connection and collection a model uses right now -----------------------------------
+
+
+def schema_of(model: type) -> Any:
+    """The compiled schema of a document class that has a collection."""
+    schema = model._schema  # type: ignore[attr-defined]
+    if not schema.is_document:
+        kind = "abstract" if schema.abstract else "embedded"
+        raise InvalidDocumentError(f"{model.__name__} is {kind} and has no collection")
+    return schema
+
+
+def alias_for(model: type) -> str:
+    switch = switch_for(model)
+    if switch is not None and switch.alias is not None:
+        return switch.alias
+    alias: str = schema_of(model).meta.get("db_alias") or "default"
+    return alias
+
+
+def collection_name_for(model: type) -> str:
+    switch = switch_for(model)
+    if switch is not None and switch.collection is not None:
+        return switch.collection
+    name = schema_of(model).collection
+    assert name is not None
+    return name
+
 
 
 @contextmanager

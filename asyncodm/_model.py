@@ -80,7 +80,7 @@ class Document(BaseDocument):
 
     def to_dbref(self) -> DBRef:
         """A DBRef naming this document's collection and pk."""
-        from asyncodm._collection import collection_name_for
+        from asyncodm._context import collection_name_for
 
         if self.pk is None:
             from asyncodm.errors import OperationError

@@ -299,13 +299,13 @@ class ListField(BaseField[list[T]]):
         if item.identity_load:
             return list(value)
         load = item.item_loader()
+        to_python = item.to_python
         if load is not None:
-            to_python = item.to_python
+            # Embedded documents: one compiled loader call per stored dict.
             items = [
                 load(v) if type(v) is dict else None if v is None else to_python(v) for v in value
             ]
         else:
-            to_python = item.to_python
             items = [None if v is None else to_python(v) for v in value]
         return items if self._list_type is list else self._list_type(items)
 

@@ -85,7 +85,10 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
         return None
 
     def item_loader(self) -> Callable[[dict[str, Any]], Any] | None:
-        return self.document_type._from_son  # type: ignore[attr-defined,no-any-return]
+        doc_type = self._document_type
+        if type(doc_type) is str:
+            doc_type = self.document_type
+        return doc_type._from_son  # type: ignore[union-attr,no-any-return]
 
     def quick_check(self) -> Callable[[Any], bool] | None:
         doc_type = self._document_type

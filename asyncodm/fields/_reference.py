@@ -135,7 +135,7 @@ class Ref(Generic[T]):
         return self.fetch().__await__()  # type: ignore[return-value]
 
     def to_dbref(self) -> DBRef:
-        from asyncodm._collection import collection_name_for
+        from asyncodm._context import collection_name_for
 
         return DBRef(self._collection or collection_name_for(self.model), self.pk)
 
@@ -326,7 +326,7 @@ class ReferenceField(BaseField[Ref[T]], Generic[T]):
         pk_field = model._schema.pk_field  # type: ignore[attr-defined]
         stored = pk_field.to_mongo(pk) if pk_field is not None and pk is not None else pk
         if self.dbref:
-            from asyncodm._collection import collection_name_for
+            from asyncodm._context import collection_name_for
 
             return DBRef(collection_name_for(model), stored)
         return stored
@@ -408,7 +408,7 @@ class GenericReferenceField(BaseField[Ref[Any]]):
             model, pk = type(value), value.pk
         else:
             return value
-        from asyncodm._collection import collection_name_for
+        from asyncodm._context import collection_name_for
 
         pk_field = model._schema.pk_field  # type: ignore[attr-defined]
         stored = pk_field.to_mongo(pk) if pk_field is not None and pk is not None else pk
