@@ -2,9 +2,12 @@
 
 Stage: delete rules (awaits). The rules live in the registry's rule graph, filled when classes
 are defined (``register_rules``), so rules on abstract parents, subclasses and classes defined
-after their target all apply. A delete first *plans*: it walks CASCADE chains (cycle-safe),
-checks every DENY for the whole plan and collects NULLIFY / PULL updates, reading only. Nothing
-is written unless the whole plan is allowed. Then it applies the plan — in one transaction when
+after their target all apply. Rules apply to reference and generic reference fields of
+documents and to lists and dicts of them; any other rule (inside an embedded document, nested
+deeper, PULL without a list) is refused when its class is defined. A delete first *plans*,
+reading only: it finds the whole CASCADE closure (cycle-safe), then checks every DENY against
+the referrers outside that closure, then collects NULLIFY / PULL updates, so the outcome never
+depends on declaration order. Nothing is written unless the whole plan is allowed. Then it applies the plan — in one transaction when
 the connection supports transactions and the caller is not in one already; otherwise referrers
 are changed and cascaded documents deleted before the documents they refer to, so no step
 leaves a reference that a DENY rule should have prevented.
@@ -24,8 +27,17 @@ from asyncodm._registry import RuleEntry, registry
 from asyncodm._transactions import transaction
 from asyncodm.connection import get_client_adapter
 from asyncodm.errors import InvalidDocumentError, OperationError
-from asyncodm.fields._compound import ListField
-from asyncodm.fields._reference import DENY, DO_NOTHING, NULLIFY, PULL, DeleteRule, ReferenceField
+from asyncodm.fields._compound import DictField, ListField
+from asyncodm.fields._reference import (
+    CASCADE,
+    DENY,
+    DO_NOTHING,
+    NULLIFY,
+    PULL,
+    DeleteRule,
+    GenericReferenceField,
+    ReferenceField,
+)
 
 __all__ = [
     "DeletePlan",
@@ -36,35 +48,103 @@ __all__ = [
 ]
 
 
-def _reference_of(field: Any) -> tuple[ReferenceField[Any] | None, bool]:
-    if isinstance(field, ReferenceField):
-        return field, False
-    if isinstance(field, ListField) and isinstance(field.field, ReferenceField):
-        return field.field, True
-    return None, False
+#: How a field holds its references, which decides how referrers are found and changed.
+ONE, LIST, DICT = "one", "list", "dict"
+
+_SUPPORTED = (
+    "a rule applies to a ReferenceField or GenericReferenceField of a document, or to a "
+    "ListField or DictField of them"
+)
+
+
+def _reference_of(field: Any) -> tuple[Any, str]:
+    """The reference field ``field`` is or holds directly, and how (``ONE``/``LIST``/``DICT``)."""
+    if isinstance(field, (ReferenceField, GenericReferenceField)):
+        return field, ONE
+    item = getattr(field, "field", None)
+    if isinstance(item, (ReferenceField, GenericReferenceField)):
+        if isinstance(field, ListField):
+            return item, LIST
+        if isinstance(field, DictField):
+            return item, DICT
+    return None, ONE
+
+
+def _nested_rule(field: Any) -> Any:
+    """A reference field with a rule held deeper than ``_reference_of`` reaches, if any."""
+    item = getattr(field, "field", None)
+    if isinstance(field, (ListField, DictField)) and isinstance(
+        item, (ReferenceField, GenericReferenceField)
+    ):
+        item = None  # a list or dict of references: supported
+    while item is not None:
+        if isinstance(item, (ReferenceField, GenericReferenceField)):
+            return item if item.reverse_delete_rule != DO_NOTHING else None
+        item = getattr(item, "field", None)
+    return None
+
+
+def _check_rule(cls: type, name: str, kind: str, rule: int) -> None:
+    if rule == PULL and kind == ONE:
+        raise InvalidDocumentError(
+            f"{cls.__name__}.{name}: PULL removes items from a list, so it needs "
+            f"ListField(ReferenceField(...)); use NULLIFY for a single reference"
+        )
+    if rule == PULL and kind == DICT:
+        raise InvalidDocumentError(
+            f"{cls.__name__}.{name}: PULL removes items from a list, and a DictField holds no "
+            f"list; use NULLIFY, which removes the keys that refer to the deleted document"
+        )
+
+
+def _targets(ref: Any) -> tuple[str, ...]:
+    """The registry names a rule of ``ref`` watches: its target, a generic field's ``choices``,
+    or ``"*"`` (every document class) for a generic field without them."""
+    if isinstance(ref, ReferenceField):
+        return (ref.target_name,)
+    return ref.target_names or ("*",)
 
 
 def register_rules(cls: type) -> None:
-    """Add the rules ``cls`` declares on its reference fields (a class-definition hook)."""
+    """Add the rules ``cls`` declares on its reference fields (a class-definition hook).
+
+    A rule asyncodm cannot apply is refused here, when the class is defined, rather than
+    ignored when a document is deleted: on a reference inside an embedded document, on one
+    nested deeper than a list or dict, and PULL where there is no list."""
     schema = cls._schema  # type: ignore[attr-defined]
-    if not schema.is_document:
-        return
-    for name, field in schema.fields.items():
-        ref, many = _reference_of(field)
-        if ref is None or ref.reverse_delete_rule == DO_NOTHING:
+    for name, declared in schema.fields.items():
+        ref, kind = _reference_of(declared)
+        nested = _nested_rule(declared)
+        ruled = ref if ref is not None and ref.reverse_delete_rule != DO_NOTHING else nested
+        if ruled is None:
             continue
-        if ref.reverse_delete_rule == PULL and not many:
+        if schema.is_embedded:
             raise InvalidDocumentError(
-                f"{cls.__name__}.{name}: PULL removes items from a list, so it needs "
-                f"ListField(ReferenceField(...)); use NULLIFY for a single reference"
+                f"{cls.__name__}.{name}: reverse_delete_rule is not supported inside an "
+                f"EmbeddedDocument (the rule cannot find the documents that embed it); "
+                f"{_SUPPORTED}"
             )
-        if _declared_by_parent_in_same_collection(cls, name, field):
+        if nested is not None:
+            raise InvalidDocumentError(
+                f"{cls.__name__}.{name}: reverse_delete_rule on a reference nested this deep "
+                f"in {type(declared).__name__} is not supported; {_SUPPORTED}"
+            )
+        if not schema.is_document:
+            continue  # an abstract class: each concrete subclass registers the rule
+        _check_rule(cls, name, kind, ruled.reverse_delete_rule)
+        if _declared_by_parent_in_same_collection(cls, name, declared):
             continue
-        registry.add_rule(
-            RuleEntry(
-                ref.target_name, cls, name, field.db_field, int(ref.reverse_delete_rule), many
+        for target in _targets(ruled):
+            registry.add_rule(
+                RuleEntry(
+                    target,
+                    cls,
+                    name,
+                    declared.db_field,
+                    int(ruled.reverse_delete_rule),
+                    kind == LIST,
+                )
             )
-        )
 
 
 def _declared_by_parent_in_same_collection(cls: type, name: str, field: Any) -> bool:
@@ -83,9 +163,14 @@ def register_delete_rule(
     field = schema.fields.get(field_name)
     if field is None:
         raise InvalidDocumentError(f"{referrer.__name__} has no field {field_name!r}")
-    _, many = _reference_of(field)
+    ref, kind = _reference_of(field)
+    if ref is None:
+        raise InvalidDocumentError(
+            f"{referrer.__name__}.{field_name} holds no references; {_SUPPORTED}"
+        )
+    _check_rule(referrer, field_name, kind, int(rule))
     registry.add_rule(
-        RuleEntry(target.__name__, referrer, field_name, field.db_field, int(rule), many)
+        RuleEntry(target.__name__, referrer, field_name, field.db_field, int(rule), kind == LIST)
     )
 
 
@@ -99,61 +184,189 @@ class DeletePlan:
     """``(model, filter, update)`` for NULLIFY and PULL."""
 
 
-def _key(doc: Any) -> tuple[str | None, Any]:
-    return (doc._schema.collection, doc.pk)
+Key = tuple[str | None, Any]
 
 
-def _referrer_filter(rule: RuleEntry, targets: Sequence[Any]) -> dict[str, Any]:
-    field = rule.referrer._schema.fields[rule.field]  # type: ignore[attr-defined]
-    ref, _ = _reference_of(field)
-    assert ref is not None
-    stored = [ref.to_mongo(t) for t in targets]
-    flt: dict[str, Any] = {rule.path: {"$in": stored}}
-    schema = rule.referrer._schema  # type: ignore[attr-defined]
-    if schema.stores_cls and "." in schema.class_name:
-        flt["_cls"] = {"$in": registry.class_names_under(rule.referrer)}
-    return flt
+def _hashable(value: Any) -> Any:
+    try:
+        hash(value)
+    except TypeError:
+        return ("unhashable", repr(value))
+    return value
+
+
+def _key(model: type, stored_id: Any) -> Key:
+    return (model._schema.collection, _hashable(stored_id))  # type: ignore[attr-defined]
+
+
+def _doc_key(doc: Any) -> Key:
+    pk_field = doc._schema.pk_field
+    stored = pk_field.to_mongo(doc.pk) if pk_field is not None and doc.pk is not None else doc.pk
+    return _key(type(doc), stored)
+
+
+def _by_model(documents: Sequence[Any]) -> dict[type, list[Any]]:
+    out: dict[type, list[Any]] = {}
+    for doc in documents:
+        out.setdefault(type(doc), []).append(doc)
+    return out
+
+
+class _Match:
+    """How to find and change the referrers of ``targets`` (documents of one class) that one
+    rule watches, whatever the field holds: a reference, a list or a dict of them."""
+
+    def __init__(self, rule: RuleEntry, targets: Sequence[Any]) -> None:
+        field = rule.referrer._schema.fields[rule.field]  # type: ignore[attr-defined]
+        ref, self.kind = _reference_of(field)
+        if ref is None:
+            raise InvalidDocumentError(
+                f"{rule.referrer.__name__}.{rule.field} holds no references; {_SUPPORTED}"
+            )
+        self.rule = rule
+        self.path = rule.path
+        self.stored = [ref.to_mongo(t) for t in targets]
+        self.generic = isinstance(ref, GenericReferenceField)
+        schema = rule.referrer._schema  # type: ignore[attr-defined]
+        self.cls_filter: dict[str, Any] = {}
+        if schema.stores_cls and "." in schema.class_name:
+            self.cls_filter = {"_cls": {"$in": registry.class_names_under(rule.referrer)}}
+
+    def _generic_item(self) -> dict[str, Any]:
+        """A generic reference is stored as ``{"_cls": name, "_ref": DBRef}``: match both."""
+        return {
+            "_cls": {"$in": sorted({s["_cls"] for s in self.stored})},
+            "_ref": {"$in": [s["_ref"] for s in self.stored]},
+        }
+
+    def filter(self) -> dict[str, Any]:
+        """The referrers: documents whose field holds one of the targets."""
+        if self.kind == DICT:
+            # Any value of the dict, whatever its key ($objectToArray turns it into k/v pairs).
+            pairs = {"$ifNull": [{"$objectToArray": "$" + self.path}, []]}
+            held = {"$filter": {"input": pairs, "cond": {"$in": ["$$this.v", self.stored]}}}
+            return {**self.cls_filter, "$expr": {"$gt": [{"$size": held}, 0]}}
+        if not self.generic:
+            return {**self.cls_filter, self.path: {"$in": self.stored}}
+        item = self._generic_item()
+        if self.kind == LIST:
+            return {**self.cls_filter, self.path: {"$elemMatch": item}}
+        return {**self.cls_filter, **{f"{self.path}.{k}": v for k, v in item.items()}}
+
+    async def updates(self, session: Any) -> list[tuple[type, dict[str, Any], dict[str, Any]]]:
+        """NULLIFY and PULL as ``(model, filter, update)``: unset a single reference, pull the
+        targets out of a list, unset the keys of a dict that hold them."""
+        model = self.rule.referrer
+        if self.kind == ONE:
+            return [(model, self.filter(), {"$unset": {self.path: ""}})]
+        if self.kind == LIST:
+            item = self._generic_item() if self.generic else {"$in": self.stored}
+            return [(model, self.filter(), {"$pull": {self.path: item}})]
+        # A dict: which keys hold a target is known only by reading the referrers.
+        keys: set[str] = set()
+        collection = collection_for(model)
+        cursor = collection.find(self.filter(), {self.path: 1}, session=session)
+        async for batch in cursor.batches():
+            for raw in batch:
+                held = raw.get(self.path)
+                if isinstance(held, dict):
+                    keys.update(k for k, v in held.items() if v in self.stored)
+        return [
+            (
+                model,
+                {**self.cls_filter, f"{self.path}.{k}": {"$in": self.stored}},
+                {"$unset": {f"{self.path}.{k}": ""}},
+            )
+            for k in sorted(keys)
+        ]
 
 
 async def plan_delete(documents: Sequence[Any], session: Any = None) -> DeletePlan:
-    """Walk the rules from ``documents``; raise ``OperationError`` on any DENY, writing nothing."""
+    """Walk the rules from ``documents``; raise ``OperationError`` on any DENY, writing nothing.
+
+    Three passes, so the outcome never depends on the order rules were declared in: first the
+    whole CASCADE closure (each document once, so cycles end), then every DENY of every
+    document in it, counting only referrers outside it (a referrer deleted by the same
+    operation does not block it), then the NULLIFY / PULL updates."""
     plan = DeletePlan()
-    planned = {_key(d) for d in documents}
+    planned = {_doc_key(d) for d in documents}
     frontier = list(documents)
     while frontier:
-        by_model: dict[type, list[Any]] = {}
-        for doc in frontier:
-            by_model.setdefault(type(doc), []).append(doc)
-        frontier = []
-        for model, targets in by_model.items():
+        found: list[Any] = []
+        for model, targets in _by_model(frontier).items():
             for rule in registry.rules_for(model):
-                flt = _referrer_filter(rule, targets)
+                if rule.rule != CASCADE:
+                    continue
                 referrer = rule.referrer
-                collection = collection_for(referrer)
-                if rule.rule == DENY:
-                    mine = [pk for coll, pk in planned if coll == referrer._schema.collection]  # type: ignore[attr-defined]
-                    check = {**flt, "_id": {"$nin": mine}} if mine else flt
-                    found = await collection.find_one(check, {"_id": 1}, session=session)
-                    if found is not None:
-                        raise OperationError(
-                            f"cannot delete {model.__name__} {[t.pk for t in targets]!r}: "
-                            f"{referrer.__name__} {found['_id']!r} refers to it through "
-                            f"{referrer.__name__}.{rule.field} (reverse_delete_rule=DENY)"
-                        )
-                elif rule.rule == DeleteRule.CASCADE:
-                    async for batch in collection.find(flt, session=session).batches():
-                        for raw in batch:
-                            doc = referrer._from_son(raw)  # type: ignore[attr-defined]
-                            if _key(doc) not in planned:
-                                planned.add(_key(doc))
-                                plan.cascade.append(doc)
-                                frontier.append(doc)
-                elif rule.rule == NULLIFY and not rule.many:
-                    plan.updates.append((referrer, flt, {"$unset": {rule.path: ""}}))
-                elif rule.rule in (NULLIFY, PULL):
-                    values = flt[rule.path]["$in"]
-                    plan.updates.append((referrer, flt, {"$pull": {rule.path: {"$in": values}}}))
+                cursor = collection_for(referrer).find(
+                    _Match(rule, targets).filter(), session=session
+                )
+                async for batch in cursor.batches():
+                    for raw in batch:
+                        key = _key(referrer, raw["_id"])
+                        if key in planned:
+                            continue
+                        planned.add(key)
+                        doc = referrer._from_son(raw)  # type: ignore[attr-defined]
+                        plan.cascade.append(doc)
+                        found.append(doc)
+        frontier = found
+
+    groups = _by_model([*documents, *plan.cascade])
+    cascaded = {id(d) for d in plan.cascade}
+    for model, targets in groups.items():
+        for rule in registry.rules_for(model):
+            if rule.rule == DENY:
+                blockers = await _outside(rule, targets, planned, session)
+                if blockers:
+                    raise OperationError(
+                        _deny_message(documents, model, targets, rule, blockers, cascaded)
+                    )
+    for model, targets in groups.items():
+        for rule in registry.rules_for(model):
+            if rule.rule in (NULLIFY, PULL):
+                plan.updates.extend(await _Match(rule, targets).updates(session))
     return plan
+
+
+async def _outside(
+    rule: RuleEntry, targets: Sequence[Any], planned: set[Key], session: Any
+) -> list[Any]:
+    """The ids of the referrers of ``targets`` through ``rule`` that this delete keeps."""
+    referrer = rule.referrer
+    flt = _Match(rule, targets).filter()
+    out: list[Any] = []
+    async for batch in collection_for(referrer).find(flt, {"_id": 1}, session=session).batches():
+        out.extend(raw["_id"] for raw in batch if _key(referrer, raw["_id"]) not in planned)
+    return out
+
+
+def _deny_message(
+    documents: Sequence[Any],
+    model: type,
+    targets: Sequence[Any],
+    rule: RuleEntry,
+    blockers: list[Any],
+    cascaded: set[int],
+) -> str:
+    name = rule.referrer.__name__
+    asked = ", ".join(
+        f"{m.__name__} {_ids([d.pk for d in docs])}" for m, docs in _by_model(documents).items()
+    )
+    reached = " (reached through CASCADE)" if any(id(t) in cascaded for t in targets) else ""
+    count = f"{len(blockers)} {name} document{'s' if len(blockers) != 1 else ''}"
+    verb = "refers" if len(blockers) == 1 else "refer"
+    return (
+        f"cannot delete {asked}: {count} {_ids(blockers)} {verb} to {model.__name__} "
+        f"{_ids([t.pk for t in targets])}{reached} through {name}.{rule.field} "
+        f"(reverse_delete_rule=DENY); nothing was deleted"
+    )
+
+
+def _ids(values: list[Any], shown: int = 5) -> str:
+    if len(values) <= shown:
+        return repr(values)
+    return "[" + ", ".join(map(repr, values[:shown])) + f", ... ({len(values)} in all)]"
 
 
 def has_rules(model: type) -> bool:

@@ -24,7 +24,8 @@ class RuleEntry:
 
     target: str
     """The referenced class's registry name (resolved when a delete happens, so the target
-    may be defined after the referrer, or redefined)."""
+    may be defined after the referrer, or redefined); ``"*"`` for every document class (a
+    ``GenericReferenceField`` without ``choices``)."""
     referrer: type
     field: str
     """The attribute name on the referrer."""
@@ -101,7 +102,9 @@ class Registry:
         names = {klass.__name__ for klass in model.__mro__}
         out = []
         for rule in self._rules:
-            if rule.target in names:
+            if rule.target == "*":
+                out.append(rule)
+            elif rule.target in names:
                 target = self.find(rule.target)
                 if target is not None and issubclass(model, target):
                     out.append(rule)

@@ -7,7 +7,15 @@ import pytest
 from bson import DBRef, ObjectId
 
 import asyncodm
-from asyncodm import Ref, ReferenceField, ValidationError, no_auto_dereference
+from asyncodm import (
+    DictField,
+    GenericReferenceField,
+    ListField,
+    Ref,
+    ReferenceField,
+    ValidationError,
+    no_auto_dereference,
+)
 from tests._backends import Backend
 from tests.models.refs import Author, Like, Post, Reply
 
@@ -16,7 +24,9 @@ async def authors(*names: str) -> list[Author]:
     return [await Author(name=n).save() for n in names]
 
 
-async def test_reference_is_stored_as_the_pk_and_reads_as_an_awaitable_handle(backend: Backend) -> None:
+async def test_reference_is_stored_as_the_pk_and_reads_as_an_awaitable_handle(
+    backend: Backend,
+) -> None:
     (ann,) = await authors("ann")
     post = await Post(title="t", author=ann).save()
     stored = await backend.db["post"].find_one({"_id": post.pk})
@@ -44,7 +54,9 @@ async def test_await_fetches_once_and_pk_needs_no_query(backend: Backend) -> Non
     assert q == 1
 
 
-async def test_assign_pk_dbref_or_document_and_unsaved_is_a_validation_error(backend: Backend) -> None:
+async def test_assign_pk_dbref_or_document_and_unsaved_is_a_validation_error(
+    backend: Backend,
+) -> None:
     (ann,) = await authors("ann")
     for value in (ann, ann.pk, str(ann.pk), DBRef("author", ann.pk)):
         post = Post(title="t", author=value)
@@ -94,7 +106,10 @@ async def test_generic_reference_stores_class_and_dbref(backend: Backend) -> Non
     post = await Post(title="t", author=ann).save()
     likes = [await Like(target=ann).save(), await Like(target=post).save()]
     stored = await backend.db["like"].find_one({"_id": likes[1].pk})
-    assert stored is not None and stored["target"] == {"_cls": "Post", "_ref": DBRef("post", post.pk)}
+    assert stored is not None and stored["target"] == {
+        "_cls": "Post",
+        "_ref": DBRef("post", post.pk),
+    }
     loaded = [await Like.objects.get(pk=like.pk) for like in likes]
     assert isinstance(await loaded[0].target, Author)
     assert isinstance(await loaded[1].target, Post)
@@ -120,8 +135,12 @@ async def test_dbref_storage(backend: Backend) -> None:
 async def test_select_related_makes_one_query_per_collection(backend: Backend) -> None:
     people = await authors(*[f"a{i}" for i in range(10)])
     for i in range(100):
-        await Post(title=f"p{i}", author=people[i % 10], reviewers=[people[(i + 1) % 10]],
-                   reply=Reply(text="r", by=people[(i + 2) % 10])).save()
+        await Post(
+            title=f"p{i}",
+            author=people[i % 10],
+            reviewers=[people[(i + 1) % 10]],
+            reply=Reply(text="r", by=people[(i + 2) % 10]),
+        ).save()
     async with backend.query_counter() as q:
         posts = await Post.objects.select_related("author", "reviewers", "reply__by").to_list()
     find_like = [n for n in q.names if n in ("find", "getMore")]
@@ -144,6 +163,67 @@ async def test_no_auto_dereference_gives_raw_ids(backend: Backend) -> None:
     assert isinstance(loaded.author, Ref)
     raw_loaded = await Post.objects.no_dereference().get(pk=post.pk)
     assert raw_loaded.author == a.pk and raw_loaded.reviewers == [b.pk]
+
+
+async def test_no_auto_dereference_covers_lists_and_dicts_of_references(backend: Backend) -> None:
+    a, b = await authors("a", "b")
+    post = await Post(title="t", author=a, reviewers=[b, a], by_role={"lead": a, "copy": b}).save()
+    before = await Post.get_collection().find_one({"_id": post.pk})
+    read_before = await Post.objects.get(pk=post.pk)
+    assert isinstance(read_before.reviewers[0], Ref)  # handles, kept on the document
+    read_inside = await Post.objects.get(pk=post.pk)
+    with no_auto_dereference(Post):
+        for loaded in (read_before, read_inside):
+            assert loaded.author == a.pk
+            assert loaded.reviewers == [b.pk, a.pk] and type(loaded.reviewers) is list
+            assert not any(isinstance(r, Ref) for r in loaded.reviewers)
+            assert loaded.by_role == {"lead": a.pk, "copy": b.pk}
+            assert not isinstance(loaded.by_role["lead"], Ref)
+        read_inside.title = "renamed inside the block"
+        await read_inside.save()
+    for loaded in (read_before, read_inside):  # handles again: nothing raw was kept
+        assert isinstance(loaded.reviewers[1], Ref) and loaded.reviewers[1].pk == a.pk
+        assert isinstance(loaded.by_role["copy"], Ref) and loaded.by_role["copy"].pk == b.pk
+        assert [d.name for d in await loaded.reviewers] == ["b", "a"]
+    after = await Post.get_collection().find_one({"_id": post.pk})
+    assert after == {**before, "title": "renamed inside the block"}
+    await read_before.save()
+    assert await Post.get_collection().find_one({"_id": post.pk}) == after
+
+
+@pytest.mark.needs("dbref")
+async def test_no_auto_dereference_lists_of_dbrefs_and_generic_references(backend: Backend) -> None:
+    class Shelf(asyncodm.Document):
+        books = ListField(ReferenceField(Author, dbref=True))
+        picks = DictField(GenericReferenceField())
+
+    (ann,) = await authors("ann")
+    post = await Post(title="t", author=ann).save()
+    shelf = await Shelf(books=[ann], picks={"p": post}).save()
+    loaded = await Shelf.objects.get(pk=shelf.pk)
+    with no_auto_dereference(Shelf):
+        assert loaded.books == [DBRef("author", ann.pk)]
+        assert loaded.picks == {"p": {"_cls": "Post", "_ref": DBRef("post", post.pk)}}
+    assert isinstance(loaded.books[0], Ref) and isinstance(loaded.picks["p"], Ref)
+
+
+async def test_values_list_and_distinct_without_dereferencing(backend: Backend) -> None:
+    a, b = await authors("a", "b")
+    await Post(title="t", author=a, reviewers=[b, a], by_role={"lead": b}).save()
+
+    def ids(values: list) -> list:
+        assert not any(isinstance(v, Ref) for v in values), values  # a Ref equals its pk
+        return values
+
+    raw = Post.objects.no_dereference()
+    assert ids(await raw.values_list("author", flat=True).to_list()) == [a.pk]
+    [(reviewers, by_role)] = await raw.values_list("reviewers", "by_role").to_list()
+    assert ids(reviewers) == [b.pk, a.pk] and ids(list(by_role.values())) == [b.pk]
+    assert ids(await raw.distinct("author")) == [a.pk]
+    with no_auto_dereference(Post):
+        assert ids(await Post.objects.values_list("author", flat=True).to_list()) == [a.pk]
+    handles = await Post.objects.values_list("author", flat=True).to_list()
+    assert isinstance(handles[0], Ref) and handles[0].pk == a.pk
 
 
 def test_document_values_compile_to_stored_references() -> None:

@@ -7,6 +7,9 @@ gives a ``Ref``, whose ``pk`` is known at once and which fetches the document wh
 one query per collection (``_deref``). A list or dict of references reads as a ``RefList`` /
 ``RefDict`` that fetches all its documents in one ``$in`` query when awaited.
 
+Inside ``no_auto_dereference(Model)`` references (and lists and dicts of them, through
+``read_container``) read as their raw stored ids instead; the handles stay on the document.
+
 Dangling references (the target was deleted): awaiting raises the target model's
 ``DoesNotExist`` naming the collection and id; on a field declared ``null=True`` it gives
 ``None`` instead.
@@ -152,11 +155,11 @@ class Ref(Generic[T]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Ref):
-            return self.pk == other.pk and _same_collection(self.model, other.model)
+            return bool(self.pk == other.pk) and _same_collection(self.model, other.model)
         if _is_document_class(type(other)):
-            return self.pk == other.pk and _same_collection(self.model, type(other))  # type: ignore[attr-defined]
+            return bool(self.pk == other.pk) and _same_collection(self.model, type(other))  # type: ignore[attr-defined]
         if isinstance(other, DBRef):
-            return self.pk == other.id
+            return bool(self.pk == other.id)
         return bool(self.pk == other)
 
     def __hash__(self) -> int:
@@ -168,7 +171,7 @@ class Ref(Generic[T]):
 
 
 def _same_collection(a: type, b: type) -> bool:
-    return bool(getattr(a, "_schema").collection == getattr(b, "_schema").collection)
+    return bool(a._schema.collection == b._schema.collection)  # type: ignore[attr-defined]
 
 
 class RefList(list[Any]):
@@ -185,7 +188,7 @@ class RefDict(dict[str, Any]):
         async def fetch() -> dict[str, Any]:
             keys = list(self)
             documents = await _fetch_all([self[k] for k in keys])
-            return dict(zip(keys, documents))
+            return dict(zip(keys, documents, strict=True))
 
         return fetch().__await__()
 
@@ -203,6 +206,22 @@ async def _fetch_all(refs: list[Any]) -> list[Any]:
         for ref in group:
             ref._fill(found.get(ref.pk))
     return [ref._document if isinstance(ref, Ref) else ref for ref in refs]
+
+
+def _container_view(field: Any, value: Any, owner: type) -> Any:
+    """``value`` (a list or dict of references) as read on a document of ``owner``: itself, or
+    inside ``no_auto_dereference(owner)`` a new plain list / dict of the raw stored ids.
+
+    The raw container is built on every read and never kept, so the document still holds its
+    handles: they read as handles again after the block, and a save sends nothing for them."""
+    if not dereference_disabled(owner):
+        return value
+    raw = field.raw_value
+    if isinstance(value, list):
+        return [raw(v) if isinstance(v, Ref) else v for v in value]
+    if isinstance(value, dict):
+        return {k: raw(v) if isinstance(v, Ref) else v for k, v in value.items()}
+    return value
 
 
 class ReferenceField(BaseField[Ref[T]], Generic[T]):
@@ -261,7 +280,7 @@ class ReferenceField(BaseField[Ref[T]], Generic[T]):
                 raise NotRegistered(
                     f"{self!r} refers to {target!r}, which is not defined (imported) yet"
                 ) from exc
-            return found  # type: ignore[return-value]
+            return found
         return target
 
     @property
@@ -285,8 +304,16 @@ class ReferenceField(BaseField[Ref[T]], Generic[T]):
         if instance is None or value is None or not isinstance(value, Ref):
             return value
         if dereference_disabled(owner):
-            return value.to_dbref() if self.dbref else value.pk
+            return self.raw_value(value)
         return value
+
+    def raw_value(self, ref: Ref[Any]) -> Any:
+        """What ``ref`` reads as inside ``no_auto_dereference``: its id, or a DBRef."""
+        return ref.to_dbref() if self.dbref else ref.pk
+
+    def read_container(self, value: Any, owner: type) -> Any:
+        """What a list or dict of these references reads as (``ListField.__get__``)."""
+        return _container_view(self, value, owner)
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, Ref):
@@ -315,7 +342,7 @@ class ReferenceField(BaseField[Ref[T]], Generic[T]):
 
     def to_mongo(self, value: Any) -> Any:
         if isinstance(value, Ref):
-            pk = value.pk if value._document is None else value._document.pk  # type: ignore[attr-defined]
+            pk = value.pk if value._document is None else value._document.pk
             model: type = value.model
         elif _is_document_class(type(value)):
             pk, model = value.pk, type(value)
@@ -333,7 +360,7 @@ class ReferenceField(BaseField[Ref[T]], Generic[T]):
 
     def check(self, value: Any) -> str | None:
         if isinstance(value, Ref):
-            pk = value.pk if value._document is None else value._document.pk  # type: ignore[attr-defined]
+            pk = value.pk if value._document is None else value._document.pk
             if pk is None:
                 return f"expected {self.expected}, found an unsaved {value.model.__name__} (save it first)"
             if not issubclass(value.model, self.document_type):
@@ -356,6 +383,12 @@ class GenericReferenceField(BaseField[Ref[Any]]):
 
     Stored as ``{"_cls": "<class name>", "_ref": DBRef(collection, pk)}`` (MongoEngine's
     layout), so loading knows which class to build.
+
+    Args:
+        choices: The classes (or names) it may refer to; also the classes whose deletes a
+            ``reverse_delete_rule`` watches (without ``choices``: every document class).
+        reverse_delete_rule: As for ``ReferenceField``, matched by class name and id;
+            ``on_delete`` is PyMODM's name for it.
     """
 
     coerces = True
@@ -363,10 +396,24 @@ class GenericReferenceField(BaseField[Ref[Any]]):
     dict_type: ClassVar[type] = RefDict
 
     def __init__(
-        self, *args: Any, choices: Iterable[type | str] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        choices: Iterable[type | str] | None = None,
+        reverse_delete_rule: DeleteRule | int = DO_NOTHING,
+        on_delete: DeleteRule | int | None = None,
+        **kwargs: Any,
     ) -> None:
         self._allowed = tuple(choices) if choices is not None else None
         super().__init__(*args, **kwargs)
+        rule = on_delete if on_delete is not None else reverse_delete_rule
+        self.reverse_delete_rule = DeleteRule(int(rule))
+
+    @property
+    def target_names(self) -> tuple[str, ...] | None:
+        """The names of the ``choices`` classes (whose deletes the rule watches), or None."""
+        if self._allowed is None:
+            return None
+        return tuple(c if isinstance(c, str) else c.__name__ for c in self._allowed)
 
     def _allowed_classes(self) -> tuple[type, ...] | None:
         if self._allowed is None:
@@ -382,8 +429,16 @@ class GenericReferenceField(BaseField[Ref[Any]]):
         if instance is None or value is None or not isinstance(value, Ref):
             return value
         if dereference_disabled(owner):
-            return self.to_mongo(value)
+            return self.raw_value(value)
         return value
+
+    def raw_value(self, ref: Ref[Any]) -> Any:
+        """What ``ref`` reads as inside ``no_auto_dereference``: the stored class and DBRef."""
+        return self.to_mongo(ref)
+
+    def read_container(self, value: Any, owner: type) -> Any:
+        """What a list or dict of these references reads as (``ListField.__get__``)."""
+        return _container_view(self, value, owner)
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, Ref):
@@ -403,21 +458,21 @@ class GenericReferenceField(BaseField[Ref[Any]]):
 
     def to_mongo(self, value: Any) -> Any:
         if isinstance(value, Ref):
-            model, pk = value.model, (value.pk if value._document is None else value._document.pk)  # type: ignore[attr-defined]
+            model, pk = value.model, (value.pk if value._document is None else value._document.pk)
         elif _is_document_class(type(value)):
             model, pk = type(value), value.pk
         else:
             return value
         from asyncodm._context import collection_name_for
 
-        pk_field = model._schema.pk_field  # type: ignore[attr-defined]
+        pk_field = model._schema.pk_field
         stored = pk_field.to_mongo(pk) if pk_field is not None and pk is not None else pk
-        return {"_cls": model._schema.class_name, "_ref": DBRef(collection_name_for(model), stored)}  # type: ignore[attr-defined]
+        return {"_cls": model._schema.class_name, "_ref": DBRef(collection_name_for(model), stored)}
 
     def check(self, value: Any) -> str | None:
         if not isinstance(value, Ref):
             return f"expected a saved document, found {describe(value)}"
-        pk = value.pk if value._document is None else value._document.pk  # type: ignore[attr-defined]
+        pk = value.pk if value._document is None else value._document.pk
         if pk is None:
             return f"expected a saved document, found an unsaved {value.model.__name__} (save it first)"
         allowed = self._allowed_classes()
