@@ -10,9 +10,16 @@ import pytest
 from bson import ObjectId
 
 import asyncodm
-from asyncodm import NotUniqueError, OperationError, ValidationError
+from asyncodm import (
+    EmbeddedDocumentField,
+    IntField,
+    NotUniqueError,
+    OperationError,
+    StringField,
+    ValidationError,
+)
 from tests._backends import Backend
-from tests.models.blog import Animal, BlogPage, BlogUser, Comment, Dog, Note, Puppy
+from tests.models.blog import Address, Animal, BlogPage, BlogUser, Comment, Dog, Note, Puppy
 
 
 async def raw(backend: Backend, model: type, pk: Any) -> dict[str, Any] | None:
@@ -37,7 +44,9 @@ async def test_new_document_is_inserted_with_a_generated_id(backend: Backend) ->
     assert stored["views"] == 0 and isinstance(stored["date_modified"], datetime.datetime)
 
 
-async def test_document_with_pk_is_upserted_and_force_insert_detects_duplicates(backend: Backend) -> None:
+async def test_document_with_pk_is_upserted_and_force_insert_detects_duplicates(
+    backend: Backend,
+) -> None:
     await BlogUser(email="a@example.com", name="Ann").save()
     await BlogUser(email="a@example.com", name="Ann B").save()  # upsert: replaces
     stored = await raw(backend, BlogUser, "a@example.com")
@@ -60,8 +69,11 @@ async def test_invalid_document_writes_nothing(backend: Backend) -> None:
 
 
 async def _two_comment_page() -> BlogPage:
-    page = BlogPage(title="t", tags=["a"], comments=[Comment(author="a", content="one"),
-                                                     Comment(author="b", content="two")])
+    page = BlogPage(
+        title="t",
+        tags=["a"],
+        comments=[Comment(author="a", content="one"), Comment(author="b", content="two")],
+    )
     return await page.save()
 
 
@@ -82,6 +94,40 @@ async def test_loaded_document_sends_only_changed_paths(backend: Backend) -> Non
     assert stored["comments"][0]["content"] == "one"
 
 
+class Venue(asyncodm.Document):
+    title = StringField(required=True)
+    address = EmbeddedDocumentField(Address)
+    visits = IntField(default=0)
+    meta = {"collection": "venues"}
+
+
+async def test_delta_save_keeps_a_concurrent_change_to_another_field(backend: Backend) -> None:
+    """Title and a nested embedded path (no array index: runs on nx too) are sent as $set of
+    exactly those paths, so another writer's change to a third field survives our save."""
+    venue = await Venue(
+        title="Hall", address=Address(street="Main 1", city="Oslo"), visits=1
+    ).save()
+    loaded = await load(Venue, venue.pk)
+    await backend.db["venues"].update_one({"_id": venue.pk}, {"$set": {"visits": 42, "other": 1}})
+    loaded.title = "Great Hall"
+    loaded.address.city = "Bergen"
+    backend.reset_commands()
+    await loaded.save()
+    stored = await raw(backend, Venue, venue.pk)
+    assert stored == {
+        "_id": venue.pk,
+        "title": "Great Hall",
+        "address": {"street": "Main 1", "city": "Bergen"},
+        "visits": 42,
+        "other": 1,
+    }
+    if backend.has("command_monitoring"):
+        sent = [u for c in backend.commands if c.name == "update" for u in c.doc["updates"]]
+        assert [(u["q"], u["u"]) for u in sent] == [
+            ({"_id": venue.pk}, {"$set": {"title": "Great Hall", "address.city": "Bergen"}})
+        ]
+
+
 @pytest.mark.needs("command_monitoring")
 async def test_delta_update_command_names_only_changed_paths(backend: Backend) -> None:
     page = await _two_comment_page()
@@ -94,7 +140,8 @@ async def test_delta_update_command_names_only_changed_paths(backend: Backend) -
     assert len(updates) == 1
     assert updates[0].doc["updates"][0]["q"] == {"_id": page.id}
     assert updates[0].doc["updates"][0]["u"] == {
-        "$set": {"comments.1.content": "changed"}, "$unset": {"views": ""}
+        "$set": {"comments.1.content": "changed"},
+        "$unset": {"views": ""},
     }
 
 

@@ -7,16 +7,32 @@ MongoDB the test is marked with the reason (tests/_backends.py), never bent to f
 from __future__ import annotations
 
 import datetime
+import decimal
+import enum
 import tracemalloc
+import uuid
 from typing import Any
 
 import pytest
-from bson import ObjectId
+from bson import Binary, Decimal128, ObjectId
 from pymongo import ReadPreference
 from pymongo.read_concern import ReadConcern
 
 import asyncodm
-from asyncodm import DoesNotExist, LookUpError, MultipleObjectsReturned, Q
+from asyncodm import (
+    DateTimeField,
+    DecimalField,
+    DoesNotExist,
+    EnumField,
+    IntField,
+    LookUpError,
+    MigrationError,
+    MultipleObjectsReturned,
+    Q,
+    ReferenceField,
+    StringField,
+    UUIDField,
+)
 from tests._backends import Backend
 from tests.models.library import Book, Ebook, Media, Memo, Podcast, Publisher, Review, Writer
 from tests.models.places import Place
@@ -392,6 +408,146 @@ async def test_dynamic_fields_can_be_queried(backend: Backend) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Query values are converted exactly as save converts them
+
+
+class Shade(enum.Enum):
+    LIGHT = "light"
+    DARK = "dark"
+
+
+class Reading(asyncodm.Document):
+    at = DateTimeField()
+    amount = DecimalField(precision=2)
+    token = UUIDField()
+    token_text = UUIDField(binary=False)
+    shade = EnumField(Shade)
+    meta = {"collection": "readings"}
+
+
+async def _found(qs: Any) -> list[Any]:
+    return [r.pk async for r in qs]
+
+
+async def test_query_by_datetime_with_microseconds_finds_what_save_stored(
+    backend: Backend,
+) -> None:
+    at = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
+    reading = await Reading(at=at).save()
+    later = await Reading(at=at + datetime.timedelta(seconds=1)).save()
+    raw = await Reading.get_collection().find_one({"_id": reading.pk})
+    assert raw is not None and raw["at"] == at.replace(microsecond=123000)  # BSON keeps ms
+    assert await _found(Reading.objects(at=at)) == [reading.pk]
+    assert await _found(Reading.objects(at__in=[at])) == [reading.pk]
+    assert await _found(Reading.objects(at__lte=at)) == [reading.pk]
+    assert await _found(Reading.objects(at__gt=at)) == [later.pk]
+    assert await Reading.objects(at__gte=at).count() == 2
+    loaded = await Reading.objects.get(at=at)
+    assert loaded.at == at.replace(microsecond=123000)
+    assert await _found(Reading.objects(at=loaded.at)) == [reading.pk]
+
+
+@pytest.mark.xfail_backend(
+    "nx",
+    reason="datetime equality and ranges compare whole seconds, ignoring milliseconds "
+    "($in is exact)",
+    raises=AssertionError,
+)
+async def test_query_by_datetime_tells_milliseconds_apart(backend: Backend) -> None:
+    at = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
+    reading = await Reading(at=at).save()
+    next_ms = await Reading(at=at + datetime.timedelta(milliseconds=1)).save()
+    assert await _found(Reading.objects(at__in=[at])) == [reading.pk]
+    assert await _found(Reading.objects(at=at)) == [reading.pk]
+    assert await _found(Reading.objects(at__lte=at)) == [reading.pk]
+    assert await _found(Reading.objects(at__gt=at)) == [next_ms.pk]
+
+
+async def test_query_by_aware_datetime_finds_what_save_stored(backend: Backend) -> None:
+    oslo = datetime.timezone(datetime.timedelta(hours=2))
+    at = datetime.datetime(2024, 5, 6, 9, 8, 9, 250000, tzinfo=oslo)
+    utc_naive = datetime.datetime(2024, 5, 6, 7, 8, 9, 250000)
+    reading = await Reading(at=at).save()
+    await Reading(at=utc_naive + datetime.timedelta(hours=2)).save()  # same wall time, as UTC
+    raw = await Reading.get_collection().find_one({"_id": reading.pk})
+    assert raw is not None
+    stored = raw["at"]
+    assert stored.tzinfo is None and stored == utc_naive  # converted to UTC on save
+    assert await _found(Reading.objects(at=at)) == [reading.pk]
+    assert await _found(Reading.objects(at=utc_naive)) == [reading.pk]
+    same_instant = at.astimezone(datetime.timezone(datetime.timedelta(hours=-5)))
+    assert await _found(Reading.objects(at=same_instant)) == [reading.pk]
+    assert await _found(Reading.objects(at__in=[at])) == [reading.pk]
+    assert await _found(Reading.objects(at__lt=at + datetime.timedelta(seconds=1))) == [reading.pk]
+
+
+@pytest.mark.needs("decimal128")
+async def test_query_by_decimal_finds_what_save_stored(backend: Backend) -> None:
+    reading = await Reading(amount=decimal.Decimal("12.345")).save()  # rounded to 12.35
+    other = await Reading(amount=decimal.Decimal("7")).save()
+    raw = await Reading.get_collection().find_one({"_id": reading.pk})
+    assert raw is not None and raw["amount"] == Decimal128("12.35")
+    assert await _found(Reading.objects(amount=decimal.Decimal("12.345"))) == [reading.pk]
+    assert await _found(Reading.objects(amount=decimal.Decimal("12.35"))) == [reading.pk]
+    assert await _found(Reading.objects(amount="12.35")) == [reading.pk]
+    assert await _found(Reading.objects(amount__in=[decimal.Decimal("7")])) == [other.pk]
+    loaded = await Reading.objects.get(pk=reading.pk)
+    assert loaded.amount == decimal.Decimal("12.35")
+    assert await _found(Reading.objects(amount=loaded.amount)) == [reading.pk]
+
+
+@pytest.mark.needs("decimal128_compare")
+async def test_decimal_range_queries(backend: Backend) -> None:
+    reading = await Reading(amount=decimal.Decimal("12.35")).save()
+    await Reading(amount=decimal.Decimal("7")).save()
+    assert await _found(Reading.objects(amount__gt=decimal.Decimal("8.5"))) == [reading.pk]
+
+
+@pytest.mark.xfail_backend(
+    "nx",
+    reason="Binary subtype 4 is lost: the UUID is stored as plain bytes",
+    raises=AssertionError,
+)
+async def test_query_by_uuid_finds_what_save_stored(backend: Backend) -> None:
+    token = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    reading = await Reading(token=token).save()
+    await Reading(token=uuid.uuid4()).save()
+    raw = await Reading.get_collection().find_one({"_id": reading.pk})
+    assert raw is not None
+    # BSON Binary subtype 4: a standard-representation client decodes it as the UUID itself
+    # (mongomock's client cannot be configured so and hands back the Binary)
+    assert raw["token"] == token or raw["token"] == Binary.from_uuid(token)
+    assert await _found(Reading.objects(token=token)) == [reading.pk]
+    assert await _found(Reading.objects(token=str(token))) == [reading.pk]
+    assert await _found(Reading.objects(token__in=[token])) == [reading.pk]
+    assert (await Reading.objects.get(token=token)).token == token
+
+
+async def test_query_by_uuid_stored_as_text_finds_what_save_stored(backend: Backend) -> None:
+    token = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    reading = await Reading(token_text=token).save()
+    raw = await Reading.get_collection().find_one({"_id": reading.pk})
+    assert raw is not None and raw["token_text"] == str(token)
+    assert await _found(Reading.objects(token_text=token)) == [reading.pk]
+    assert await _found(Reading.objects(token_text__in=[str(token)])) == [reading.pk]
+    assert (await Reading.objects.get(pk=reading.pk)).token_text == token
+
+
+async def test_query_by_enum_finds_what_save_stored(backend: Backend) -> None:
+    dark = await Reading(shade=Shade.DARK).save()
+    light = await Reading(shade="light").save()  # the value becomes the member
+    raw = await Reading.get_collection().find_one({"_id": dark.pk})
+    assert raw is not None and raw["shade"] == "dark"
+    assert await _found(Reading.objects(shade=Shade.DARK)) == [dark.pk]
+    assert await _found(Reading.objects(shade="dark")) == [dark.pk]
+    assert await _found(Reading.objects(shade__ne=Shade.DARK)) == [light.pk]
+    assert sorted(await _found(Reading.objects(shade__in=[Shade.DARK, Shade.LIGHT]))) == sorted(
+        [dark.pk, light.pk]
+    )
+    assert (await Reading.objects.get(pk=light.pk)).shade is Shade.LIGHT
+
+
+# --------------------------------------------------------------------------------------------
 # Projection
 
 
@@ -415,6 +571,104 @@ async def test_saving_a_partly_loaded_document_keeps_unloaded_fields(backend: Ba
     assert {k: v for k, v in after.items() if k != "pages"} == {
         k: v for k, v in before.items() if k != "pages"
     }
+
+
+class StrictAuthor(asyncodm.Document):
+    name = StringField(required=True)
+    meta = {"collection": "strict_authors", "enforce_schema": True}
+
+
+class StrictNovel(asyncodm.Document):
+    title = StringField(required=True)
+    pages = IntField()
+    blurb = StringField()
+    author = ReferenceField(StrictAuthor)
+    meta = {"collection": "strict_novels", "enforce_schema": True, "allow_inheritance": True}
+
+
+class StrictSeries(StrictNovel):
+    volume = IntField()
+
+
+async def _strict_seed() -> tuple[StrictAuthor, StrictNovel]:
+    ann = await StrictAuthor(name="ann").save()
+    novel = await StrictNovel(title="Dune", pages=412, blurb="sand", author=ann).save()
+    await StrictSeries(title="Emma", pages=474, blurb="wit", author=ann, volume=2).save()
+    return ann, novel
+
+
+async def test_enforce_schema_still_rejects_full_loads_of_incomplete_documents(
+    backend: Backend,
+) -> None:
+    await _strict_seed()
+    await StrictNovel.get_collection().insert_one({"title": "Old", "pages": 1})
+    with pytest.raises(MigrationError) as info:
+        await StrictNovel.objects(title="Old").get()
+    assert info.value.missing == ["blurb", "author"]
+    # a projection that leaves out exactly the missing fields is not a migration problem
+    old = await StrictNovel.objects(title="Old").only("title", "pages").get()
+    assert (old.title, old.pages, old.blurb) == ("Old", 1, None)
+
+
+async def test_enforce_schema_allows_only_and_exclude(backend: Backend) -> None:
+    ann, novel = await _strict_seed()
+    full = await StrictNovel.objects.order_by("title").to_list()  # complete documents load
+    assert [(type(n), n.title) for n in full] == [(StrictNovel, "Dune"), (StrictSeries, "Emma")]
+
+    only = await StrictNovel.objects.only("title").order_by("title").to_list()
+    assert [(type(n), n.title, n.pages, n.blurb) for n in only] == [
+        (StrictNovel, "Dune", None, None),
+        (StrictSeries, "Emma", None, None),
+    ]
+    assert [n.title async for n in StrictNovel.objects.only("title").order_by("title")] == [
+        "Dune", "Emma",
+    ]  # fmt: skip
+    first = await StrictNovel.objects.only("title").order_by("title").first()
+    assert first is not None and first.title == "Dune"
+
+    excluded = await StrictNovel.objects.exclude("blurb").get(title="Dune")
+    assert (excluded.title, excluded.pages, excluded.blurb) == ("Dune", 412, None)
+    assert (await excluded.author).name == "ann"
+
+    # saving a partly loaded strict document leaves the fields it did not load as stored
+    excluded.pages = 413
+    await excluded.save()
+    raw = await StrictNovel.get_collection().find_one({"_id": novel.pk})
+    assert raw is not None
+    assert (raw["pages"], raw["blurb"], raw["author"]) == (413, "sand", ann.pk)
+
+
+async def test_enforce_schema_allows_projected_modify(backend: Backend) -> None:
+    _, novel = await _strict_seed()
+    after = await StrictNovel.objects(title="Dune").only("title").modify(new=True, set__pages=500)
+    assert after is not None and after.pk == novel.pk
+    assert (after.title, after.pages, after.blurb) == ("Dune", None, None)
+    before = await StrictNovel.objects(title="Emma").exclude("blurb").modify(inc__pages=1)
+    assert isinstance(before, StrictSeries) and (before.pages, before.blurb) == (474, None)
+    raw = await StrictNovel.get_collection().find_one({"_id": novel.pk})
+    assert raw is not None and (raw["pages"], raw["blurb"]) == (500, "sand")
+    emma = await StrictNovel.get_collection().find_one({"title": "Emma"})
+    assert emma is not None and (emma["pages"], emma["blurb"]) == (475, "wit")
+    removed = await StrictNovel.objects(title="Dune").only("title").modify(remove=True)
+    assert removed is not None and removed.title == "Dune" and removed.pages is None
+    assert await StrictNovel.get_collection().find_one({"_id": novel.pk}) is None
+
+
+async def test_enforce_schema_allows_projected_select_related(backend: Backend) -> None:
+    await _strict_seed()
+    titles_only = (
+        await StrictNovel.objects.only("title").select_related().order_by("title").to_list()
+    )
+    assert [(n.title, n.author) for n in titles_only] == [("Dune", None), ("Emma", None)]
+    with_author = (
+        await StrictNovel.objects.only("title", "author")
+        .select_related()
+        .order_by("title")
+        .to_list()
+    )
+    assert [n.title for n in with_author] == ["Dune", "Emma"]
+    assert [(await n.author).name for n in with_author] == ["ann", "ann"]
+    assert all(n.pages is None and n.blurb is None for n in with_author)
 
 
 # --------------------------------------------------------------------------------------------
@@ -491,9 +745,43 @@ async def test_collation_is_honoured(backend: Backend) -> None:
 
 async def test_read_preference_and_concern(backend: Backend) -> None:
     await seed()
-    qs = Book.objects.read_preference(ReadPreference.PRIMARY).read_concern(ReadConcern("local"))
+    plain = Book.objects.all()
+    qs = plain.read_preference(ReadPreference.SECONDARY_PREFERRED).read_concern(
+        ReadConcern("majority")
+    )
+    # the driver collection the queryset reads through carries the options ...
+    used = qs._collection().raw
+    assert used.read_preference == ReadPreference.SECONDARY_PREFERRED
+    assert used.read_concern == ReadConcern("majority")
+    default = plain._collection().raw
+    assert default.read_preference == ReadPreference.PRIMARY
+    assert default.read_concern == ReadConcern()
+    # ... and every read works through them
     assert await qs.count() == 5
     assert len(await qs.to_list()) == 5
+    assert (await qs.get(title="Dune")).pages == 412
+    assert await qs(title="Dune").exists()
+
+
+@pytest.mark.needs("command_monitoring")
+async def test_read_preference_and_concern_are_sent(backend: Backend) -> None:
+    await seed()
+    qs = Book.objects.read_preference(ReadPreference.SECONDARY_PREFERRED).read_concern(
+        ReadConcern("majority")
+    )
+    with backend.query_counter() as q:
+        assert len(await qs.to_list()) == 5
+        assert await qs.count() == 5
+        assert await qs.distinct("title")
+    sent = {c.name: c.doc for c in q.commands}
+    assert set(sent) == {"find", "aggregate", "distinct"}  # count_documents is an aggregate
+    for name, doc in sent.items():
+        assert doc.get("readConcern") == {"level": "majority"}, (name, doc)
+    # The read preference travels on the same driver collection (checked in the test above);
+    # PyMongo uses it for server selection and sends no $readPreference to a standalone.
+    with backend.query_counter() as q:
+        await Book.objects.to_list()
+    assert q.names == ["find"] and "readConcern" not in q.commands[0].doc
 
 
 async def test_using_another_alias(backend: Backend) -> None:

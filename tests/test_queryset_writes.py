@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from asyncodm import OperationError, ValidationError, signals
+import asyncodm
+from asyncodm import IntField, OperationError, StringField, ValidationError, signals
 from asyncodm._persistence import DELETE_HOOKS
 from asyncodm.queryset._writes import DELETE_RULE_HOOKS
 from tests._backends import Backend
@@ -77,6 +78,58 @@ async def test_bulk_create_validates_every_document_first(backend: Backend) -> N
     assert await backend.db["books"].count_documents({}) == 0
     with pytest.raises(OperationError):
         await Book.objects.bulk_create([Writer(name="not a book")])
+
+
+class CleanShelf(asyncodm.Document):
+    """Its clean() objects across fields: only a full clean sees it."""
+
+    label = StringField(required=True)
+    low = IntField()
+    high = IntField()
+    meta = {"collection": "shelves"}
+
+    def clean(self) -> None:
+        if self.label == "reserved":
+            raise ValidationError(errors={"label": "the label 'reserved' is taken"})
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValidationError("low must not exceed high")
+
+
+async def test_bulk_create_full_clean_runs_each_clean_and_inserts_nothing(
+    backend: Backend,
+) -> None:
+    shelves = [
+        CleanShelf(label="a", low=1, high=2),
+        CleanShelf(label="b", low=5, high=1),
+        CleanShelf(label="reserved"),
+        CleanShelf(label="c", low="x"),
+    ]
+    with pytest.raises(ValidationError) as info:
+        await CleanShelf.objects.bulk_create(shelves, full_clean=True)
+    assert info.value.errors == {
+        "1.__all__": "low must not exceed high",
+        "2.label": "the label 'reserved' is taken",
+        "3.low": info.value.errors["3.low"],
+    }
+    assert "expected" in info.value.errors["3.low"]
+    assert await backend.db["shelves"].count_documents({}) == 0
+    assert all(s.pk is None and s._son is None for s in shelves)  # none is marked saved
+
+    # Without full_clean only the fields are checked: clean() is not run.
+    ids = await CleanShelf.objects.bulk_create([CleanShelf(label="b", low=5, high=1)])
+    raw = await backend.db["shelves"].find_one({"_id": ids[0]})
+    assert raw is not None and (raw["low"], raw["high"]) == (5, 1)
+
+    # Every clean() passing: all are inserted.
+    good = await CleanShelf.objects.bulk_create(
+        [CleanShelf(label="x", low=1, high=1), CleanShelf(label="y")],
+        full_clean=True,
+        retrieve=True,
+    )
+    assert [g.label for g in good] == ["x", "y"]
+    assert sorted(d["label"] for d in await backend.db["shelves"].find({}).to_list(None)) == [
+        "b", "x", "y",
+    ]  # fmt: skip
 
 
 async def test_bulk_created_documents_are_saved(backend: Backend) -> None:

@@ -2,9 +2,9 @@
 
 Stage: queryset (awaits). Loading is the hot path: results are read from the cursor a batch at
 a time (``cursor.batches()``) and each raw document becomes an instance with
-``Model._from_son`` in a tight loop, with no per-document await and no copy of the raw data. A
-batch is dropped as soon as it is handed out, so iterating a large collection never holds it
-whole.
+``Model._from_son`` (``Model._from_projected_son`` after ``only``/``exclude``) in a tight loop,
+with no per-document await and no copy of the raw data. A batch is dropped as soon as it is
+handed out, so iterating a large collection never holds it whole.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from asyncodm import connection
+from asyncodm._context import dereference_disabled
 from asyncodm.errors import DoesNotExist, MultipleObjectsReturned
 from asyncodm.fields._base import BaseField
-from asyncodm.fields._compound import ListField
+from asyncodm.fields._compound import ListField, copy_stored
 from asyncodm.queryset._lookups import resolve_path
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def _extractor(qs: QuerySet, name: str) -> Callable[[dict[str, Any]], Any]:
     """Read one (possibly dotted) field from a raw document, converted by its field."""
     path, field, _ = resolve_path(qs.model._schema, name.replace(".", "__").split("__"), key=name)
     parts = path.split(".")
-    convert = _converter(field)
+    convert = _converter(field, raw_references=_raw_references(qs))
 
     def walk(value: Any, i: int) -> Any:
         while i < len(parts):
@@ -67,17 +68,29 @@ def _extractor(qs: QuerySet, name: str) -> Callable[[dict[str, Any]], Any]:
     return lambda raw: walk(raw, 0)
 
 
-def _converter(field: BaseField[Any] | None) -> Callable[[Any], Any]:
+def _converter(field: BaseField[Any] | None, raw_references: bool = False) -> Callable[[Any], Any]:
     if field is None or field.identity_load:
         return lambda v: v
+    if raw_references and hasattr(getattr(field, "field", field), "read_container"):
+        return copy_stored  # references (or lists / dicts of them) as stored: raw ids
     return field.to_python
+
+
+def _raw_references(qs: QuerySet) -> bool:
+    return bool(qs._no_dereference) or dereference_disabled(qs.model)
 
 
 def loader(qs: QuerySet) -> Callable[[dict[str, Any]], Any] | None:
     """How a raw document becomes a result; None: the raw document itself."""
     mode = qs._mode
     if mode == "documents":
-        load: Callable[[dict[str, Any]], Any] = qs.model._from_son
+        # With only/exclude the fields left out are missing on purpose: enforce_schema must
+        # not reject them, so projected reads use the loader without that check.
+        projected = qs._only is not None or bool(qs._exclude)
+        model = qs.model
+        load: Callable[[dict[str, Any]], Any] = (
+            model._from_projected_son if projected else model._from_son
+        )
         return load
     if mode == "raw":
         return None
@@ -204,7 +217,7 @@ async def distinct(qs: QuerySet, name: str) -> list[Any]:
     values = await qs._collection().distinct(path, qs._query)
     if isinstance(field, ListField):
         field = field.field  # distinct flattens arrays: values are items
-    convert = _converter(field)
+    convert = _converter(field, raw_references=_raw_references(qs))
     return [None if v is None else convert(v) for v in values]
 
 

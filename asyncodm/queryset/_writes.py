@@ -209,7 +209,7 @@ async def modify(
         )
     if found is None:
         return None
-    load = loader(qs)
+    load = loader(qs)  # projected (only/exclude): the loader without the enforce_schema check
     return found if load is None else load(found)
 
 

@@ -15,7 +15,6 @@ from bson import ObjectId
 from asyncodm import (
     DictField,
     Document,
-    DynamicDocument,
     EmbeddedDocument,
     EmbeddedDocumentField,
     FieldDoesNotExist,
@@ -62,7 +61,7 @@ class TestSchema:
         assert B._schema.meta["db_alias"] == "archive"
 
     def test_auto_id_is_first_and_stored_as__id(self) -> None:
-        assert list(BlogPage._schema.fields)[0] == "id"
+        assert next(iter(BlogPage._schema.fields)) == "id"
         assert BlogPage._schema.fields["id"].db_field == "_id"
 
     def test_declared_primary_key_is_stored_as__id(self) -> None:
@@ -158,7 +157,11 @@ class TestConstruction:
         assert user.email == "a@example.com" and user.name == "Ann"
         assert user.pk == "a@example.com" and user.id == "a@example.com"
         page = BlogPage(title="Hello")
-        assert page.views == 0 and page.tags == [] and isinstance(page.date_modified, datetime.datetime)
+        assert (
+            page.views == 0
+            and page.tags == []
+            and isinstance(page.date_modified, datetime.datetime)
+        )
         assert page.id is None
 
     def test_too_many_positionals(self) -> None:
@@ -202,7 +205,11 @@ class TestConstruction:
 
     def test_repr_shows_class_and_values(self) -> None:
         text = repr(BlogUser(email="a@example.com", name="Ann"))
-        assert text.startswith("BlogUser(") and "email='a@example.com'" in text and "name='Ann'" in text
+        assert (
+            text.startswith("BlogUser(")
+            and "email='a@example.com'" in text
+            and "name='Ann'" in text
+        )
 
 
 class TestConversion:
@@ -220,7 +227,9 @@ class TestConversion:
         assert son["_cls"] == "Animal.Dog.Puppy"
 
     def test_from_son_returns_the_stored_subclass(self) -> None:
-        doc = loaded(Animal, {"_id": ObjectId(), "_cls": "Animal.Dog.Puppy", "name": "p", "age_weeks": 2})
+        doc = loaded(
+            Animal, {"_id": ObjectId(), "_cls": "Animal.Dog.Puppy", "name": "p", "age_weeks": 2}
+        )
         assert type(doc) is Puppy and doc.age_weeks == 2 and doc.barks == 1
 
     def test_unknown_stored_fields_survive_to_mongo(self) -> None:
@@ -238,8 +247,12 @@ class TestConversion:
         assert again.comments[0].votes == 0
 
     def test_to_dict_and_json_round_trip(self) -> None:
-        page = BlogPage(title="t", comments=[Comment(author="a")], id=ObjectId(),
-                        date_modified=datetime.datetime(2024, 1, 2, 3, 4, 5, 6000))
+        page = BlogPage(
+            title="t",
+            comments=[Comment(author="a")],
+            id=ObjectId(),
+            date_modified=datetime.datetime(2024, 1, 2, 3, 4, 5, 6000),
+        )
         as_dict = page.to_dict()
         assert as_dict["comments"] == [{"author": "a", "votes": 0}]
         again = BlogPage.from_json(page.to_json())
@@ -257,15 +270,46 @@ class TestConversion:
             Strict._from_son({"_id": 1})
         assert info.value.missing == ["a", "b"]
 
+    def test_enforce_schema_full_load_raises_but_projected_load_does_not(self) -> None:
+        class StrictBase(Document):
+            a = StringField()
+            b = IntField()
+            meta = {"enforce_schema": True, "allow_inheritance": True}
+
+        class StrictChild(StrictBase):
+            c = IntField()
+
+        son = {"_id": 1, "_cls": "StrictBase.StrictChild", "a": "x"}
+        with pytest.raises(MigrationError, match=r"\['b', 'c'\]") as info:
+            StrictBase._from_son(dict(son))
+        assert info.value.missing == ["b", "c"]
+        with pytest.raises(MigrationError):
+            StrictChild._from_son(dict(son))
+        # a projected read (only/exclude) leaves fields out on purpose: no check
+        doc = StrictBase._from_projected_son(dict(son))
+        assert type(doc) is StrictChild and (doc.a, doc.b, doc.c) == ("x", None, None)
+        # a complete document loads through either loader
+        whole = {**son, "b": 2, "c": 3}
+        assert StrictBase._from_son(dict(whole)).c == 3
+        assert StrictBase._from_projected_son(dict(whole)).to_mongo() == whole
+
 
 class TestDelta:
     def base(self) -> BlogPage:
-        return loaded(BlogPage, {
-            "_id": ObjectId(), "title": "t", "tags": ["a", "b"], "views": 1,
-            "comments": [{"author": "x", "content": "one", "votes": 0},
-                         {"author": "y", "content": "two", "votes": 0}],
-            "extra": {"k": {"deep": 1}},
-        })
+        return loaded(
+            BlogPage,
+            {
+                "_id": ObjectId(),
+                "title": "t",
+                "tags": ["a", "b"],
+                "views": 1,
+                "comments": [
+                    {"author": "x", "content": "one", "votes": 0},
+                    {"author": "y", "content": "two", "votes": 0},
+                ],
+                "extra": {"k": {"deep": 1}},
+            },
+        )
 
     def test_nothing_changed_sends_nothing_even_after_reads(self) -> None:
         page = self.base()
@@ -381,6 +425,169 @@ class TestValidation:
         with pytest.raises(ValidationError) as info:
             doc.validate()
         assert set(info.value.errors) == {"h.c.author", "items.1", "d.a"}
+
+
+class TestFullCleanExclude:
+    class CleanSpan(Document):
+        name = StringField(required=True)
+        low = IntField()
+        high = IntField()
+
+        def clean(self) -> None:
+            if isinstance(self.low, int) and isinstance(self.high, int) and self.low > self.high:
+                raise ValidationError("low must not exceed high")
+
+    def test_full_clean_reports_every_field_and_clean_error(self) -> None:
+        with pytest.raises(ValidationError) as info:
+            self.CleanSpan(low="bad", high=1).full_clean()
+        assert set(info.value.errors) == {"name", "low"}
+        assert "found None" in info.value.errors["name"]
+
+    def test_excluded_fields_are_not_checked(self) -> None:
+        doc = self.CleanSpan(low="bad", high=1)
+        with pytest.raises(ValidationError) as info:
+            doc.full_clean(exclude=["low"])
+        assert set(info.value.errors) == {"name"}
+        with pytest.raises(ValidationError) as info:
+            doc.full_clean(exclude=("name",))
+        assert set(info.value.errors) == {"low"}
+        doc.full_clean(exclude={"low", "name"})  # nothing left to object
+        assert doc.low == "bad"  # excluding a field does not touch its value
+
+    def test_clean_still_runs_when_fields_are_excluded(self) -> None:
+        doc = self.CleanSpan(name="n", low=3, high=1)
+        with pytest.raises(ValidationError) as info:
+            doc.full_clean(exclude=["low", "high"])
+        assert info.value.errors == {"__all__": "low must not exceed high"}
+        with pytest.raises(ValidationError) as info:
+            doc.full_clean(exclude=["low"])  # an excluded field's error is dropped, clean's kept
+        assert info.value.errors == {"__all__": "low must not exceed high"}
+        self.CleanSpan(name="n", low=1, high=3).full_clean(exclude=["low"])
+
+    def test_exclude_of_an_embedded_field_skips_the_whole_embedded_document(self) -> None:
+        class CleanHolder(Document):
+            title = StringField(required=True)
+            comment = EmbeddedDocumentField(Comment)
+
+        doc = CleanHolder(comment=Comment(content="no author"))
+        with pytest.raises(ValidationError) as info:
+            doc.full_clean()
+        assert set(info.value.errors) == {"title", "comment.author"}
+        with pytest.raises(ValidationError) as info:
+            doc.full_clean(exclude=["comment"])
+        assert set(info.value.errors) == {"title"}
+
+
+class TestSonAndDocumentApi:
+    def test_to_son_is_to_mongo(self) -> None:
+        oid = ObjectId()
+        page = BlogPage(
+            id=oid,
+            title="t",
+            tags=["a"],
+            comments=[Comment(author="x")],
+            views=2,
+            date_modified=datetime.datetime(2024, 1, 2),
+        )
+        son = page.to_son()
+        assert son == page.to_mongo()
+        assert list(son) == ["_id", "title", "date_modified", "tags", "comments", "views", "extra"]
+        assert son["comments"] == [{"author": "x", "votes": 0}]
+        pup = Puppy(id=oid, name="p", age_weeks=3)
+        assert pup.to_son() == {
+            "_id": oid,
+            "_cls": "Animal.Dog.Puppy",
+            "name": "p",
+            "barks": 1,
+            "age_weeks": 3,
+        }
+
+    def test_from_document_and_from_son_build_loaded_documents(self) -> None:
+        import types
+
+        oid = ObjectId()
+        raw = {"_id": oid, "_cls": "Animal.Dog.Puppy", "name": "p", "age_weeks": 2}
+        for build in (Animal.from_document, Animal.from_son):
+            doc = build(types.MappingProxyType(raw))  # any Mapping, not only a dict
+            assert type(doc) is Puppy and doc.pk == oid
+            assert (doc.name, doc.barks, doc.age_weeks) == ("p", 1, 2)
+            assert doc._son is not None  # loaded: a save sends only changes
+            doc.name = "q"
+            assert compute_delta(doc).update_document() == {"$set": {"name": "q"}}
+            assert raw["name"] == "p"  # the mapping given is not changed
+
+    def test_from_document_keeps_undeclared_keys(self) -> None:
+        oid = ObjectId()
+        doc = BlogPage.from_document({"_id": oid, "title": "t", "legacy": [1]})
+        assert doc.to_son() == {"_id": oid, "title": "t", "legacy": [1]}
+
+
+class TestFieldMetadata:
+    def test_verbose_name_help_text_and_extra_keywords_are_kept(self) -> None:
+        class AnnotatedArticle(Document):
+            headline = StringField(
+                verbose_name="Headline",
+                help_text="Shown on the front page",
+                max_length=80,
+                widget="textarea",
+                order=3,
+            )
+            words = IntField(label="Word count")
+            plain = StringField()
+
+        headline = AnnotatedArticle._schema.fields["headline"]
+        assert AnnotatedArticle.headline is headline  # the class attribute is the field itself
+        assert headline.verbose_name == "Headline"
+        assert headline.help_text == "Shown on the front page"
+        assert headline.metadata == {"widget": "textarea", "order": 3}
+        assert headline.max_length == 80  # a real option is not metadata
+        words = AnnotatedArticle._schema.fields["words"]
+        assert words.metadata == {"label": "Word count"} and words.verbose_name is None
+        plain = AnnotatedArticle._schema.fields["plain"]
+        assert (plain.verbose_name, plain.help_text, plain.metadata) == (None, None, {})
+        # metadata never reaches the stored document or validation
+        doc = AnnotatedArticle(headline="h", words=2, id=ObjectId())
+        assert doc.to_mongo() == {"_id": doc.id, "headline": "h", "words": 2}
+        doc.validate()
+
+
+class TestUnderscoreNames:
+    def test_private_attribute_of_a_new_dynamic_document_is_not_stored(self) -> None:
+        note = Note(title="t")
+        note._cache = {"k": 1}  # a Python attribute of the instance, not document data
+        assert note._cache == {"k": 1}
+        assert note.to_mongo() == {"title": "t"}
+        assert "_cache" not in list(note)
+
+    def test_stored_underscore_keys_survive_a_load_and_save(self) -> None:
+        oid = ObjectId()
+        note = loaded(Note, {"_id": oid, "title": "t", "_legacy": 5})
+        assert note.to_mongo() == {"_id": oid, "title": "t", "_legacy": 5}  # no data dropped
+        note.title = "u"
+        assert compute_delta(note).update_document() == {"$set": {"title": "u"}}
+
+    def test_dynamic_names_starting_with_underscore_are_rejected(self) -> None:
+        # API.md: dynamic attribute names may not start with "_": a clear error, never a
+        # value stored but unreadable, or one silently not stored.
+        with pytest.raises(FieldDoesNotExist, match="_hidden"):
+            Note(title="t", _hidden=2)
+        note = Note(title="t")
+        with pytest.raises(KeyError, match="_x"):
+            note["_x"] = 1
+        assert note.to_mongo() == {"title": "t"}
+
+    def test_private_attribute_never_enters_the_stored_document(self) -> None:
+        # A loaded Document shares the stored dict as its __dict__ (and an embedded document
+        # its part of the parent's): a private attribute set on it must not enter that stored
+        # baseline, to_mongo() or any full write of the document.
+        oid = ObjectId()
+        son = {"_id": oid, "name": "n", "address": {"city": "Oslo"}}
+        user = BlogUser._from_son(son)
+        user._cache = 1
+        user.address._seen = True
+        assert (user._cache, user.address._seen) == (1, True)
+        assert user.to_mongo() == {"_id": oid, "name": "n", "address": {"city": "Oslo"}}
+        assert son == {"_id": oid, "name": "n", "address": {"city": "Oslo"}}
 
 
 def test_decimal_is_not_silently_accepted_by_intfield() -> None:
