@@ -19,6 +19,7 @@ import asyncodm
 from asyncodm import OperationError
 from tests._backends import Backend, Command
 from tests.models.ledger import LedgerAccount, LedgerLine
+from tests.models.refs import Author, Bookmark, Post
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -30,7 +31,7 @@ _TXN_CONTROL = ("commitTransaction", "abortTransaction")
 async def seeded(backend: Backend) -> None:
     """Create the collections before any transaction: nx-27017 cannot use a collection first
     created inside a transaction that was aborted."""
-    for name in ("ledger_accounts", "ledger_lines"):
+    for name in ("ledger_accounts", "ledger_lines", "author", "post", "bookmark"):
         await backend.db[name].insert_one({"_id": "seed"})
         await backend.db[name].delete_one({"_id": "seed"})
 
@@ -91,6 +92,55 @@ async def test_every_operation_inside_uses_the_session(backend: Backend) -> None
     assert_transactional(commands, lsid)
     stored = {d["owner"]: d["balance"] async for d in backend.db["ledger_accounts"].find({})}
     assert stored == {"alice": 5, "bob": 5}
+
+
+async def stored_refs(backend: Backend) -> dict[str, list[dict[str, Any]]]:
+    """The raw authors, posts and bookmarks, read through the driver outside any session."""
+    return {
+        name: await backend.db[name].find({}).sort("_id").to_list(None)
+        for name in ("author", "post", "bookmark")
+    }
+
+
+@pytest.mark.needs("transactions", "command_monitoring")
+async def test_dereferencing_and_delete_rules_use_the_session_and_roll_back(
+    backend: Backend,
+) -> None:
+    """A reference awaited, ``select_related`` and a CASCADE delete inside the block all run in
+    the transaction (the rule's lookups and its deletes/updates too), and the exception that
+    aborts it undoes the whole cascade."""
+    ann = await Author(name="ann").save()
+    post = await Post(title="t", author=ann).save()
+    mark = await Bookmark(post=post, note="n").save()
+    loaded = await Post.objects.get(pk=post.pk)  # its author is still an unfetched reference
+    before = await stored_refs(backend)
+    backend.reset_commands()
+    lsid: Any = None
+
+    async def failing() -> None:
+        nonlocal lsid
+        async with asyncodm.transaction() as session:
+            lsid = session.session_id  # (an ended session can no longer tell)
+            assert (await loaded.author).name == "ann"  # dereference
+            [related] = await Post.objects.select_related("author").to_list()
+            finds = len([c for c in backend.commands if c.name == "find"])
+            assert (await related.author).name == "ann"  # already fetched: no query
+            assert len([c for c in backend.commands if c.name == "find"]) == finds
+            await ann.delete()  # cascades to the post, and from it to the bookmark
+            assert await Post.objects.count() == 0 and await Bookmark.objects.count() == 0
+            raise RuntimeError("roll it back")
+
+    with pytest.raises(RuntimeError, match="roll it back"):
+        await failing()
+    commands = backend.commands
+    assert [c.name for c in commands if c.name in _TXN_CONTROL] == ["abortTransaction"]
+    assert_transactional(commands, lsid)
+    sent = {(c.name, c.collection) for c in commands}
+    assert {("find", "author"), ("find", "post"), ("find", "bookmark")} <= sent  # reads
+    assert {("delete", "author"), ("delete", "post"), ("delete", "bookmark")} <= sent  # cascade
+    after = await stored_refs(backend)
+    assert after == before
+    assert [d["_id"] for d in after["bookmark"]] == [mark.pk]
 
 
 @pytest.mark.needs("transactions", "command_monitoring")

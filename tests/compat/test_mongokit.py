@@ -10,11 +10,13 @@ other suites' models in the registry.
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from typing import Any
 
 import pytest
 
 import asyncodm
+from asyncodm import switch_collection, switch_db
 from asyncodm.compat.mongokit import (
     IS,
     NOT,
@@ -330,6 +332,73 @@ async def test_custom_type(backend: Backend) -> None:
     raises(SchemaTypeError, "foo.date must be an instance of datetime not str", loaded)
 
 
+class MkTally(CustomType):
+    """A ``Counter`` stored as ``[[key, count], ...]``, sorted by key; a new document starts
+    with an empty Counter of its own (``init_type``)."""
+
+    mongo_type = list
+    python_type = Counter
+    init_type = Counter
+
+    def to_bson(self, value: Any) -> Any:
+        return [[key, count] for key, count in sorted(value.items())]
+
+    def to_python(self, value: Any) -> Any:
+        return Counter(dict(value)) if value is not None else None
+
+    def validate(self, value: Any, path: str) -> None:
+        if value is None:
+            return
+        for key, count in value:  # the stored form
+            if count < 0:
+                raise ValueError(f"{path} has a negative count for {key}")
+            if key == "forbidden":
+                raise ValidationError(f"{path} may not count {key}")
+
+
+class MkScores(Document):
+    __collection__ = "scores"
+    structure = {"name": str, "stats": {"tally": MkTally()}}
+
+
+def test_custom_type_init_type_makes_each_new_value() -> None:
+    first, second = MkScores(), MkScores()
+    assert type(first["stats"]["tally"]) is Counter and first["stats"]["tally"] == Counter()
+    first["stats"]["tally"]["a"] += 1
+    assert second["stats"]["tally"] == Counter()  # not shared between documents
+    first.validate()
+
+
+def test_custom_type_validate_raises_with_its_message() -> None:
+    doc = MkScores()
+    doc["stats"]["tally"].update({"a": 1, "b": -2})
+    raises(SchemaTypeError, "stats.tally has a negative count for b", doc)
+    doc["stats"]["tally"] = Counter({"forbidden": 1})
+    raises(ValidationError, "stats.tally may not count forbidden", doc)  # its own class kept
+    doc["stats"]["tally"] = {"a": 1}  # not the python_type
+    raises(SchemaTypeError, "stats.tally must be an instance of Counter not dict", doc)
+
+
+async def test_custom_type_with_init_type_round_trip(backend: Backend) -> None:
+    doc = MkScores()
+    doc["name"] = "n"
+    doc["stats"]["tally"].update(["b", "a", "b"])
+    await doc.save()
+    stored = await backend.db["scores"].find_one({"_id": doc["_id"]})
+    assert stored == {"_id": doc["_id"], "name": "n", "stats": {"tally": [["a", 1], ["b", 2]]}}
+    loaded = await MkScores.get_from_id(doc["_id"])
+    assert type(loaded["stats"]["tally"]) is Counter and loaded["stats"]["tally"]["b"] == 2
+    loaded["stats"]["tally"]["c"] += 3  # changed in place
+    await loaded.save()
+    stored = await backend.db["scores"].find_one({"_id": doc["_id"]})
+    assert stored is not None and stored["stats"]["tally"] == [["a", 1], ["b", 2], ["c", 3]]
+    loaded["stats"]["tally"]["a"] = -1
+    with pytest.raises(SchemaTypeError, match="negative count for a"):
+        await loaded.save()
+    stored = await backend.db["scores"].find_one({"_id": doc["_id"]})
+    assert stored is not None and stored["stats"]["tally"][0] == ["a", 1]  # nothing written
+
+
 async def test_finders(backend: Backend) -> None:
     for title, rank in (("a", 1), ("b", 2), ("c", 2)):
         post = MkBlogPost()
@@ -435,6 +504,46 @@ async def test_named_database(backend: Backend) -> None:
         assert (await MkElsewhere.find_one({"n": 1}))["n"] == 1
         ref = doc.get_dbref()
         assert (ref.collection, ref.database) == ("elsewhere", other)
+    finally:
+        await backend.client.drop_database(other)
+
+
+def blog_post(title: str) -> MkBlogPost:
+    post = MkBlogPost()
+    post.update(title=title, author="me")
+    return post
+
+
+async def test_switch_collection_on_a_mongokit_document(backend: Backend) -> None:
+    await blog_post("live").save()
+    with switch_collection(MkBlogPost, "blog_posts_2020"):
+        archived = blog_post("old")
+        await archived.save()
+        assert [p["title"] async for p in MkBlogPost.find()] == ["old"]
+        assert (await MkBlogPost.get_from_id(archived["_id"]))["title"] == "old"
+        assert await MkBlogPost.find_one({"title": "live"}) is None
+        archived["rank"] = 3
+        await archived.save()  # an update lands in the switched collection too
+    assert [p["title"] async for p in MkBlogPost.find()] == ["live"]
+    live = await backend.db["blog_posts"].find({}, {"title": 1, "_id": 0}).to_list(None)
+    assert live == [{"title": "live"}]
+    old = await backend.db["blog_posts_2020"].find({}, {"_id": 0}).to_list(None)
+    assert [(d["title"], d["rank"]) for d in old] == [("old", 3)]
+
+
+async def test_switch_db_on_a_mongokit_document(backend: Backend) -> None:
+    other = backend.db_name + "_mk"
+    asyncodm.connect(client=backend.client, db=other, alias="mk-other")
+    try:
+        with switch_db(MkBlogPost, "mk-other"):
+            await blog_post("elsewhere").save()
+            assert [p["title"] async for p in MkBlogPost.find()] == ["elsewhere"]
+            await (await MkBlogPost.find_one({"title": "elsewhere"})).delete()
+            await blog_post("kept").save()
+        assert [p["title"] async for p in MkBlogPost.find()] == []
+        assert await backend.db["blog_posts"].find({}).to_list(None) == []
+        stored = await backend.client[other]["blog_posts"].find({}).to_list(None)
+        assert [d["title"] for d in stored] == ["kept"]
     finally:
         await backend.client.drop_database(other)
 

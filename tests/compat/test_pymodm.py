@@ -1,7 +1,9 @@
 """The PyMODM dialect on every backend: PyMODM's getting-started guide awaited (connect with an
 alias, models with a ``Meta``, positional construction, bulk_create, raw updates and queries,
 dereferencing, delete rules, subclasses sharing a collection, final models, custom querysets
-and managers), PyMODM's QuerySet and field semantics, with raw checks of what is stored.
+and managers), PyMODM's QuerySet and field semantics (positional ``mongo_name``, ordered dicts,
+64-bit integers, files in GridFS on every backend), ``Meta``'s driver options, ``select_related``
+and ``bulk_create(full_clean=True)``, with raw checks of what is stored.
 
 Model names carry a ``Pm`` prefix so they never replace other suites' models in the registry;
 their collections keep PyMODM's names where the guide shows them.
@@ -11,10 +13,12 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections import OrderedDict
 
 import pytest
-from bson import Decimal128
-from pymongo import IndexModel
+from bson import CodecOptions, Decimal128, Int64
+from pymongo import IndexModel, ReadPreference
+from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 import asyncodm
@@ -425,8 +429,9 @@ async def test_models_join_transactions(my_app: Backend) -> None:
     assert await PmUser.objects.count() == 1
 
 
-@pytest.mark.needs("gridfs_async")
 async def test_file_field(my_app: Backend) -> None:
+    """On every backend: asyncodm's embedded bucket stands in where the driver has no async
+    GridFS (mongomock), writing the same ``fs.files`` / ``fs.chunks`` documents."""
     from asyncodm.compat.pymodm.files import File
 
     class PmAttachment(MongoModel):
@@ -438,6 +443,137 @@ async def test_file_field(my_app: Backend) -> None:
     doc = await PmAttachment(upload=File(b"hello", name="h.txt")).save()
     loaded = await PmAttachment.objects.get({"_id": doc.pk})
     assert await loaded.upload.read() == b"hello" and loaded.upload.filename == "h.txt"
+    stored = await my_app.db["pm_attachment"].find_one({"_id": doc.pk})
+    assert stored is not None
+    [meta] = await my_app.db["fs.files"].find({}).to_list(None)
+    assert stored["upload"] == meta["_id"] == loaded.upload.file_id
+    assert meta["filename"] == "h.txt" and meta["length"] == 5
+    # (find on the exact files_id: nx-27017 cannot count or scan fs.chunks otherwise)
+    chunks = await my_app.db["fs.chunks"].find({"files_id": meta["_id"]}).to_list(None)
+    assert [(c["n"], bytes(c["data"])) for c in chunks] == [(0, b"hello")]
+    await loaded.delete()
+    assert await my_app.db["fs.files"].find({}).to_list(None) == []
+    assert await my_app.db["fs.chunks"].find({"files_id": meta["_id"]}).to_list(None) == []
+
+
+class PmThing(MongoModel):
+    big = fields.BigIntegerField()
+    ordered = fields.OrderedDictField()
+    renamed = fields.CharField("Verbose name", "nm")
+    tags = fields.ListField(fields.CharField(), "Tags", "tg")
+    owner = fields.ReferenceField(PmUser, fields.ReferenceField.NULLIFY, "Owner", "own")
+
+    class Meta:
+        connection_alias = "my-app"
+        final = True
+
+
+async def test_ordered_dict_field_keeps_key_order(my_app: Backend) -> None:
+    value = OrderedDict([("b", 1), ("a", 2), ("c", 3)])
+    thing = await PmThing(ordered=value).save()
+    stored = await my_app.db["pm_thing"].find_one({"_id": thing.pk})
+    assert stored is not None and list(stored["ordered"].items()) == [("b", 1), ("a", 2), ("c", 3)]
+    loaded = await PmThing.objects.get({"_id": thing.pk})
+    assert type(loaded.ordered) is OrderedDict and list(loaded.ordered) == ["b", "a", "c"]
+    assert PmThing().ordered is None  # unset, as PyMODM's container fields start
+
+
+async def test_big_integer_field_round_trips(my_app: Backend) -> None:
+    big = 2**40
+    assert type(PmThing(big=5).to_son()["big"]) is Int64  # what the driver is given
+    thing = await PmThing(big=big).save()
+    stored = await my_app.db["pm_thing"].find_one({"_id": thing.pk})
+    assert stored is not None and stored["big"] == big
+    loaded = await PmThing.objects.get({"big": big})
+    assert loaded.big == big and isinstance(loaded.big, int)
+    assert not PmThing(big=2**63).is_valid()  # does not fit a 64-bit integer
+
+
+@pytest.mark.needs("int64_identity")
+async def test_big_integer_field_is_stored_as_int64(my_app: Backend) -> None:
+    thing = await PmThing(big=5).save()
+    stored = await my_app.db["pm_thing"].find_one({"_id": thing.pk})
+    assert stored is not None and type(stored["big"]) is Int64
+
+
+async def test_positional_mongo_name_is_the_stored_name(my_app: Backend) -> None:
+    assert PmThing.renamed.verbose_name == "Verbose name" and PmThing.renamed.db_field == "nm"
+    assert PmThing.tags.verbose_name == "Tags" and PmThing.tags.db_field == "tg"
+    assert PmThing.owner.db_field == "own"
+    user = await bob()
+    thing = await PmThing(renamed="r", tags=["x"], owner=user).save()
+    stored = await my_app.db["pm_thing"].find_one({"_id": thing.pk})
+    assert stored == {"_id": thing.pk, "nm": "r", "tg": ["x"], "own": "user@email.com"}
+    found = await PmThing.objects.get({"nm": "r", "tg": "x"})  # raw queries use stored names
+    assert found.renamed == "r" and (await found.owner).first_name == "Bob"
+    await user.delete()  # the positional on_delete (NULLIFY) applies under the stored name
+    stored = await my_app.db["pm_thing"].find_one({"_id": thing.pk})
+    assert stored is not None and "own" not in stored and stored["nm"] == "r"
+
+
+class PmTuned(MongoModel):
+    when = fields.DateTimeField()
+
+    class Meta:
+        connection_alias = "my-app"
+        codec_options = CodecOptions(tz_aware=True)
+        read_preference = ReadPreference.SECONDARY_PREFERRED
+        read_concern = ReadConcern("local")
+        final = True
+
+
+async def test_meta_codec_options_read_preference_and_read_concern(my_app: Backend) -> None:
+    collection = PmTuned.get_collection()
+    assert collection.name == "pm_tuned"
+    assert collection.codec_options.tz_aware is True
+    assert collection.read_preference == ReadPreference.SECONDARY_PREFERRED
+    assert collection.read_concern == ReadConcern("local")
+    assert PmUser.get_collection().read_preference == ReadPreference.PRIMARY  # untouched
+    when = datetime.datetime(2024, 1, 2, 3, 4, 5)
+    tuned = await PmTuned(when=when).save()
+    loaded = await PmTuned.objects.get({"_id": tuned.pk})  # read through the tuned collection
+    assert loaded.when == when.replace(tzinfo=datetime.timezone.utc)
+    stored = await my_app.db["pm_tuned"].find_one({"_id": tuned.pk})  # default codec options
+    assert stored is not None and stored["when"] == when
+
+
+async def test_select_related_fetches_references_with_the_results(my_app: Backend) -> None:
+    author = await bob()
+    await PmPost(author=author, title="a").save()
+    await PmPost(author=author, title="b").save()
+    posts = [p async for p in PmPost.objects.select_related().order_by([("title", 1)])]
+    # The authors came with the posts: gone from the database, they still resolve.
+    await my_app.db["user"].delete_many({})
+    assert [(p.title, (await p.author).first_name) for p in posts] == [("a", "Bob"), ("b", "Bob")]
+    plain = await PmPost.objects.order_by([("title", 1)]).first()
+    with pytest.raises(pm_errors.DoesNotExist):  # without it, the author is fetched on await
+        await plain.author
+
+
+class PmChecked(MongoModel):
+    name = fields.CharField()
+    slug = fields.CharField(blank=True)
+
+    def clean(self) -> None:
+        if self.name == "bad":
+            raise pm_errors.ValidationError("no bad names")
+        self.slug = (self.name or "").lower()
+
+    class Meta:
+        connection_alias = "my-app"
+        final = True
+
+
+async def test_bulk_create_full_clean_runs_clean(my_app: Backend) -> None:
+    with pytest.raises(pm_errors.ValidationError, match="no bad names"):
+        await PmChecked.objects.bulk_create([PmChecked("Good"), PmChecked("bad")], full_clean=True)
+    assert await my_app.db["pm_checked"].find({}).to_list(None) == []  # nothing inserted
+    await PmChecked.objects.bulk_create([PmChecked("Good")], full_clean=True)
+    stored = await my_app.db["pm_checked"].find({}, {"_id": 0}).to_list(None)
+    assert stored == [{"name": "Good", "slug": "good"}]  # clean() ran before the insert
+    await PmChecked.objects.bulk_create([PmChecked("bad")])  # full_clean=False: clean() not run
+    [unclean] = await my_app.db["pm_checked"].find({"name": "bad"}, {"_id": 0}).to_list(None)
+    assert unclean == {"name": "bad"}
 
 
 class PmCollated(MongoModel):

@@ -303,6 +303,8 @@ def structure_problems(
                             f"{spec.mongo_type.__name__} not {type(value).__name__}"))  # fmt: skip
             try:
                 spec.validate(value, path)
+            except _ValidationError as exc:  # MongoKit let it escape: its class is kept
+                out.append((type(exc), path, str(exc)))
             except Exception as exc:  # MongoKit let these escape; they become type errors here
                 out.append((SchemaTypeError, path, str(exc)))
         elif isinstance(spec, SchemaOperator):

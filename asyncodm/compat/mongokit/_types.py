@@ -81,7 +81,9 @@ class CustomType:
 
     Set ``mongo_type`` (what is stored) and ``python_type`` (what the application sees), and
     implement ``to_bson`` / ``to_python``; ``validate(value, path)`` may add checks (it sees
-    the stored form); ``init_type`` makes the value of a new document (e.g. ``set``).
+    the stored form): what it raises is reported for ``path`` with its message, a
+    ``ValidationError`` (MongoKit's or asyncodm's) keeping its class and anything else becoming
+    a ``SchemaTypeError``; ``init_type`` makes the value of a new document (e.g. ``set``).
     """
 
     init_type: ClassVar[Any] = None
