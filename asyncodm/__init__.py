@@ -1,7 +1,9 @@
 """asyncodm: an asyncio object-document mapper for MongoDB (re-exports only)."""
 
-from asyncodm import _field_hooks  # noqa: F401 - registers file and sequence save hooks
-from asyncodm import signals
+from asyncodm import (
+    _field_hooks,  # noqa: F401 - registers file and sequence save hooks
+    signals,
+)
 from asyncodm._context import (
     collection_options,
     no_auto_dereference,
@@ -9,9 +11,11 @@ from asyncodm._context import (
     switch_connection,
     switch_db,
 )
+from asyncodm._deref import fetch_dbref
 from asyncodm._document import DynamicEmbeddedDocument, EmbeddedDocument
 from asyncodm._indexes import ensure_indexes
 from asyncodm._model import Document, DynamicDocument
+from asyncodm._transactions import transaction
 from asyncodm.connection import (
     connect,
     disconnect,
@@ -19,7 +23,6 @@ from asyncodm.connection import (
     get_client,
     get_db,
 )
-from asyncodm._transactions import transaction
 from asyncodm.errors import (
     ConcurrencyError,
     ConfigurationError,
@@ -38,7 +41,6 @@ from asyncodm.errors import (
     OperationError,
     ValidationError,
 )
-from asyncodm._deref import fetch_dbref
 from asyncodm.fields import (
     CASCADE,
     DENY,

@@ -16,6 +16,7 @@ from asyncodm.fields._compound import dynamic_to_mongo
 
 if TYPE_CHECKING:
     from asyncodm._schema import Schema
+    from asyncodm.fields._base import BaseField
 
 __all__ = ["Delta", "compute_delta", "diff_into", "to_son"]
 
@@ -107,8 +108,9 @@ def compute_delta(doc: Any) -> Delta:
             diff_into(name, old, new, delta.sets, delta.unsets)
             delta.new_values[name] = new
     for name, value in doc._values.items():
-        field = fields.get(name)
-        if field is not None:
+        declared: BaseField[Any] | None = fields.get(name)
+        if declared is not None:
+            field = declared
             db = field.db_field
             if value is None:
                 new = None if field.null else MISSING
@@ -156,7 +158,7 @@ def diff_into(path: str, old: Any, new: Any, sets: dict[str, Any], unsets: dict[
         if len(old) != len(new):
             sets[path] = new
             return
-        for i, (a, b) in enumerate(zip(old, new)):
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
             diff_into(f"{path}.{i}", a, b, sets, unsets)
         return
     if old != new:

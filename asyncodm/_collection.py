@@ -26,7 +26,6 @@ from pymongo.write_concern import WriteConcern
 from asyncodm import connection
 from asyncodm._context import alias_for, collection_name_for, schema_of, switch_for
 from asyncodm._prepare import Target, ensure_prepared, forget_prepared, is_prepared
-from asyncodm.errors import InvalidDocumentError
 
 if TYPE_CHECKING:
     from asyncodm._drivers._protocol import (
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
         RawDoc,
         UpdateOutcome,
     )
-    from asyncodm._schema import Schema
 
 __all__ = [
     "PreparingCollection",

@@ -48,9 +48,8 @@ class _Setters:
 
 def _kept_types(field: BaseField[Any]) -> tuple[type, ...]:
     """Types whose values ``field.coerce`` returns unchanged, so the call can be skipped."""
-    from asyncodm.fields._datetime import DateTimeField  # noqa: PLC0415 - leaf, avoids a cycle
-
-    from asyncodm.fields._embedded import EmbeddedDocumentField  # noqa: PLC0415
+    from asyncodm.fields._datetime import DateTimeField
+    from asyncodm.fields._embedded import EmbeddedDocumentField
 
     coerce = type(field).coerce
     if coerce is DateTimeField.coerce:
@@ -114,7 +113,7 @@ def compile_init(cls: Any, base: type, general: Callable[..., None]) -> Callable
         *body,
         "    set_dict(self, kw)",
     ]
-    exec("\n".join(lines), ns)  # noqa: S102 - code built from field names only
+    exec("\n".join(lines), ns)
     init: Callable[..., None] = ns["__init__"]
     init.__doc__ = general.__doc__
     init.__qualname__ = f"{cls.__qualname__}.__init__"
@@ -140,14 +139,19 @@ def _coerce_lines(field: BaseField[Any], i: int, ns: dict[str, Any], *, target: 
     return [f"    if v is not None: {target} = c{i}(v)"]
 
 
-def compile_loader(cls: Any, base: type) -> Callable[[dict[str, Any]], Any]:
-    """The load path of ``cls`` as one closure: raw stored document -> instance."""
+def compile_loader(
+    cls: Any, base: type, *, projected: bool = False
+) -> Callable[[dict[str, Any]], Any]:
+    """The load path of ``cls`` as one closure: raw stored document -> instance.
+
+    ``projected``: the loader of documents read with a projection (``only``/``exclude``),
+    which ``enforce_schema`` must not reject for the fields left out on purpose."""
     schema = cls._schema
     fast = schema.fast_keys.issuperset
     plain_names = schema.plain_names
     polymorphic = bool(schema.stores_cls)
     class_name = schema.class_name
-    enforce = bool(schema.meta.get("enforce_schema"))
+    enforce = bool(schema.meta.get("enforce_schema")) and not projected
     by_class_name = registry.by_class_name
     setters = _Setters(base)
     new, set_dict, set_son, set_values, set_orig = (
@@ -163,9 +167,9 @@ def compile_loader(cls: Any, base: type) -> Callable[[dict[str, Any]], Any]:
         if polymorphic:
             name = son.get("_cls")
             if name is not None and name != class_name:
-                found = by_class_name(name)
+                found: Any = by_class_name(name)
                 if found is not None and found is not cls and issubclass(found, cls):
-                    return found._from_son(son)
+                    return (found._from_projected_son if projected else found._from_son)(son)
         obj = new(cls)
         if fast(son):
             set_dict(obj, son)
@@ -212,7 +216,7 @@ def compile_quick_valid(cls: Any, default_clean: Any) -> Callable[[Any], bool]:
         else:
             lines.append(f"    if v is not None and not {test}: return False")
     lines.append("    return True")
-    exec("\n".join(lines), namespace)  # noqa: S102 - code built from field names only
+    exec("\n".join(lines), namespace)
     check: Callable[[Any], bool] = namespace["check"]
     return check
 
@@ -265,6 +269,6 @@ def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callab
             lines.append("    out['_cls'] = CN")
             cls_after_first = False
     lines.append("    return out")
-    exec("\n".join(lines), ns)  # noqa: S102 - code built from field names only
+    exec("\n".join(lines), ns)
     dumper: Callable[[Any], Any] = ns["dump"]
     return dumper

@@ -20,16 +20,16 @@ from asyncodm.errors import InvalidDocumentError
 __all__ = [
     "ModelSwitch",
     "alias_for",
-    "collection_name_for",
-    "schema_of",
     "bound_session",
+    "collection_name_for",
     "collection_options",
     "current_session",
+    "dereference_disabled",
     "no_auto_dereference",
+    "schema_of",
     "switch_collection",
     "switch_db",
     "switch_for",
-    "dereference_disabled",
 ]
 
 
@@ -84,7 +84,7 @@ def collection_name_for(model: type) -> str:
     switch = switch_for(model)
     if switch is not None and switch.collection is not None:
         return switch.collection
-    name = schema_of(model).collection
+    name: str | None = schema_of(model).collection
     assert name is not None
     return name
 

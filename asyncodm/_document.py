@@ -33,27 +33,23 @@ from asyncodm._compiled import (
     compile_init,
     compile_loader,
     compile_quick_valid,
-    enforce_schema,
 )
 from asyncodm._registry import registry
 from asyncodm._schema import Schema, compile_schema
+from asyncodm._types import MISSING
 from asyncodm._validation import collect_errors, raise_if_invalid
 from asyncodm.errors import (
     DoesNotExist,
     FieldDoesNotExist,
     InvalidDocumentError,
-    MigrationError,
     MultipleObjectsReturned,
     ValidationError,
 )
-from asyncodm._types import MISSING
 from asyncodm.fields._base import BaseField, PlainAccess
 from asyncodm.fields._compound import DynamicField
 
 __all__ = [
     "BaseDocument",
-    "Document",
-    "DynamicDocument",
     "DynamicEmbeddedDocument",
     "EmbeddedDocument",
 ]
@@ -87,6 +83,8 @@ class BaseDocument(metaclass=DocumentMeta):
 
     _schema: ClassVar[Schema]
     _dump: ClassVar[Any]
+    #: The loader for documents read with a projection (no ``enforce_schema`` check).
+    _from_projected_son: ClassVar[Any]
     _values: dict[str, Any]
     _son: dict[str, Any] | None
     _orig: dict[str, Any] | None
@@ -130,6 +128,11 @@ class BaseDocument(metaclass=DocumentMeta):
                 type.__setattr__(cls, name, PlainAccess(schema.fields[name]))
         cls._check_quick = staticmethod(compile_quick_valid(cls, BaseDocument.clean))
         type.__setattr__(cls, "_from_son", staticmethod(compile_loader(cls, BaseDocument)))
+        type.__setattr__(
+            cls,
+            "_from_projected_son",
+            staticmethod(compile_loader(cls, BaseDocument, projected=True)),
+        )
         type.__setattr__(cls, "_dump", staticmethod(compile_dumper(cls, to_son)))
         if cls._instantiable and _inherits_general_init(cls):
             type.__setattr__(cls, "__init__", compile_init(cls, BaseDocument, _general_init))
@@ -161,7 +164,7 @@ class BaseDocument(metaclass=DocumentMeta):
                     f"{cls.__name__}() takes at most {len(positional)} positional arguments "
                     f"({', '.join(positional)}), {len(args)} given"
                 )
-            for name, value in zip(positional, args):
+            for name, value in zip(positional, args, strict=False):
                 if name in kwargs:
                     raise TypeError(f"{cls.__name__}() got multiple values for field {name!r}")
                 kwargs[name] = value
@@ -212,7 +215,14 @@ class BaseDocument(metaclass=DocumentMeta):
         by_db = schema.db_fields.get(name)
         if by_db is not None:
             return by_db
-        if name == "_cls" or schema.dynamic:
+        if name == "_cls":
+            return None
+        if schema.dynamic:
+            if name[:1] == "_":
+                raise FieldDoesNotExist(
+                    f"{type(self).__name__}: {name!r} cannot be a dynamic attribute "
+                    "(dynamic attribute names may not start with '_')"
+                )
             return None
         known = ", ".join(schema.fields) or "none"
         raise FieldDoesNotExist(
@@ -299,6 +309,12 @@ class BaseDocument(metaclass=DocumentMeta):
             self.__dict__[name] = value
             return
         if name in schema.fields or name[:1] == "_" or hasattr(type(self), name):
+            if name not in schema.fields:
+                son = self._son
+                if son is not None and self.__dict__ is son:
+                    # Not a field: it must never enter the stored document the instance
+                    # dict of a loaded document is.
+                    _set_dict(self, son.copy())
             object.__setattr__(self, name, value)
             return
         if schema.dynamic:
@@ -326,7 +342,7 @@ class BaseDocument(metaclass=DocumentMeta):
 
     def __setitem__(self, key: str, value: Any) -> None:
         schema = self._schema
-        if key in schema.fields or schema.dynamic:
+        if key in schema.fields or (schema.dynamic and key[:1] != "_"):
             setattr(self, key, value)
             return
         field = schema.db_fields.get(key)
@@ -357,7 +373,8 @@ class BaseDocument(metaclass=DocumentMeta):
 
     def to_mongo(self) -> dict[str, Any]:
         """The BSON-ready document, stored names, in field order (``_id`` first)."""
-        return self._dump(self)
+        son: dict[str, Any] = self._dump(self)
+        return son
 
     to_son = to_mongo
 
@@ -405,9 +422,10 @@ class BaseDocument(metaclass=DocumentMeta):
 
     @classmethod
     def _quick_valid(cls, doc: Any) -> bool:
-        """True when a new document of exactly this class is certainly valid: every value passes
-        its field's quick predicate and no ``clean`` override could object. False means only
-        "check properly", never "invalid". (``_check_quick`` is the compiled function.)"""
+        """True when a new document of exactly this class is certainly valid.
+
+        Every value passes its field's quick predicate and no ``clean`` override could object.
+        False means only "check properly", never "invalid" (``_check_quick`` is compiled)."""
         return bool(cls._check_quick(doc))
 
     def _validate_into(self, prefix: str, errors: dict[str, str]) -> None:
@@ -478,7 +496,9 @@ _general_init = BaseDocument.__init__
 
 def _inherits_general_init(cls: type) -> bool:
     """True unless a class (or a parent) has its own ``__init__``, which must stay in charge."""
-    init = cls.__init__
+    init = cls.__dict__.get("__init__") or next(
+        k.__dict__["__init__"] for k in cls.__mro__ if "__init__" in k.__dict__
+    )
     return init is _general_init or getattr(init, "compiled_init", False)
 
 
@@ -515,9 +535,11 @@ class _DynamicMixin:
         if son is not None:
             db_fields = self._schema.db_fields
             seen = set(names)
-            for key in son:
-                if key not in db_fields and key != "_cls" and key not in seen and key not in self._values:
-                    names.append(key)
+            names.extend(
+                key
+                for key in son
+                if key not in db_fields and key != "_cls" and key not in seen and key not in self._values
+            )
         return names
 
 

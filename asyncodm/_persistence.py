@@ -64,7 +64,8 @@ async def run_before_write(doc: Any, session: Any) -> list[tuple[WriteHook, Any]
     done: list[tuple[WriteHook, Any]] = []
     try:
         for hook in WRITE_HOOKS:
-            done.append((hook, await hook.before(doc, session)))
+            token = await hook.before(doc, session)
+            done.append((hook, token))
     except BaseException:
         await run_after_write(doc, session, done, ok=False)
         raise
@@ -163,7 +164,7 @@ async def _write(doc: Any, *, force_insert: bool, write_concern: Any, session: A
     collection = collection_for(cls, write_concern=write_concern)
     schema = doc._schema
     if is_new:
-        son = to_son(doc)
+        son = doc._dump(doc)
         if "_id" not in son:
             if not isinstance(schema.pk_field, ObjectIdField):
                 raise ValidationError(

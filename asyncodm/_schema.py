@@ -17,7 +17,7 @@ from typing import Any
 from asyncodm.errors import InvalidDocumentError
 from asyncodm.fields._base import BaseField, unwrap_field
 
-__all__ = ["Schema", "compile_schema", "snake_case", "resolve_meta", "META_KEYS"]
+__all__ = ["META_KEYS", "Schema", "compile_schema", "resolve_meta", "snake_case"]
 
 #: Keys a subclass inherits from its parents unless it sets them itself.
 _INHERITED = frozenset(
@@ -137,6 +137,9 @@ def compile_schema(
     """Build the Schema of ``cls`` from its own namespace and its parents' Schemas.
 
     Args:
+        cls: The class being defined (its namespace holds the fields declared on it).
+        is_embedded: Whether it is an embedded document (no collection, no primary key).
+        dynamic: Whether undeclared attributes are stored.
         make_pk: Factory for the automatic ``id`` field when no primary key is declared.
     """
     own_meta = resolve_meta(cls)
@@ -147,12 +150,11 @@ def compile_schema(
     meta: dict[str, Any] = {}
     if parent is not None:
         meta.update({k: v for k, v in parent.meta.items() if k in _INHERITED})
-        if parent.is_document and not abstract:
-            if not parent.allow_inheritance:
-                raise InvalidDocumentError(
-                    f"{cls.__name__} cannot subclass {parent.model.__name__}: its meta does not "
-                    "allow inheritance (set allow_inheritance=True, or make it abstract)"
-                )
+        if parent.is_document and not abstract and not parent.allow_inheritance:
+            raise InvalidDocumentError(
+                f"{cls.__name__} cannot subclass {parent.model.__name__}: its meta does not "
+                "allow inheritance (set allow_inheritance=True, or make it abstract)"
+            )
     meta.update(own_meta)
 
     # Fields: parents first (in MRO order, most basic first), then this class's own.

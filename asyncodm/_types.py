@@ -9,7 +9,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, Final, Literal, TypeAlias
 
-__all__ = ["MISSING", "Filter", "Missing", "SON", "Update"]
+__all__ = ["MISSING", "SON", "Filter", "Missing", "Update"]
 
 SON: TypeAlias = dict[str, Any]
 """A BSON-ready document: what the driver sends and returns."""

@@ -30,6 +30,9 @@ def collect_errors(
     """Add the errors of ``doc`` (paths under ``prefix``) to ``errors``.
 
     Args:
+        doc: The document (or embedded document) to check.
+        prefix: The dotted path of ``doc`` inside its top-level document ("" at the top).
+        errors: Where each problem is recorded, by dotted path.
         touched_only: Check only values read or assigned since loading: what a delta save
             writes. Stored values are trusted as stored.
         exclude: Field names to skip (``full_clean(exclude=...)``).

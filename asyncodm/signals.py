@@ -19,14 +19,14 @@ from typing import Any
 
 __all__ = [
     "Signal",
+    "post_bulk_insert",
     "post_delete",
     "post_init",
     "post_save",
+    "pre_bulk_insert",
     "pre_delete",
     "pre_init",
     "pre_save",
-    "pre_bulk_insert",
-    "post_bulk_insert",
 ]
 
 Receiver = Callable[..., Any]

@@ -49,7 +49,7 @@ class InlineCheck:
     def __init__(self, expr: str, **env: Any) -> None:
         self.expr = expr
         self.env = env
-        self._fn: Callable[[Any], bool] = eval(  # noqa: S307 - expressions written in this package
+        self._fn: Callable[[Any], bool] = eval(
             f"lambda v: {expr.format(**{k: k for k in env})}", dict(env)
         )
 

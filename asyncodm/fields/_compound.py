@@ -239,7 +239,7 @@ def validate_dynamic(value: Any, path: str, errors: dict[str, str]) -> None:
         if type(value)._schema.is_embedded:
             value._validate_into(path, errors)
         return
-    if isinstance(value, _BSON_SCALARS) or isinstance(value, (decimal.Decimal, datetime.date)):
+    if isinstance(value, (*_BSON_SCALARS, decimal.Decimal, datetime.date)):
         return
     if hasattr(value, "value") and type(type(value)).__name__ == "EnumType":
         validate_dynamic(value.value, path, errors)
@@ -286,7 +286,15 @@ class ListField(BaseField[list[T]]):
         self.min_length = min_length
         #: References read as an awaitable ``RefList``; everything else as a plain list.
         self._list_type: type = getattr(self.field, "list_type", list)
+        #: References read as raw ids inside ``no_auto_dereference`` (never kept).
+        self._read_view = getattr(self.field, "read_container", None)
         self.coerces = self.field.coerces
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        value = super().__get__(instance, owner)
+        if self._read_view is None or instance is None or value is None:
+            return value
+        return self._read_view(value, owner)
 
     def bind(self, owner: type | None, name: str) -> None:
         super().bind(owner, name)
@@ -424,7 +432,15 @@ class DictField(BaseField[dict[str, T]]):
         self.field: BaseField[Any] = field if field is not None else DynamicField()
         #: References read as an awaitable ``RefDict``; everything else as a plain dict.
         self._dict_type: type = getattr(self.field, "dict_type", dict)
+        #: References read as raw ids inside ``no_auto_dereference`` (never kept).
+        self._read_view = getattr(self.field, "read_container", None)
         self.coerces = self.field.coerces
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        value = super().__get__(instance, owner)
+        if self._read_view is None or instance is None or value is None:
+            return value
+        return self._read_view(value, owner)
 
     def bind(self, owner: type | None, name: str) -> None:
         super().bind(owner, name)
