@@ -11,8 +11,11 @@ general implementation it is given, so the two can never disagree on an edge cas
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Callable
 from typing import Any
+
+from bson import ObjectId
 
 from asyncodm import signals
 from asyncodm._registry import registry
@@ -47,17 +50,26 @@ class _Setters:
 
 
 def _kept_types(field: BaseField[Any]) -> tuple[type, ...]:
-    """Types whose values ``field.coerce`` returns unchanged, so the call can be skipped."""
+    """Types whose values ``field.coerce`` returns unchanged, so the call can be skipped.
+
+    Keyed by the coerce function itself, so a subclass that overrides ``coerce`` never
+    inherits a promise its own method does not keep."""
     from asyncodm.fields._datetime import DateTimeField
     from asyncodm.fields._embedded import EmbeddedDocumentField
+    from asyncodm.fields._numeric import FloatField
+    from asyncodm.fields._scalar import ObjectIdField, UUIDField
 
     coerce = type(field).coerce
-    if coerce is DateTimeField.coerce:
-        return (datetime.datetime,)
-    doc_type = getattr(field, "_document_type", None)
-    if coerce is EmbeddedDocumentField.coerce and isinstance(doc_type, type):
-        return (doc_type,)
-    return ()
+    if coerce is EmbeddedDocumentField.coerce:
+        doc_type = getattr(field, "_document_type", None)
+        return (doc_type,) if isinstance(doc_type, type) else ()
+    kept = {
+        DateTimeField.coerce: datetime.datetime,
+        ObjectIdField.coerce: ObjectId,
+        FloatField.coerce: float,
+        UUIDField.coerce: uuid.UUID,
+    }.get(coerce)
+    return () if kept is None else (kept,)
 
 
 def compile_init(cls: Any, base: type, general: Callable[..., None]) -> Callable[..., None]:
@@ -113,11 +125,13 @@ def compile_init(cls: Any, base: type, general: Callable[..., None]) -> Callable
         *body,
         "    set_dict(self, kw)",
     ]
-    exec("\n".join(lines), ns)
+    source = "\n".join(lines)
+    exec(source, ns)
     init: Callable[..., None] = ns["__init__"]
     init.__doc__ = general.__doc__
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.compiled_init = True  # type: ignore[attr-defined]
+    init.source = source  # type: ignore[attr-defined]  # for reading what was generated
     return init
 
 

@@ -1,14 +1,17 @@
 """Fetching referenced documents: one query per collection, never one per reference.
 
 Stage: deref (awaits). ``Ref`` handles (``fields/_reference.py``) do no I/O of their own; they
-call the fetcher registered here. ``select_related`` walks a page of loaded documents, groups
-every reference it finds by target model, runs one ``$in`` query per model and fills the
-handles, so awaiting them afterwards costs nothing. ``cascade_save`` saves referenced documents
-that changed before the document that refers to them.
+call the fetcher registered here. ``select_related`` walks a page of loaded documents along all
+its paths at once, one level of references at a time: the references every path reaches at a
+level are grouped by the collection they live in (under the current ``switch_*`` blocks) and
+fetched with one ``$in`` query per collection (split in chunks of ``MAX_IN`` ids), so awaiting
+them afterwards costs nothing. ``cascade_save`` saves referenced documents that changed before
+the document that refers to them.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -17,14 +20,15 @@ from bson import DBRef
 
 from asyncodm._codec import compute_delta
 from asyncodm._collection import collection_for
+from asyncodm._context import alias_for, collection_name_for, schema_of, switch_for
 from asyncodm._registry import registry
 from asyncodm.errors import NotRegistered
 from asyncodm.fields._compound import copy_stored
 from asyncodm.fields._reference import (
     GenericReferenceField,
     Ref,
-    ReferenceField,
     RefDict,
+    ReferenceField,
     RefList,
     fetcher,
 )
@@ -33,28 +37,88 @@ from asyncodm.queryset._reads import BATCH_HOOKS
 __all__ = ["cascade_save", "fetch_dbref", "fetch_documents", "select_related"]
 
 
+#: The most ids one ``$in`` query carries; more are fetched in several queries of this size, so
+#: the filter stays far below MongoDB's 16 MB command limit whatever the page holds.
+MAX_IN = 10_000
+
+#: The read options of a model's collection (``meta`` and ``collection_options``).
+_READ_OPTIONS = ("read_preference", "read_concern", "write_concern", "codec_options")
+
+
 @fetcher
 async def fetch_documents(model: type, pks: list[Any], null_ok: bool, where: str) -> dict[Any, Any]:
     """Documents of ``model`` by pk, in one query; a missing one raises unless ``null_ok``."""
     if not pks:
         return {}
-    schema = model._schema  # type: ignore[attr-defined]
-    pk_field = schema.pk_field
-    stored = [pk_field.to_mongo(pk) for pk in pks] if pk_field is not None else list(pks)
-    collection = collection_for(model)
-    flt = {"_id": stored[0]} if len(stored) == 1 else {"_id": {"$in": stored}}
-    found: dict[Any, Any] = {}
-    async for batch in collection.find(flt).batches():
-        for raw in batch:
-            document = model._from_son(raw)  # type: ignore[attr-defined]
-            found[document.pk] = document
+    found = (await _fetch_from_collection({model: pks}))[model]
     if not null_ok:
         for pk in pks:
             if pk not in found:
                 raise model.DoesNotExist(  # type: ignore[attr-defined]
                     f"{where or model.__name__} refers to {model.__name__} {pk!r}, which is not in "
-                    f"collection {collection.name!r} (a dangling reference)"
+                    f"collection {collection_name_for(model)!r} (a dangling reference)"
                 )
+    return found
+
+
+def _collection_key(model: type) -> tuple[str, str, str]:
+    """Which collection fetching ``model`` reads right now: alias and name under the current
+    ``switch_*`` blocks, and its read options. Models that agree (a class and its subclasses
+    in one collection) share their queries."""
+    schema = schema_of(model)
+    options = {k: schema.meta[k] for k in _READ_OPTIONS if schema.meta.get(k) is not None}
+    switch = switch_for(model)
+    if switch is not None:
+        options.update(switch.options)
+    return alias_for(model), collection_name_for(model), repr(sorted(options.items()))
+
+
+def _unique(values: Iterable[Any]) -> list[Any]:
+    out: dict[Any, None] = {}
+    unhashable: list[Any] = []
+    for value in values:
+        try:
+            out[value] = None
+        except TypeError:
+            if value not in unhashable:
+                unhashable.append(value)
+    return [*out, *unhashable]
+
+
+def _lookup(pks: list[Any]) -> set[Any] | list[Any]:
+    try:
+        return set(pks)
+    except TypeError:  # an unhashable pk (a dict): look it up in the list
+        return pks
+
+
+async def _fetch_from_collection(wanted: dict[type, list[Any]]) -> dict[type, dict[Any, Any]]:
+    """``{model: {pk: document}}`` for the pks wanted of each model, all of them in one
+    collection (``_collection_key``): one query per ``MAX_IN`` distinct ids."""
+    found: dict[type, dict[Any, Any]] = {model: {} for model in wanted}
+    stored: list[Any] = []
+    for model, pks in wanted.items():
+        pk_field = model._schema.pk_field  # type: ignore[attr-defined]
+        stored.extend(pks if pk_field is None else (pk_field.to_mongo(pk) for pk in pks))
+    stored = _unique(stored)
+    if not stored:
+        return found
+    models = list(wanted)
+    wanted_pks = {model: _lookup(wanted[model]) for model in models} if len(models) > 1 else {}
+    collection = collection_for(models[0])
+    for start in range(0, len(stored), MAX_IN):
+        chunk = stored[start : start + MAX_IN]
+        flt = {"_id": chunk[0]} if len(chunk) == 1 else {"_id": {"$in": chunk}}
+        async for batch in collection.find(flt).batches():
+            for raw in batch:
+                if not wanted_pks:
+                    document = models[0]._from_son(raw)  # type: ignore[attr-defined]
+                    found[models[0]][document.pk] = document
+                    continue
+                for model, allowed in wanted_pks.items():  # each model its own instance, copy
+                    document = model._from_son(copy.deepcopy(raw))  # type: ignore[attr-defined]
+                    if document.pk in allowed:
+                        found[model][document.pk] = document
     return found
 
 
@@ -115,40 +179,101 @@ def reference_paths(model: type) -> list[str]:
     return paths
 
 
+class _Walk:
+    """One ``select_related`` path on its way down from the page of documents."""
+
+    __slots__ = ("parts", "step", "level", "values")
+
+    def __init__(self, path: str, documents: list[Any]) -> None:
+        self.parts = path.split("__")
+        self.step = 0
+        self.level = documents  # the documents the next step reads from
+        self.values: list[Any] = []  # what the last step read, before its references are filled
+
+    def advance(self) -> list[Ref[Any]]:
+        """Go down the path until a step reaches references not fetched yet, and return them
+        (then ``descend`` after they are filled); an empty list when the path is done."""
+        while self.level and self.step < len(self.parts):
+            part = self.parts[self.step]
+            self.step += 1
+            values = []
+            for owner in self.level:
+                try:
+                    values.append(getattr(owner, part))
+                except AttributeError:
+                    continue
+            pending = [r for v in values for r in _refs_in(v) if _unfetched(r)]
+            if pending:
+                self.values = values
+                return pending
+            self.level = _children(values)
+        return []
+
+    def descend(self) -> bool:
+        """Step into what the last step read, now filled; whether the path goes on."""
+        self.level = _children(self.values)
+        self.values = []
+        return bool(self.level) and self.step < len(self.parts)
+
+
+def _unfetched(ref: Ref[Any]) -> bool:
+    return ref._document is None and ref.pk is not None
+
+
 async def select_related(documents: Sequence[Any], paths: Sequence[str] = ()) -> None:
     """Fill every reference on ``paths`` (``"author"``, ``"comments__author"``,
-    ``"author__company"``) of ``documents``, one query per referenced model per level."""
+    ``"author__company"``) of ``documents``.
+
+    All paths go down together, one level of references at a time; the references they reach
+    at one level are fetched with one query per collection (``_fill``). So ``"author"``,
+    ``"reviewers"`` and ``"reply__by"``, all on users, cost one query, and ``"author__mentor"``
+    one more for the mentors not fetched already."""
     if not documents:
         return
     if not paths:
         paths = reference_paths(type(documents[0]))
-    for path in paths:
-        level: list[Any] = list(documents)
-        for part in path.split("__"):
-            refs: list[Ref[Any]] = []
-            next_level: list[Any] = []
-            for owner in level:
-                try:
-                    value = getattr(owner, part)
-                except AttributeError:
-                    continue
-                refs.extend(_refs_in(value))
-                next_level.append(value)
-            await _fill(refs)
-            level = [c for v in next_level for c in _children(v)]
-            if not level:
-                break
+    walks = [_Walk(path, list(documents)) for path in paths]
+    known: dict[type, dict[Any, Any]] = {}
+    while walks:
+        pending: list[Ref[Any]] = []
+        waiting: list[_Walk] = []
+        for walk in walks:
+            refs = walk.advance()
+            if refs:
+                pending.extend(refs)
+                waiting.append(walk)
+        if not pending:
+            break
+        await _fill(pending, known)
+        walks = [walk for walk in waiting if walk.descend()]
 
 
-async def _fill(refs: list[Ref[Any]]) -> None:
-    by_model: dict[type, list[Ref[Any]]] = {}
+async def _fill(refs: list[Ref[Any]], known: dict[type, dict[Any, Any]]) -> None:
+    """Fill ``refs`` with one query per collection; a dangling one stays unfilled (awaiting it
+    then raises, or gives None where the field allows it).
+
+    ``known``: ``{model: {pk: document or None}}`` fetched at earlier levels of the same
+    ``select_related``, reused instead of asked for again (None: dangling)."""
+    by_collection: dict[tuple[str, str, str], dict[type, list[Ref[Any]]]] = {}
     for ref in refs:
-        if ref._document is None and ref.pk is not None:
-            by_model.setdefault(ref.model, []).append(ref)
-    for model, group in by_model.items():
-        found = await fetch_documents(model, list({r.pk: None for r in group}), True, "")
-        for ref in group:
-            ref._fill(found.get(ref.pk))
+        if not _unfetched(ref):
+            continue
+        earlier = known.get(ref.model)
+        if earlier is not None and ref.pk in earlier:
+            ref._fill(earlier[ref.pk])
+            continue
+        models = by_collection.setdefault(_collection_key(ref.model), {})
+        models.setdefault(ref.model, []).append(ref)
+    for models in by_collection.values():
+        found = await _fetch_from_collection(
+            {model: _unique(r.pk for r in group) for model, group in models.items()}
+        )
+        for model, group in models.items():
+            documents = found[model]
+            remembered = known.setdefault(model, {})
+            for ref in group:
+                document = remembered[ref.pk] = documents.get(ref.pk)
+                ref._fill(document)
 
 
 _saving: ContextVar[frozenset[int]] = ContextVar("asyncodm_cascade_saving", default=frozenset())

@@ -13,6 +13,7 @@ from asyncodm import (
     ListField,
     Ref,
     ReferenceField,
+    StringField,
     ValidationError,
     no_auto_dereference,
 )
@@ -143,15 +144,123 @@ async def test_select_related_makes_one_query_per_collection(backend: Backend) -
         ).save()
     async with backend.query_counter() as q:
         posts = await Post.objects.select_related("author", "reviewers", "reply__by").to_list()
-    find_like = [n for n in q.names if n in ("find", "getMore")]
-    # the posts (one find, maybe getMores) + one find on authors per path level
-    assert find_like.count("find") == 4, q.names
+    assert len(posts) == 100
+    # one find on the posts, then one $in on authors for all three paths together
+    finds = [c for c in q.commands if c.name == "find"]
+    assert [c.collection for c in finds] == ["post", "author"], q.names
+    assert sorted(finds[1].doc["filter"]["_id"]["$in"]) == sorted(a.pk for a in people)
+    assert "getMore" not in q.names
     async with backend.query_counter() as q:
         for post in posts:
             assert (await post.author).name.startswith("a")
             assert (await post.reviewers)[0].name.startswith("a")
             assert (await post.reply.by).name.startswith("a")
     assert q == 0
+
+
+@pytest.mark.needs("command_monitoring")
+async def test_select_related_makes_one_query_per_collection_per_level(backend: Backend) -> None:
+    class Blogger(asyncodm.Document):
+        name = StringField()
+        mentor = ReferenceField("self", null=True)
+
+    class Topic(asyncodm.Document):
+        name = StringField()
+
+    class Story(asyncodm.Document):
+        title = StringField()
+        blogger = ReferenceField(Blogger)
+        topic = ReferenceField(Topic)
+        editor = ReferenceField(Blogger)
+
+    mentors = [await Blogger(name=f"m{i}").save() for i in range(3)]
+    writers = [await Blogger(name=f"w{i}", mentor=mentors[i % 3]).save() for i in range(10)]
+    chief = await Blogger(name="chief").save()
+    topics = [await Topic(name=f"t{i}").save() for i in range(4)]
+    for i in range(100):
+        editor = chief if i % 2 else mentors[0]
+        await Story(
+            title=f"{i}", blogger=writers[i % 10], topic=topics[i % 4], editor=editor
+        ).save()
+    paths = ("blogger", "topic", "editor", "blogger__mentor")
+    async with backend.query_counter() as q:
+        stories = await Story.objects.select_related(*paths).to_list()
+    assert len(stories) == 100
+    # the stories; then the writers and editors (one query) and the topics; then the mentors
+    assert q.names == ["find"] * 4, q.names
+    story_find, *first_level, mentor_find = q.commands
+    assert story_find.collection == "story" and mentor_find.collection == "blogger"
+    wanted = {c.collection: sorted(c.doc["filter"]["_id"]["$in"]) for c in first_level}
+    assert wanted == {
+        "blogger": sorted(b.pk for b in [*writers, chief, mentors[0]]),
+        "topic": sorted(t.pk for t in topics),
+    }
+    # mentor m0 came with the editors: only m1 and m2 are asked for
+    assert sorted(mentor_find.doc["filter"]["_id"]["$in"]) == sorted(m.pk for m in mentors[1:])
+    stories.sort(key=lambda story: int(story.title))
+    async with backend.query_counter() as q:
+        for i, story in enumerate(stories):
+            writer = await story.blogger
+            assert writer.name == f"w{i % 10}" and (await story.topic).name == f"t{i % 4}"
+            assert (await writer.mentor).name == f"m{i % 10 % 3}"
+            assert (await story.editor).name == ("chief" if i % 2 else "m0")
+    assert q == 0
+    assert stories[0].editor.document is stories[0].blogger.mentor.document  # fetched once
+
+
+@pytest.mark.needs("command_monitoring")
+async def test_select_related_splits_a_huge_in_list(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = await authors(*[f"a{i}" for i in range(10)])
+    await Post(title="t", author=people[0], reviewers=people).save()
+    monkeypatch.setattr(asyncodm._deref, "MAX_IN", 4)
+    async with backend.query_counter() as q:
+        (post,) = await Post.objects.select_related("author", "reviewers").to_list()
+    assert [c.collection for c in q.commands] == ["post", "author", "author", "author"]
+    asked = [len(c.doc["filter"]["_id"]["$in"]) for c in q.commands[1:]]
+    assert asked == [4, 4, 2]
+    assert [r.document.name for r in post.reviewers] == [p.name for p in people]
+
+
+async def test_select_related_shares_documents_and_leaves_dangling_references_as_before(
+    backend: Backend,
+) -> None:
+    a, b = await authors("a", "b")
+    ghost = ObjectId()
+    await Post(title="1", author=a, reviewers=[b, a], reply=Reply(by=b)).save()
+    await Post(title="2", author=ghost, editor=ghost, reviewers=[ghost, b]).save()
+    posts = {
+        p.title: p
+        for p in await Post.objects.select_related(
+            "author", "editor", "reviewers", "reply__by"
+        ).to_list()
+    }
+    first, second = posts["1"], posts["2"]
+    assert first.author.fetched and all(r.fetched for r in first.reviewers)
+    assert first.reply.by.document is first.reviewers[0].document  # one fetch, one instance
+    assert second.reviewers[1].fetched and not second.reviewers[0].fetched
+    assert not second.author.fetched and not second.editor.fetched
+    with pytest.raises(Author.DoesNotExist, match=f"Post.author.*{ghost}.*'author'"):
+        await second.author
+    assert await second.editor is None  # null=True: a dangling reference reads as None
+
+
+@pytest.mark.needs("dbref")
+async def test_select_related_groups_generic_references_by_class(backend: Backend) -> None:
+    class Pin(asyncodm.Document):
+        target = GenericReferenceField()
+        owner = ReferenceField(Author)
+
+    a, b = await authors("a", "b")
+    post = await Post(title="t", author=a).save()
+    await Pin(target=post, owner=a).save()
+    await Pin(target=b, owner=a).save()
+    pins = await Pin.objects.select_related("target", "owner", "target__author").to_list()
+    targets = [pin.target.document for pin in pins]
+    assert [type(t).__name__ for t in targets] == ["Post", "Author"]
+    assert targets[0].title == "t" and targets[0].author.document.name == "a"
+    assert targets[1].name == "b" and all(pin.owner.document.name == "a" for pin in pins)
 
 
 async def test_no_auto_dereference_gives_raw_ids(backend: Backend) -> None:

@@ -291,22 +291,11 @@ class BaseField(Generic[T]):
         compiled dumper stores such values without the call (None: always call)."""
         return None
 
-    def quick_list_check(self) -> Callable[[list[Any]], bool] | None:
-        """Like ``quick_check`` for a whole list of values at once, for fields that can test
-        many values faster than one call each (type sets, ``max(map(len, ...))``)."""
-        return None
-
     def fast_validator(self) -> Callable[[Any], bool] | None:
         """``quick_check`` when no choices, validators or blank rule could still object."""
         if self.choices is not None or self.validators or not self.blank:
             return None
         return self.quick_check()
-
-    def fast_list_validator(self) -> Callable[[list[Any]], bool] | None:
-        """``quick_list_check`` under the same conditions as ``fast_validator``."""
-        if self.choices is not None or self.validators or not self.blank:
-            return None
-        return self.quick_list_check()
 
     def prepare_query_value(self, op: str | None, value: Any) -> Any:
         """Convert a value used in a query with operator ``op`` into what is stored."""

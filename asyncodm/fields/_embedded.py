@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from asyncodm._registry import registry
 from asyncodm.errors import InvalidDocumentError, ValidationError
-from asyncodm.fields._base import BaseField, describe
+from asyncodm.fields._base import BaseField, InlineCheck, describe
 from asyncodm.fields._compound import ListField
 
 __all__ = ["EmbeddedDocumentField", "EmbeddedDocumentListField", "GenericEmbeddedDocumentField"]
@@ -94,16 +94,11 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
         doc_type = self._document_type
         if isinstance(doc_type, str):
             return None  # not resolvable yet at class definition
-        quick_valid = doc_type._check_quick  # type: ignore[attr-defined]
-        return lambda v: type(v) is doc_type and quick_valid(v)
-
-    def quick_list_check(self) -> Callable[[list[Any]], bool] | None:
-        doc_type = self._document_type
-        if isinstance(doc_type, str):
-            return None
-        only = frozenset({doc_type}).issuperset
-        quick_valid = doc_type._check_quick  # type: ignore[attr-defined]
-        return lambda v: only(map(type, v)) and all(map(quick_valid, v))
+        return InlineCheck(
+            "type(v) is {T} and {valid}(v)",
+            T=doc_type,
+            valid=doc_type._check_quick,  # type: ignore[attr-defined]
+        )
 
     def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
         before = len(errors)

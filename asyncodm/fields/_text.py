@@ -99,19 +99,6 @@ class StringField(BaseField[str]):
         top = high if high is not None else float("inf")
         return InlineCheck("type(v) is str and {low} <= len(v) <= {top}", low=low, top=top)
 
-    def quick_list_check(self) -> Callable[[list[Any]], bool] | None:
-        if type(self) is not StringField or self.regex is not None:
-            return None
-        only_str = frozenset({str}).issuperset
-        low, high = self.min_length, self.max_length
-        if low is None and high is None:
-            return lambda v: only_str(map(type, v))
-        bottom = low or 0
-        top = high if high is not None else float("inf")
-        return lambda v: only_str(map(type, v)) and (
-            not v or (bottom <= min(map(len, v)) and max(map(len, v)) <= top)
-        )
-
     def check(self, value: Any) -> str | None:
         if not isinstance(value, str):
             return f"expected {self.expected}, found {describe(value)}"

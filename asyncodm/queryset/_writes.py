@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from bson import ObjectId
 
 from asyncodm import signals
-from asyncodm._codec import to_son
 from asyncodm._delete_rules import delete_documents, has_rules
 from asyncodm._persistence import (
     DELETE_HOOKS,
@@ -112,7 +111,7 @@ async def _insert(qs: QuerySet, docs: list[Any], session: Any, kwargs: dict[str,
     fresh: list[bool] = []
     for doc in docs:
         schema = doc._schema
-        son = to_son(doc)
+        son = doc._dump(doc)
         made = "_id" not in son
         if made:
             if not isinstance(schema.pk_field, ObjectIdField):
@@ -128,7 +127,7 @@ async def _insert(qs: QuerySet, docs: list[Any], session: Any, kwargs: dict[str,
     for doc, son, made in zip(docs, sons, fresh, strict=True):
         if made:
             doc._values[doc._schema.pk_name] = son["_id"]  # only once stored, as save() does
-        doc._son = son
+        doc._mark_saved(son)
     return ids
 
 
