@@ -137,8 +137,13 @@ def diff_into(path: str, old: Any, new: Any, sets: dict[str, Any], unsets: dict[
     old_type = type(old)
     if old_type is not type(new):
         # An int64 read back as Int64 equals the int written; bool is never an int here.
-        if not (isinstance(old, int) and isinstance(new, int) and old_type is not bool
-                and type(new) is not bool and old == new):
+        if not (
+            isinstance(old, int)
+            and isinstance(new, int)
+            and old_type is not bool
+            and type(new) is not bool
+            and old == new
+        ):
             sets[path] = new
         return
     if old_type is dict:

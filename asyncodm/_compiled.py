@@ -101,7 +101,10 @@ def compile_init(cls: Any, base: type, general: Callable[..., None]) -> Callable
             make = f"d{i}" if default[0] is None else f"d{i}()"
         if plain:
             if field.coerces:
-                body += [f"    v = kw.get({name!r})", *_coerce_lines(field, i, ns, target=f"kw[{name!r}]")]
+                body += [
+                    f"    v = kw.get({name!r})",
+                    *_coerce_lines(field, i, ns, target=f"kw[{name!r}]"),
+                ]
             if default is not None:
                 body.append(f"    if {name!r} not in kw: kw[{name!r}] = {make}")
             continue
@@ -274,7 +277,9 @@ def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callab
         else:
             ns[f"d{i}"] = dump
             guard = field.dump_guard()
-            value = f"d{i}(v)" if guard is None else f"v if {guard.inline(f'_{i}', ns)} else d{i}(v)"
+            value = (
+                f"d{i}(v)" if guard is None else f"v if {guard.inline(f'_{i}', ns)} else d{i}(v)"
+            )
         lines.append(f"    v = {source}.get({name!r})")
         lines.append(f"    if v is not None: out[{db!r}] = {value}")
         if field.null:

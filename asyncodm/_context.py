@@ -45,7 +45,9 @@ class ModelSwitch:
 
 _EMPTY: Mapping[type, ModelSwitch] = MappingProxyType({})
 _switches: ContextVar[Mapping[type, ModelSwitch]] = ContextVar("asyncodm_switches", default=_EMPTY)
-_sessions: ContextVar[Mapping[str, Any]] = ContextVar("asyncodm_sessions", default=MappingProxyType({}))
+_sessions: ContextVar[Mapping[str, Any]] = ContextVar(
+    "asyncodm_sessions", default=MappingProxyType({})
+)
 
 
 def switch_for(model: type) -> ModelSwitch | None:
@@ -87,7 +89,6 @@ def collection_name_for(model: type) -> str:
     name: str | None = schema_of(model).collection
     assert name is not None
     return name
-
 
 
 @contextmanager
@@ -133,7 +134,9 @@ def collection_options(model: type, **options: Any) -> Iterator[type]:
     allowed = {"read_preference", "read_concern", "write_concern", "codec_options"}
     unknown = set(options) - allowed
     if unknown:
-        raise TypeError(f"collection_options got unknown options {sorted(unknown)}; allowed: {sorted(allowed)}")
+        raise TypeError(
+            f"collection_options got unknown options {sorted(unknown)}; allowed: {sorted(allowed)}"
+        )
     with _switched(model, options=options) as m:
         yield m
 

@@ -58,7 +58,9 @@ _new = object.__new__
 #: The live receiver lists of the init signals: construction and loading test them without a call.
 _pre_init_receivers = signals.pre_init._receivers
 _post_init_receivers = signals.post_init._receivers
-_JSON_OPTIONS = JSONOptions(json_mode=JSONMode.RELAXED, uuid_representation=UuidRepresentation.STANDARD)
+_JSON_OPTIONS = JSONOptions(
+    json_mode=JSONMode.RELAXED, uuid_representation=UuidRepresentation.STANDARD
+)
 _IMMUTABLE_DEFAULTS = (str, int, float, bool, bytes, type(None))
 _dynamic_field = DynamicField()
 _repr = reprlib.Repr()
@@ -70,7 +72,9 @@ class DocumentMeta(type):
     """Only delegates: gives each document class ``__slots__ = ()`` unless it sets its own, so
     instances keep the base class's compact layout."""
 
-    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> DocumentMeta:
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> DocumentMeta:
         namespace.setdefault("__slots__", ())
         return super().__new__(mcs, name, bases, namespace, **kwargs)
 
@@ -380,7 +384,9 @@ class BaseDocument(metaclass=DocumentMeta):
 
     def to_dict(self) -> dict[str, Any]:
         """Python values by field name; embedded documents become dicts too."""
-        return {name: _plain(value) for name, value in self._fields_with_values() if value is not None}
+        return {
+            name: _plain(value) for name, value in self._fields_with_values() if value is not None
+        }
 
     def to_json(self, *args: Any, **kwargs: Any) -> str:
         """MongoDB Extended JSON (relaxed) of ``to_mongo()``."""
@@ -485,7 +491,9 @@ class BaseDocument(metaclass=DocumentMeta):
 
     def __repr__(self) -> str:
         parts = [
-            f"{name}={_repr.repr(value)}" for name, value in self._fields_with_values() if value is not None
+            f"{name}={_repr.repr(value)}"
+            for name, value in self._fields_with_values()
+            if value is not None
         ]
         return f"{type(self).__name__}({', '.join(parts)})"
 
@@ -538,7 +546,10 @@ class _DynamicMixin:
             names.extend(
                 key
                 for key in son
-                if key not in db_fields and key != "_cls" and key not in seen and key not in self._values
+                if key not in db_fields
+                and key != "_cls"
+                and key not in seen
+                and key not in self._values
             )
         return names
 
@@ -562,11 +573,37 @@ class DynamicEmbeddedDocument(_DynamicMixin, EmbeddedDocument):
 #: covers every public attribute of ``Document``).
 RESERVED_NAMES = frozenset(
     {
-        "clean", "clean_fields", "compare_indexes", "delete", "drop_collection", "ensure_indexes",
-        "from_document", "from_json", "from_son", "full_clean", "get_collection", "is_valid",
-        "list_indexes", "modify", "objects", "pk", "refresh_from_db", "register_delete_rule",
-        "reload", "save", "to_dbref", "to_dict", "to_json", "to_mongo", "to_son", "update",
-        "validate", "DoesNotExist", "MultipleObjectsReturned", "meta", "Meta",
+        "clean",
+        "clean_fields",
+        "compare_indexes",
+        "delete",
+        "drop_collection",
+        "ensure_indexes",
+        "from_document",
+        "from_json",
+        "from_son",
+        "full_clean",
+        "get_collection",
+        "is_valid",
+        "list_indexes",
+        "modify",
+        "objects",
+        "pk",
+        "refresh_from_db",
+        "register_delete_rule",
+        "reload",
+        "save",
+        "to_dbref",
+        "to_dict",
+        "to_json",
+        "to_mongo",
+        "to_son",
+        "update",
+        "validate",
+        "DoesNotExist",
+        "MultipleObjectsReturned",
+        "meta",
+        "Meta",
     }
 )
 
@@ -581,13 +618,23 @@ def _attach_errors(cls: type) -> None:
     for base_error in (DoesNotExist, MultipleObjectsReturned):
         name = base_error.__name__
         parents = tuple(
-            b.__dict__[name] for b in cls.__mro__[1:] if name in b.__dict__ and isinstance(b.__dict__[name], type)
+            b.__dict__[name]
+            for b in cls.__mro__[1:]
+            if name in b.__dict__ and isinstance(b.__dict__[name], type)
         ) or (base_error,)
         seen: list[type] = []
         for p in parents:
             if not any(issubclass(s, p) for s in seen):
                 seen.append(p)
-        setattr(cls, name, type(name, tuple(seen), {"__module__": cls.__module__, "__qualname__": f"{cls.__qualname__}.{name}"}))
+        setattr(
+            cls,
+            name,
+            type(
+                name,
+                tuple(seen),
+                {"__module__": cls.__module__, "__qualname__": f"{cls.__qualname__}.{name}"},
+            ),
+        )
 
 
 def _plain(value: Any) -> Any:

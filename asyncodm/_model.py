@@ -119,12 +119,15 @@ class Document(BaseDocument):
         )
 
     async def delete(
-        self, session: Any = None, signal_kwargs: dict[str, Any] | None = None,
+        self,
+        session: Any = None,
+        signal_kwargs: dict[str, Any] | None = None,
         write_concern: Any = None,
     ) -> None:
         """Delete the stored document, applying the delete rules of referring models."""
-        await delete_documents([self], session=session, signal_kwargs=signal_kwargs,
-                               write_concern=write_concern)
+        await delete_documents(
+            [self], session=session, signal_kwargs=signal_kwargs, write_concern=write_concern
+        )
 
     @classmethod
     def register_delete_rule(cls, referrer: type, field_name: str, rule: Any) -> None:

@@ -236,7 +236,10 @@ def _run_clean(doc: Any) -> None:
 
 
 async def delete_document(
-    doc: Any, *, session: Any = None, signal_kwargs: dict[str, Any] | None = None,
+    doc: Any,
+    *,
+    session: Any = None,
+    signal_kwargs: dict[str, Any] | None = None,
     write_concern: Any = None,
 ) -> None:
     cls = type(doc)

@@ -92,8 +92,11 @@ class Registry:
 
     def add_rule(self, entry: RuleEntry) -> None:
         self._rules = [
-            r for r in self._rules
-            if not (r.referrer is entry.referrer and r.field == entry.field and r.target == entry.target)
+            r
+            for r in self._rules
+            if not (
+                r.referrer is entry.referrer and r.field == entry.field and r.target == entry.target
+            )
         ]
         self._rules.append(entry)
 
@@ -120,8 +123,11 @@ class Registry:
         self._rules.clear()
 
     def snapshot(self) -> dict[str, Any]:
-        return {"by_class_name": dict(self._by_class_name), "by_name": dict(self._by_name),
-                "rules": list(self._rules)}
+        return {
+            "by_class_name": dict(self._by_class_name),
+            "by_name": dict(self._by_name),
+            "rules": list(self._rules),
+        }
 
     def restore(self, state: dict[str, Any]) -> None:
         self._by_class_name = dict(state["by_class_name"])

@@ -45,7 +45,11 @@ _INHERITED = frozenset(
 
 META_KEYS = _INHERITED | {"abstract", "collection", "indexes", "final", "id_field"}
 
-_ALIASES = {"collection_name": "collection", "connection_alias": "db_alias", "index_cls": "index_cls"}
+_ALIASES = {
+    "collection_name": "collection",
+    "connection_alias": "db_alias",
+    "index_cls": "index_cls",
+}
 
 _FIRST_CAP = re.compile(r"(.)([A-Z][a-z]+)")
 _ALL_CAP = re.compile(r"([a-z0-9])([A-Z])")
@@ -202,9 +206,7 @@ def compile_schema(
         db_fields[f.db_field] = f
 
     allow_inheritance = bool(meta.get("allow_inheritance", False))
-    inherits_collection = (
-        parent is not None and parent.is_document and parent.allow_inheritance
-    )
+    inherits_collection = parent is not None and parent.is_document and parent.allow_inheritance
     if inherits_collection:
         assert parent is not None
         class_name = f"{parent.class_name}.{cls.__name__}"
@@ -212,8 +214,10 @@ def compile_schema(
         class_name = f"{parent.class_name}.{cls.__name__}"
     else:
         class_name = cls.__name__
-    stores_cls = allow_inheritance or inherits_collection or (
-        parent is not None and parent.is_embedded and parent.allow_inheritance
+    stores_cls = (
+        allow_inheritance
+        or inherits_collection
+        or (parent is not None and parent.is_embedded and parent.allow_inheritance)
     )
 
     collection: Any = None

@@ -75,8 +75,9 @@ def collect_errors(
             validate_dynamic(value, path, errors)
 
 
-def raise_if_invalid(doc: Any, *, touched_only: bool = False,
-                     exclude: frozenset[str] = frozenset()) -> None:
+def raise_if_invalid(
+    doc: Any, *, touched_only: bool = False, exclude: frozenset[str] = frozenset()
+) -> None:
     errors: dict[str, str] = {}
     collect_errors(doc, "", errors, touched_only=touched_only, exclude=exclude)
     if errors:

@@ -108,9 +108,7 @@ class OperationError(ODMError):
 class NotUniqueError(OperationError):
     """A write broke a unique index; ``index`` and ``value`` say which and with what."""
 
-    def __init__(
-        self, message: str, *, index: str | None = None, value: Any = None
-    ) -> None:
+    def __init__(self, message: str, *, index: str | None = None, value: Any = None) -> None:
         super().__init__(message)
         self.index = index
         self.value = value

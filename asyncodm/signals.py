@@ -61,7 +61,9 @@ class Signal:
     def disconnect(self, receiver: Receiver, sender: type | None = None) -> None:
         # In place: the load path holds a reference to this list to test it without a call.
         self._receivers[:] = [
-            (r, s) for r, s in self._receivers if not (r == receiver and (sender is None or s is sender))
+            (r, s)
+            for r, s in self._receivers
+            if not (r == receiver and (sender is None or s is sender))
         ]
 
     @contextmanager

@@ -105,8 +105,9 @@ async def main(uri: str | None = None) -> None:
     say(f"event {again.kind} from {again.source} for {again.user}")
 
     print("\n6. Bad data is refused with every problem named")
-    bad = Page(title="x" * 300, tags=["fine", "t" * 40], views=-1,
-               comments=[Comment(author="carl")])
+    bad = Page(
+        title="x" * 300, tags=["fine", "t" * 40], views=-1, comments=[Comment(author="carl")]
+    )
     try:
         await bad.save()
     except ValidationError as exc:

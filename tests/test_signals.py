@@ -32,19 +32,26 @@ async def test_save_and_delete_signals_run_in_order_and_are_awaited(backend: Bac
     def post_delete(sender: type, document: Any, **kwargs: Any) -> None:
         calls.append(("post_delete", kwargs.get("reason")))
 
-    with signals.pre_save.connected_to(pre_save, sender=BlogPage), \
-            signals.post_save.connected_to(post_save, sender=BlogPage), \
-            signals.post_save.connected_to(after_async, sender=BlogPage), \
-            signals.pre_delete.connected_to(pre_delete, sender=BlogPage), \
-            signals.post_delete.connected_to(post_delete, sender=BlogPage):
+    with (
+        signals.pre_save.connected_to(pre_save, sender=BlogPage),
+        signals.post_save.connected_to(post_save, sender=BlogPage),
+        signals.post_save.connected_to(after_async, sender=BlogPage),
+        signals.pre_delete.connected_to(pre_delete, sender=BlogPage),
+        signals.post_delete.connected_to(post_delete, sender=BlogPage),
+    ):
         page = await BlogPage(title="t").save()
         page.title = "u"
         await page.save()
         await page.delete(signal_kwargs={"reason": "test"})
     assert calls == [
-        ("pre_save", "t"), ("post_save", True), ("post_save_second", True),
-        ("pre_save", "u"), ("post_save", False), ("post_save_second", False),
-        ("pre_delete", True), ("post_delete", "test"),
+        ("pre_save", "t"),
+        ("post_save", True),
+        ("post_save_second", True),
+        ("pre_save", "u"),
+        ("post_save", False),
+        ("post_save_second", False),
+        ("pre_delete", True),
+        ("post_delete", "test"),
     ]
     # disconnected after the blocks
     await BlogPage(title="x").save()
@@ -84,8 +91,10 @@ def test_init_signals_are_synchronous() -> None:
     async def not_allowed(sender: type, **kwargs: Any) -> None:
         return None
 
-    with signals.pre_init.connected_to(pre_init, sender=BlogPage), \
-            signals.post_init.connected_to(post_init, sender=BlogPage):
+    with (
+        signals.pre_init.connected_to(pre_init, sender=BlogPage),
+        signals.post_init.connected_to(post_init, sender=BlogPage),
+    ):
         BlogPage(title="abc")
     assert seen == ["ABC"]
     with pytest.raises(TypeError, match="plain function"):

@@ -15,13 +15,14 @@ import re
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
+from typing_extensions import Self
 
 from asyncodm._registry import registry
 from asyncodm.errors import InvalidDocumentError
-from asyncodm.fields._base import BaseField, InlineCheck, TypeIs, describe
+from asyncodm.fields._base import BaseField, InlineCheck, describe
 
 __all__ = [
     "DictField",
@@ -166,7 +167,9 @@ def copy_stored(value: Any) -> Any:
     return value
 
 
-def dynamic_to_python(value: Any, registry_lookup: Callable[[str], type | None] | None = None) -> Any:
+def dynamic_to_python(
+    value: Any, registry_lookup: Callable[[str], type | None] | None = None
+) -> Any:
     """Convert stored schemaless data into Python values: new containers, ``_cls`` dicts become
     embedded documents when their class is registered."""
     if isinstance(value, dict):
@@ -296,13 +299,48 @@ class DynamicField(BaseField[Any]):
             super().validate(value, path, errors)
 
 
+class _ReadsThroughItems:
+    """For containers of references: every read goes through the item field, which gives
+    raw ids inside ``no_auto_dereference`` (never kept on the document). Only such containers
+    get this ``__get__``, so other lists and dicts read without the extra call."""
+
+    _read_view: Any
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        value = BaseField.__get__(self, instance, owner)  # type: ignore[call-overload]
+        if instance is None or value is None:
+            return value
+        return self._read_view(value, owner)
+
+
+_READING_CLASSES: dict[type, type] = {}
+
+
+def _reading_through_items(cls: type, field: Any) -> type:
+    """``cls``, or its variant that reads through ``field`` when ``field`` holds references."""
+    if getattr(field, "read_container", None) is None or issubclass(cls, _ReadsThroughItems):
+        return cls
+    variant = _READING_CLASSES.get(cls)
+    if variant is None:
+        variant = type(cls.__name__, (_ReadsThroughItems, cls), {"__module__": cls.__module__})
+        variant.__qualname__ = cls.__qualname__
+        _READING_CLASSES[cls] = variant
+    return variant
+
+
 class ListField(BaseField[list[T]]):
     """A list whose items are all of one field type (or anything, without an item field)."""
 
     expected = "a list"
 
-    def __init__(self, field: BaseField[T] | None = None, *, max_length: int | None = None,
-                 min_length: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        field: BaseField[T] | None = None,
+        *,
+        max_length: int | None = None,
+        min_length: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("default", list)
         super().__init__(**kwargs)
         if field is not None and not isinstance(field, BaseField):
@@ -318,11 +356,8 @@ class ListField(BaseField[list[T]]):
         self._read_view = getattr(self.field, "read_container", None)
         self.coerces = self.field.coerces
 
-    def __get__(self, instance: Any, owner: type) -> Any:
-        value = super().__get__(instance, owner)
-        if self._read_view is None or instance is None or value is None:
-            return value
-        return self._read_view(value, owner)
+    def __new__(cls, field: Any = None, *args: Any, **kwargs: Any) -> Self:
+        return cast("Self", object.__new__(_reading_through_items(cls, field)))
 
     def bind(self, owner: type | None, name: str) -> None:
         super().bind(owner, name)
@@ -412,8 +447,14 @@ class ListField(BaseField[list[T]]):
 class SortedListField(ListField[T]):
     """A list kept sorted when saved, by the items or by ``ordering`` (an item attribute)."""
 
-    def __init__(self, field: BaseField[T] | None = None, *, ordering: str | None = None,
-                 reverse: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        field: BaseField[T] | None = None,
+        *,
+        ordering: str | None = None,
+        reverse: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(field, **kwargs)
         self.ordering = ordering
         self.reverse = reverse
@@ -452,11 +493,8 @@ class DictField(BaseField[dict[str, T]]):
         self._read_view = getattr(self.field, "read_container", None)
         self.coerces = self.field.coerces
 
-    def __get__(self, instance: Any, owner: type) -> Any:
-        value = super().__get__(instance, owner)
-        if self._read_view is None or instance is None or value is None:
-            return value
-        return self._read_view(value, owner)
+    def __new__(cls, field: Any = None, *args: Any, **kwargs: Any) -> Self:
+        return cast("Self", object.__new__(_reading_through_items(cls, field)))
 
     def bind(self, owner: type | None, name: str) -> None:
         super().bind(owner, name)

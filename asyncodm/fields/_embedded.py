@@ -53,7 +53,11 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
 
     @property
     def expected(self) -> str:  # type: ignore[override]
-        name = self._document_type if isinstance(self._document_type, str) else self._document_type.__name__
+        name = (
+            self._document_type
+            if isinstance(self._document_type, str)
+            else self._document_type.__name__
+        )
         return f"a {name} embedded document"
 
     def to_python(self, value: Any) -> Any:

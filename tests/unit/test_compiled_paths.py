@@ -82,7 +82,9 @@ def test_keyword_dict_is_not_shared_with_the_caller() -> None:
 
 
 def test_defaults_and_coercions_match_the_general_constructor() -> None:
-    fast = Entry(title="t", when="2024-05-06T07:08:09.123", notes=[{"text": "a"}], main={"text": "m"})
+    fast = Entry(
+        title="t", when="2024-05-06T07:08:09.123", notes=[{"text": "a"}], main={"text": "m"}
+    )
     assert fast.count == 0 and fast.tags == [] and fast.when == MS
     assert type(fast.notes[0]) is Note and fast.notes[0].text == "a"
     assert type(fast.main) is Note and fast.main.text == "m"
@@ -122,10 +124,17 @@ def _new_entry(**values: Any) -> Entry:
         {},
         {"when": MS, "owner": ObjectId(), "count": 7, "big": 3, "score": 1.5},
         {"when": MS.replace(microsecond=123456)},  # truncated to the millisecond
-        {"when": datetime.datetime(2024, 1, 1, 12, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))},
+        {
+            "when": datetime.datetime(
+                2024, 1, 1, 12, tzinfo=datetime.timezone(datetime.timedelta(hours=2))
+            )
+        },
         {"score": None, "big": None},
         {"count": True, "score": 2},  # bool stays bool for ints; an int becomes a float
-        {"notes": [Note(text="x", at=MS.replace(microsecond=999999))], "extra": {"a": {"b": [1, {"c": 2}]}}},
+        {
+            "notes": [Note(text="x", at=MS.replace(microsecond=999999))],
+            "extra": {"a": {"b": [1, {"c": 2}]}},
+        },
     ],
 )
 def test_dumper_equals_the_general_dump(values: dict[str, Any]) -> None:
