@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from asyncodm import _snapshots as snapshots
 from asyncodm._types import MISSING
 from asyncodm.fields._compound import dynamic_to_mongo
 
@@ -99,6 +100,8 @@ def compute_delta(doc: Any) -> Delta:
     if orig:
         plain = doc.__dict__
         for name, old in orig.items():
+            if snapshots.is_key(name):
+                continue  # a stored container's snapshot: compared below
             field = fields[name]
             value = plain.get(name, MISSING)
             if value is MISSING or value is None:
@@ -119,7 +122,8 @@ def compute_delta(doc: Any) -> Delta:
         else:
             db = name
             new = MISSING if value is None else dynamic_to_mongo(value)
-        old = son.get(db, MISSING)
+        data = orig.get(snapshots.key(name)) if orig else None
+        old = son.get(db, MISSING) if data is None else snapshots.restore(data)
         diff_into(db, old, new, delta.sets, delta.unsets)
         delta.new_values[db] = new
     return delta

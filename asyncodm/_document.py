@@ -9,7 +9,8 @@ Stage: document. Each class is compiled once into a ``Schema`` when it is define
   (nothing is copied) unless a stored key could shadow something on the class.
 * ``_son``: the stored document as loaded or last saved (None for a new document).
 * ``_orig``: None, or the stored values of plain fields assigned since (``__setattr__`` records
-  them before the first change), which is how a save finds what changed.
+  them before the first change), which is how a save finds what changed; also the snapshots of
+  stored lists and dicts handed out without a copy (``asyncodm._snapshots``).
 * ``_values``: the converted values of the other fields (containers, embedded documents,
   references...) read or assigned since, and dynamic attributes. They are compared with
   ``_son`` on save.
@@ -26,6 +27,7 @@ from bson.binary import UuidRepresentation
 from bson.json_util import JSONMode, JSONOptions
 from typing_extensions import Self
 
+from asyncodm import _snapshots as snapshots
 from asyncodm import signals
 from asyncodm._codec import to_son
 from asyncodm._compiled import (
@@ -252,6 +254,14 @@ class BaseDocument(metaclass=DocumentMeta):
         _set_son(self, son)
         _set_values(self, {})
         _set_orig(self, None)
+
+    def _keep_snapshot(self, name: str, data: bytes) -> None:
+        """Record the snapshot of a stored container handed out without a copy."""
+        orig = self._orig
+        if orig is None:
+            orig = {}
+            _set_orig(self, orig)
+        orig[snapshots.key(name)] = data
 
     def _mark_saved(self, son: dict[str, Any]) -> None:
         """``son`` was written: it is the new baseline; current values stay as they are."""

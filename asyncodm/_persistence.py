@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from bson import ObjectId
 
+from asyncodm import _snapshots as snapshots
 from asyncodm import signals
 from asyncodm._codec import compute_delta, to_son
 from asyncodm._collection import collection_for
@@ -296,6 +297,8 @@ async def reload_document(doc: Any, fields: Iterable[str] = (), *, session: Any 
                 plain.pop(name, None)
             if orig is not None:
                 orig.pop(name, None)
+        if orig is not None:
+            orig.pop(snapshots.key(name), None)
         doc._values.pop(name, None)
     doc._son = son
     return doc

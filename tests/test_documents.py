@@ -11,8 +11,10 @@ from bson import ObjectId
 
 import asyncodm
 from asyncodm import (
+    DictField,
     EmbeddedDocumentField,
     IntField,
+    ListField,
     NotUniqueError,
     OperationError,
     StringField,
@@ -126,6 +128,36 @@ async def test_delta_save_keeps_a_concurrent_change_to_another_field(backend: Ba
         assert [(u["q"], u["u"]) for u in sent] == [
             ({"_id": venue.pk}, {"$set": {"title": "Great Hall", "address.city": "Bergen"}})
         ]
+
+
+class Shelf(asyncodm.Document):
+    name = StringField()
+    tags = ListField(StringField())
+    extra = DictField()
+    meta = {"collection": "shelves"}
+
+
+async def test_in_place_changes_to_loaded_lists_and_dicts_are_saved(backend: Backend) -> None:
+    """A loaded document hands out the stored list and dict themselves (no copy); changing
+    them in place is still saved, as the smallest paths, twice in a row, and another writer's
+    change to a neighbouring key survives."""
+    shelf = await Shelf(name="s", tags=["a"], extra={"seo": {"slug": "x"}, "n": 1}).save()
+    loaded = await load(Shelf, shelf.pk)
+    await backend.db["shelves"].update_one({"_id": shelf.pk}, {"$set": {"extra.n": 7}})
+    loaded.tags.append("b")
+    loaded.extra["seo"]["slug"] = "y"
+    await loaded.save()
+    assert await raw(backend, Shelf, shelf.pk) == {
+        "_id": shelf.pk,
+        "name": "s",
+        "tags": ["a", "b"],
+        "extra": {"seo": {"slug": "y"}, "n": 7},
+    }
+    loaded.tags.append("c")
+    await loaded.save()
+    assert (await raw(backend, Shelf, shelf.pk))["tags"] == ["a", "b", "c"]
+    await loaded.save()  # nothing changed since: nothing to send, nothing lost
+    assert (await load(Shelf, shelf.pk)).tags == ["a", "b", "c"]
 
 
 @pytest.mark.needs("command_monitoring")

@@ -226,6 +226,13 @@ class BaseField(Generic[T]):
             if raw is not MISSING:
                 if self.identity_load or raw is None:
                     return raw  # type: ignore[no-any-return]
+                if self.shares_stored and instance._schema.is_document:  # type: ignore[attr-defined]
+                    data = self.stored_snapshot(raw)
+                    if data is not None:
+                        # Handed out as stored, no copy: the snapshot keeps the baseline.
+                        instance._keep_snapshot(self.name, data)  # type: ignore[attr-defined]
+                        values[self.name] = raw
+                        return raw  # type: ignore[no-any-return]
                 value = self.to_python(raw)
                 values[self.name] = value
                 return value  # type: ignore[no-any-return]
@@ -284,6 +291,14 @@ class BaseField(Generic[T]):
     def quick_check(self) -> Callable[[Any], bool] | None:
         """A cheap predicate, True only for values ``check`` accepts (the common case), so
         validation can skip the full check; None when there is none. Called once per class."""
+        return None
+
+    #: A top-level document may hand out this field's stored container itself (no copy),
+    #: keeping a snapshot for change tracking instead (see ``asyncodm._snapshots``).
+    shares_stored: bool = False
+
+    def stored_snapshot(self, raw: Any) -> bytes | None:
+        """The snapshot of ``raw`` when it can be handed out as stored; None: convert a copy."""
         return None
 
     def dump_guard(self) -> InlineCheck | None:

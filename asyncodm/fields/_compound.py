@@ -20,6 +20,7 @@ from typing import Any, TypeVar, cast
 from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
 from typing_extensions import Self
 
+from asyncodm import _snapshots as snapshots
 from asyncodm._registry import registry
 from asyncodm.errors import InvalidDocumentError
 from asyncodm.fields._base import BaseField, InlineCheck, describe
@@ -355,6 +356,10 @@ class ListField(BaseField[list[T]]):
         #: References read as raw ids inside ``no_auto_dereference`` (never kept).
         self._read_view = getattr(self.field, "read_container", None)
         self.coerces = self.field.coerces
+        self.shares_stored = self.field.identity_load and self._list_type is list
+
+    def stored_snapshot(self, raw: Any) -> bytes | None:
+        return snapshots.take(raw) if type(raw) is list else None
 
     def __new__(cls, field: Any = None, *args: Any, **kwargs: Any) -> Self:
         return cast("Self", object.__new__(_reading_through_items(cls, field)))
@@ -492,6 +497,18 @@ class DictField(BaseField[dict[str, T]]):
         #: References read as raw ids inside ``no_auto_dereference`` (never kept).
         self._read_view = getattr(self.field, "read_container", None)
         self.coerces = self.field.coerces
+        self.shares_stored = type(self) is DictField and type(self.field) is DynamicField
+
+    def stored_snapshot(self, raw: Any) -> bytes | None:
+        if type(raw) is not dict:
+            return None
+        data = snapshots.take(raw)
+        # Stored data that reads differently from how it is stored (Decimal128 as Decimal,
+        # ``_cls`` dicts as embedded documents) is converted into a copy instead; a string
+        # that merely contains these names only costs that copy.
+        if data is None or b"Decimal128" in data or b"_cls" in data:
+            return None
+        return data
 
     def __new__(cls, field: Any = None, *args: Any, **kwargs: Any) -> Self:
         return cast("Self", object.__new__(_reading_through_items(cls, field)))
