@@ -205,11 +205,16 @@ def compile_loader(
     return load
 
 
-def compile_quick_valid(cls: Any, default_clean: Any) -> Callable[[Any], bool]:
+def compile_quick_valid(
+    cls: Any, default_clean: Any, *, fields_only: bool = False
+) -> Callable[[Any], bool]:
     """The straight-line quick validity check of ``cls``: True when every value certainly
-    passes validation (False only means "run the full validation", which names the errors)."""
+    passes validation (False only means "run the full validation", which names the errors).
+
+    ``fields_only``: the check for ``clean_fields``, which does not run ``clean``."""
     table = cls._schema.check_table
-    if cls.clean is not default_clean or any(quick is None for _, _, quick, _ in table):
+    clean_may_object = cls.clean is not default_clean and not fields_only
+    if clean_may_object or any(quick is None for _, _, quick, _ in table):
         return lambda doc: False
     namespace: dict[str, Any] = {}
     lines = [

@@ -18,6 +18,7 @@ Stage: document. Each class is compiled once into a ``Schema`` when it is define
 
 from __future__ import annotations
 
+import copy
 import reprlib
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
@@ -99,6 +100,8 @@ class BaseDocument(metaclass=DocumentMeta):
     _is_dynamic: ClassVar[bool] = False
     _instantiable: ClassVar[bool] = False
     _check_quick: ClassVar[Any] = staticmethod(lambda doc: False)
+    #: The same, ignoring a ``clean`` override (for ``clean_fields`` / ``validate(clean=False)``).
+    _check_quick_fields: ClassVar[Any] = staticmethod(lambda doc: False)
     _polymorphic: ClassVar[bool] = False
     """Stored documents may name a subclass in ``_cls`` (checked on every load)."""
     _enforce_schema: ClassVar[bool] = False
@@ -133,6 +136,9 @@ class BaseDocument(metaclass=DocumentMeta):
             if isinstance(cls.__dict__.get(name), BaseField):
                 type.__setattr__(cls, name, PlainAccess(schema.fields[name]))
         cls._check_quick = staticmethod(compile_quick_valid(cls, BaseDocument.clean))
+        cls._check_quick_fields = staticmethod(
+            compile_quick_valid(cls, BaseDocument.clean, fields_only=True)
+        )
         type.__setattr__(cls, "_from_son", staticmethod(compile_loader(cls, BaseDocument)))
         type.__setattr__(
             cls,
@@ -270,13 +276,16 @@ class BaseDocument(metaclass=DocumentMeta):
 
     @classmethod
     def from_son(cls, son: Mapping[str, Any]) -> Self:
-        """An instance of the right class for a raw document as stored (MongoEngine)."""
-        return cls._from_son(dict(son))
+        """An instance of the right class for a raw document as stored (MongoEngine).
+
+        ``son`` stays yours: the document works on its own deep copy (a loaded document
+        hands out its stored lists and dicts, which must not be the caller's)."""
+        return cls._from_son(copy.deepcopy(dict(son)))
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> Self:
         """PyMODM's name for ``from_son``."""
-        return cls._from_son(dict(document))
+        return cls.from_son(document)
 
     # --- reading values ---------------------------------------------------------------------
 
@@ -454,6 +463,8 @@ class BaseDocument(metaclass=DocumentMeta):
 
     def clean_fields(self, exclude: Any = None) -> None:
         """Validate every field (except ``exclude``) and raise once with all errors."""
+        if not exclude and type(self)._check_quick_fields(self):
+            return
         raise_if_invalid(self, exclude=frozenset(exclude or ()))
 
     def full_clean(self, exclude: Any = None) -> None:

@@ -111,3 +111,14 @@ def test_values_pickle_cannot_snapshot_are_copied() -> None:
     son["extra"] = {"obj": marker}
     shelf = Shelf._from_son(son)
     assert shelf.extra is not son["extra"] and shelf.extra["obj"] is marker
+
+
+def test_from_son_never_shares_the_callers_containers() -> None:
+    mine = stored()
+    shelf = Shelf.from_son(mine)
+    shelf.tags.append("c")
+    shelf.extra["seo"]["slug"] = "y"
+    assert mine["tags"] == ["a", "b"] and mine["extra"]["seo"]["slug"] == "x"
+    assert compute_delta(shelf).update_document() == {
+        "$set": {"tags": ["a", "b", "c"], "extra.seo.slug": "y"}
+    }
