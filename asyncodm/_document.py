@@ -37,19 +37,18 @@ from asyncodm._compiled import (
     compile_loader,
     compile_quick_valid,
 )
+from asyncodm._dynamic import _DynamicMixin
 from asyncodm._registry import registry
 from asyncodm._schema import Schema, compile_schema
 from asyncodm._types import MISSING
-from asyncodm._validation import collect_errors, raise_if_invalid
+from asyncodm._validation import ValidationMixin
 from asyncodm.errors import (
     DoesNotExist,
     FieldDoesNotExist,
     InvalidDocumentError,
     MultipleObjectsReturned,
-    ValidationError,
 )
 from asyncodm.fields._base import BaseField, PlainAccess
-from asyncodm.fields._compound import DynamicField
 
 __all__ = [
     "BaseDocument",
@@ -65,7 +64,6 @@ _JSON_OPTIONS = JSONOptions(
     json_mode=JSONMode.RELAXED, uuid_representation=UuidRepresentation.STANDARD
 )
 _IMMUTABLE_DEFAULTS = (str, int, float, bool, bytes, type(None))
-_dynamic_field = DynamicField()
 _repr = reprlib.Repr()
 _repr.maxstring = 40
 _repr.maxother = 40
@@ -82,7 +80,7 @@ class DocumentMeta(type):
         return super().__new__(mcs, name, bases, namespace, **kwargs)
 
 
-class BaseDocument(metaclass=DocumentMeta):
+class BaseDocument(ValidationMixin, metaclass=DocumentMeta):
     """What documents and embedded documents share: construction, access, conversion,
     validation."""
 
@@ -440,62 +438,6 @@ class BaseDocument(metaclass=DocumentMeta):
         _set_son(self, None)
         _set_orig(self, None)
 
-    # --- validation -------------------------------------------------------------------------
-
-    def clean(self) -> None:
-        """Hook for checks across fields; raise ``ValidationError`` to reject the document."""
-
-    @classmethod
-    def _quick_valid(cls, doc: Any) -> bool:
-        """True when a new document of exactly this class is certainly valid.
-
-        Every value passes its field's quick predicate and no ``clean`` override could object.
-        False means only "check properly", never "invalid" (``_check_quick`` is compiled)."""
-        return bool(cls._check_quick(doc))
-
-    def _validate_into(self, prefix: str, errors: dict[str, str]) -> None:
-        collect_errors(self, prefix, errors)
-        try:
-            self.clean()
-        except ValidationError as exc:
-            for path, message in (exc.errors or {"__all__": exc.message}).items():
-                errors[f"{prefix}.{path}" if prefix else path] = message
-
-    def clean_fields(self, exclude: Any = None) -> None:
-        """Validate every field (except ``exclude``) and raise once with all errors."""
-        if not exclude and type(self)._check_quick_fields(self):
-            return
-        raise_if_invalid(self, exclude=frozenset(exclude or ()))
-
-    def full_clean(self, exclude: Any = None) -> None:
-        """``clean_fields`` then ``clean``; all errors are raised together (PyMODM)."""
-        if not exclude and type(self)._check_quick(self):
-            return
-        errors: dict[str, str] = {}
-        collect_errors(self, "", errors, exclude=frozenset(exclude or ()))
-        try:
-            self.clean()
-        except ValidationError as exc:
-            errors.update(exc.errors or {"__all__": exc.message})
-        if errors:
-            raise ValidationError(errors=errors, model=type(self).__name__, instance=self)
-
-    def validate(self, clean: bool = True) -> None:
-        """Check every value and raise one ``ValidationError`` listing every problem."""
-        if clean:
-            if type(self)._check_quick(self):
-                return
-            self.full_clean()
-        else:
-            self.clean_fields()
-
-    def is_valid(self) -> bool:
-        try:
-            self.full_clean()
-        except ValidationError:
-            return False
-        return True
-
     # --- identity and display ---------------------------------------------------------------
 
     def __eq__(self, other: object) -> bool:
@@ -529,50 +471,6 @@ def _inherits_general_init(cls: type) -> bool:
         k.__dict__["__init__"] for k in cls.__mro__ if "__init__" in k.__dict__
     )
     return init is _general_init or getattr(init, "compiled_init", False)
-
-
-class _DynamicMixin:
-    """Undeclared attributes are stored and read back (names may not start with ``_``)."""
-
-    __slots__ = ()
-    _is_dynamic: ClassVar[bool] = True
-    _values: dict[str, Any]
-    _son: dict[str, Any] | None
-    _schema: ClassVar[Schema]
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        try:
-            values = object.__getattribute__(self, "_values")
-        except AttributeError:
-            raise AttributeError(name) from None
-        if name in values:
-            return values[name]
-        son = object.__getattribute__(self, "_son")
-        if son is not None and name in son and name not in type(self)._schema.db_fields:
-            value = _dynamic_field.to_python(son[name])
-            if value is not None:  # caching a stored null would mark it deleted: a save unset it
-                values[name] = value
-            return value
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def _dynamic_names(self) -> list[str]:
-        fields = self._schema.fields
-        names = [n for n, v in self._values.items() if n not in fields and v is not None]
-        son = self._son
-        if son is not None:
-            db_fields = self._schema.db_fields
-            seen = set(names)
-            names.extend(
-                key
-                for key in son
-                if key not in db_fields
-                and key != "_cls"
-                and key not in seen
-                and key not in self._values
-            )
-        return names
 
 
 class EmbeddedDocument(BaseDocument):

@@ -15,7 +15,8 @@ from asyncodm import _indexes
 from asyncodm._collection import collection_for
 from asyncodm._delete_rules import delete_documents, register_delete_rule
 from asyncodm._deref import cascade_save
-from asyncodm._document import _CLASS_HOOKS, BaseDocument, _DynamicMixin
+from asyncodm._document import _CLASS_HOOKS, BaseDocument
+from asyncodm._dynamic import _DynamicMixin
 from asyncodm._index_plans import check_model
 from asyncodm._persistence import reload_document, save_document
 from asyncodm.queryset import QuerySetManager

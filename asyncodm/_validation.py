@@ -7,7 +7,7 @@ caller learns about all problems at once: ``ValidationError.errors`` maps paths 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from asyncodm._types import MISSING
 from asyncodm.errors import ValidationError
@@ -16,7 +16,7 @@ from asyncodm.fields._compound import check_key, validate_dynamic
 if TYPE_CHECKING:
     from asyncodm._schema import Schema
 
-__all__ = ["collect_errors", "raise_if_invalid"]
+__all__ = ["ValidationMixin", "collect_errors", "raise_if_invalid"]
 
 
 def collect_errors(
@@ -82,3 +82,67 @@ def raise_if_invalid(
     collect_errors(doc, "", errors, touched_only=touched_only, exclude=exclude)
     if errors:
         raise ValidationError(errors=errors, model=type(doc).__name__, instance=doc)
+
+
+class ValidationMixin:
+    """The validation API of documents (MongoEngine's ``validate``, PyMODM's ``full_clean``):
+    each entry point tries the class's compiled quick check first and runs the full checks,
+    which name every problem, only when that cannot vouch for the values."""
+
+    __slots__ = ()
+    _check_quick: ClassVar[Any]
+    _check_quick_fields: ClassVar[Any]
+
+    def clean(self) -> None:
+        """Hook for checks across fields; raise ``ValidationError`` to reject the document."""
+
+    @classmethod
+    def _quick_valid(cls, doc: Any) -> bool:
+        """True when a new document of exactly this class is certainly valid.
+
+        Every value passes its field's quick predicate and no ``clean`` override could object.
+        False means only "check properly", never "invalid" (``_check_quick`` is compiled)."""
+        return bool(cls._check_quick(doc))
+
+    def _validate_into(self, prefix: str, errors: dict[str, str]) -> None:
+        collect_errors(self, prefix, errors)
+        try:
+            self.clean()
+        except ValidationError as exc:
+            for path, message in (exc.errors or {"__all__": exc.message}).items():
+                errors[f"{prefix}.{path}" if prefix else path] = message
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        """Validate every field (except ``exclude``) and raise once with all errors."""
+        if not exclude and type(self)._check_quick_fields(self):
+            return
+        raise_if_invalid(self, exclude=frozenset(exclude or ()))
+
+    def full_clean(self, exclude: Any = None) -> None:
+        """``clean_fields`` then ``clean``; all errors are raised together (PyMODM)."""
+        if not exclude and type(self)._check_quick(self):
+            return
+        errors: dict[str, str] = {}
+        collect_errors(self, "", errors, exclude=frozenset(exclude or ()))
+        try:
+            self.clean()
+        except ValidationError as exc:
+            errors.update(exc.errors or {"__all__": exc.message})
+        if errors:
+            raise ValidationError(errors=errors, model=type(self).__name__, instance=self)
+
+    def validate(self, clean: bool = True) -> None:
+        """Check every value and raise one ``ValidationError`` listing every problem."""
+        if clean:
+            if type(self)._check_quick(self):
+                return
+            self.full_clean()
+        else:
+            self.clean_fields()
+
+    def is_valid(self) -> bool:
+        try:
+            self.full_clean()
+        except ValidationError:
+            return False
+        return True

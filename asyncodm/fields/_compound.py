@@ -1,5 +1,5 @@
 """Container fields: lists, sorted lists and dicts of another field, and the schemaless
-``DynamicField``.
+``DynamicField`` (its conversions live in ``_schemaless``).
 
 Stage: fields. A container converts and validates each item through its item field and reports
 errors at dotted paths (``tags.2``, ``scores.math``). ``to_python`` always builds new containers,
@@ -9,21 +9,24 @@ delta saves compare against.
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import re
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
-from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
 from typing_extensions import Self
 
 from asyncodm import _snapshots as snapshots
-from asyncodm._registry import registry
 from asyncodm.errors import InvalidDocumentError
-from asyncodm.fields._base import BaseField, InlineCheck, describe
+from asyncodm.fields._base import BaseField, describe
+from asyncodm.fields._schemaless import (
+    check_key,
+    compile_list_check,
+    copy_stored,
+    dynamic_to_mongo,
+    dynamic_to_python,
+    quick_dynamic,
+    validate_dynamic,
+)
 
 __all__ = [
     "DictField",
@@ -33,250 +36,13 @@ __all__ = [
     "OrderedDictField",
     "SortedListField",
     "check_key",
+    "copy_stored",
     "dynamic_to_mongo",
     "dynamic_to_python",
     "validate_dynamic",
 ]
 
 T = TypeVar("T")
-
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-
-#: Values the BSON encoder takes as they are.
-_BSON_SCALARS: tuple[type, ...] = (
-    str,
-    bool,
-    int,
-    float,
-    bytes,
-    ObjectId,
-    datetime.datetime,
-    Decimal128,
-    Int64,
-    Binary,
-    Regex,
-    re.Pattern,
-    Code,
-    Timestamp,
-    MinKey,
-    MaxKey,
-    DBRef,
-    uuid.UUID,
-)
-
-
-def check_key(key: Any) -> str | None:
-    """Why ``key`` cannot be a key of a stored document, or None if it can."""
-    if not isinstance(key, str):
-        return f"expected string keys, found key {describe(key)}"
-    if key.startswith("$"):
-        return f"expected a key not starting with '$', found {key!r}"
-    if "." in key:
-        return f"expected a key without '.', found {key!r}"
-    if "\x00" in key:
-        return f"expected a key without NUL characters, found {key!r}"
-    return None
-
-
-def _is_document(value: Any) -> bool:
-    return hasattr(type(value), "_schema") and hasattr(value, "to_mongo")
-
-
-_STORED_AS_IS = frozenset({str, bool, int, float, type(None), ObjectId, datetime.datetime, Int64})
-
-
-def dynamic_to_mongo(value: Any) -> Any:
-    """Convert a schemaless Python value into BSON-ready data (new containers every time).
-
-    Dicts and lists are copied at C speed first; only items that are not plain scalars are
-    visited again."""
-    kind = type(value)
-    if kind is dict:
-        out = value.copy()
-        for key, item in value.items():
-            if type(item) not in _STORED_AS_IS:
-                out[key] = dynamic_to_mongo(item)
-        return out
-    if kind is list:
-        out_list = value.copy()
-        for i, item in enumerate(value):
-            if type(item) not in _STORED_AS_IS:
-                out_list[i] = dynamic_to_mongo(item)
-        return out_list
-    if kind in _STORED_AS_IS:
-        return value
-    return _convert_dynamic(value)
-
-
-def _convert_dynamic(value: Any) -> Any:
-    if isinstance(value, (str, bool, int, float, ObjectId, datetime.datetime)):
-        return value
-    if isinstance(value, dict):
-        return {k: dynamic_to_mongo(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [dynamic_to_mongo(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return [dynamic_to_mongo(v) for v in value]
-    if isinstance(value, decimal.Decimal):
-        return Decimal128(value)
-    if isinstance(value, uuid.UUID):
-        return Binary.from_uuid(value)
-    if isinstance(value, datetime.date):
-        return datetime.datetime(value.year, value.month, value.day)
-    if _is_document(value):
-        son = value.to_mongo()
-        schema = type(value)._schema
-        if schema.is_embedded and "_cls" not in son:
-            son = {"_cls": schema.class_name, **son}
-        elif not schema.is_embedded:
-            return value.pk  # a whole document stored dynamically is stored by reference id
-        return son
-    if hasattr(value, "value") and type(value).__class__.__name__ == "EnumType":
-        return dynamic_to_mongo(value.value)
-    return value
-
-
-_CONTAINERS = (dict, list)
-
-
-_DEEP = frozenset({dict, list, Decimal128})
-
-
-def copy_stored(value: Any) -> Any:
-    """A deep copy of stored schemaless data (the fast path of ``dynamic_to_python`` for data
-    with no embedded documents): new containers, shared scalars, Decimal128 as Decimal.
-
-    Containers are copied at C speed first; only the items that are containers themselves
-    are visited again."""
-    kind = type(value)
-    if kind is dict:
-        if "_cls" in value:
-            return dynamic_to_python(value, registry.by_class_name)
-        out = value.copy()
-        for key, item in value.items():
-            if type(item) in _DEEP:
-                out[key] = copy_stored(item)
-        return out
-    if kind is list:
-        out_list = value.copy()
-        for i, item in enumerate(value):
-            if type(item) in _DEEP:
-                out_list[i] = copy_stored(item)
-        return out_list
-    if kind is Decimal128:
-        return value.to_decimal()
-    return value
-
-
-def dynamic_to_python(
-    value: Any, registry_lookup: Callable[[str], type | None] | None = None
-) -> Any:
-    """Convert stored schemaless data into Python values: new containers, ``_cls`` dicts become
-    embedded documents when their class is registered."""
-    if isinstance(value, dict):
-        cls_name = value.get("_cls")
-        if cls_name is not None and registry_lookup is not None:
-            klass = registry_lookup(cls_name)
-            if klass is not None and klass._schema.is_embedded:  # type: ignore[attr-defined]
-                return klass._from_son(value)  # type: ignore[attr-defined]
-        return {k: dynamic_to_python(v, registry_lookup) for k, v in value.items()}
-    if isinstance(value, list):
-        return [dynamic_to_python(v, registry_lookup) for v in value]
-    if isinstance(value, Decimal128):
-        return value.to_decimal()
-    return value
-
-
-_QUICK_SCALARS = frozenset({str, bool, float, type(None), ObjectId, datetime.datetime, Int64})
-
-
-def quick_dynamic(value: Any) -> bool:
-    """True for schemaless data that certainly stores as is: plain scalars, 64-bit ints,
-    and dicts and lists of those, with keys that are plain names. False only means "check
-    properly" (a ``$`` or ``.`` anywhere in a key, for one, is left to the full check)."""
-    kind = type(value)
-    if kind is dict:
-        try:
-            keys = "\x01".join(value)  # one C pass: a key that is not a string raises
-        except TypeError:
-            return False
-        if "." in keys or "$" in keys or "\x00" in keys:
-            return False
-        items: Any = value.values()
-    elif kind is list:
-        items = value
-    elif kind in _QUICK_SCALARS:
-        return True
-    elif kind is int:
-        return bool(_INT64_MIN <= value <= _INT64_MAX)
-    else:
-        return False
-    for item in items:
-        kind = type(item)
-        if kind in _QUICK_SCALARS:
-            continue
-        if kind is int:
-            if _INT64_MIN <= item <= _INT64_MAX:
-                continue
-            return False
-        if not quick_dynamic(item):
-            return False
-    return True
-
-
-def compile_list_check(
-    item: Callable[[Any], bool], low: int, high: int | None
-) -> Callable[[Any], bool]:
-    """The quick check of a list whose items pass ``item``: a loop with the item's test
-    inlined (faster than ``all(map(...))`` or type sets for the short lists documents hold)."""
-    namespace: dict[str, Any] = {}
-    if isinstance(item, InlineCheck):
-        test = item.inline("_item", namespace)
-    else:
-        namespace["item"] = item
-        test = "item(v)"
-    lines = ["def check(items):", "    if type(items) is not list: return False"]
-    if low or high is not None:
-        namespace["low"], namespace["high"] = low, high if high is not None else float("inf")
-        lines.append("    if not low <= len(items) <= high: return False")
-    lines += ["    for v in items:", f"        if not {test}: return False", "    return True"]
-    exec("\n".join(lines), namespace)
-    check: Callable[[Any], bool] = namespace["check"]
-    return check
-
-
-def validate_dynamic(value: Any, path: str, errors: dict[str, str]) -> None:
-    """Record values the BSON encoder would reject, and invalid keys, at their dotted paths."""
-    if value is None:
-        return
-    if isinstance(value, bool):
-        return
-    if isinstance(value, int):
-        if not _INT64_MIN <= value <= _INT64_MAX:
-            errors[path] = f"expected an integer within signed 64 bits, found {value}"
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            problem = check_key(key)
-            if problem is not None:
-                errors[f"{path}.{key}"] = problem
-                continue
-            validate_dynamic(item, f"{path}.{key}", errors)
-        return
-    if isinstance(value, (list, tuple, set, frozenset)):
-        for i, item in enumerate(value):
-            validate_dynamic(item, f"{path}.{i}", errors)
-        return
-    if _is_document(value):
-        if type(value)._schema.is_embedded:
-            value._validate_into(path, errors)
-        return
-    if isinstance(value, (*_BSON_SCALARS, decimal.Decimal, datetime.date)):
-        return
-    if hasattr(value, "value") and type(type(value)).__name__ == "EnumType":
-        validate_dynamic(value.value, path, errors)
-        return
-    errors[path] = f"expected a value MongoDB can store, found {describe(value)}"
 
 
 class DynamicField(BaseField[Any]):

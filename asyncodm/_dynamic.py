@@ -1,0 +1,63 @@
+"""Dynamic documents: undeclared attributes stored and read back like fields.
+
+Stage: document. Mixed into ``DynamicDocument`` and ``DynamicEmbeddedDocument``: attributes a
+class does not declare live in ``_values`` once read or assigned, and are read from the stored
+document (converted like ``DynamicField`` data) until then.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from asyncodm.fields._compound import DynamicField
+
+if TYPE_CHECKING:
+    from asyncodm._schema import Schema
+
+__all__ = ["_DynamicMixin"]
+
+_dynamic_field = DynamicField()
+
+
+class _DynamicMixin:
+    """Undeclared attributes are stored and read back (names may not start with ``_``)."""
+
+    __slots__ = ()
+    _is_dynamic: ClassVar[bool] = True
+    _values: dict[str, Any]
+    _son: dict[str, Any] | None
+    _schema: ClassVar[Schema]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            values = object.__getattribute__(self, "_values")
+        except AttributeError:
+            raise AttributeError(name) from None
+        if name in values:
+            return values[name]
+        son = object.__getattribute__(self, "_son")
+        if son is not None and name in son and name not in type(self)._schema.db_fields:
+            value = _dynamic_field.to_python(son[name])
+            if value is not None:  # caching a stored null would mark it deleted: a save unset it
+                values[name] = value
+            return value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _dynamic_names(self) -> list[str]:
+        fields = self._schema.fields
+        names = [n for n, v in self._values.items() if n not in fields and v is not None]
+        son = self._son
+        if son is not None:
+            db_fields = self._schema.db_fields
+            seen = set(names)
+            names.extend(
+                key
+                for key in son
+                if key not in db_fields
+                and key != "_cls"
+                and key not in seen
+                and key not in self._values
+            )
+        return names
