@@ -15,9 +15,9 @@ one-time preparation before its first awaited call and before the first batch of
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from bson.codec_options import CodecOptions
 from pymongo.read_concern import ReadConcern
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
         CollectionAdapter,
         CursorAdapter,
         RawDoc,
-        UpdateOutcome,
     )
 
 __all__ = [
@@ -93,7 +92,8 @@ def collection_for(model: type, **extra: Any) -> CollectionAdapter:
         adapter = database.collection(name)
     if not _needs_preparation(meta):
         return adapter
-    return PreparingCollection(adapter, Target.of(model, database, name))
+    # Delegates through __getattr__, so it is an adapter by behaviour, not by declaration.
+    return cast("CollectionAdapter", PreparingCollection(adapter, Target.of(model, database, name)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,6 +127,7 @@ class PreparingCollection:
         """The plain adapter (no preparation)."""
         return self._inner
 
+    # Listed, not left to __getattr__: driver collection objects are callable.
     @property
     def name(self) -> str:
         return self._inner.name
@@ -139,157 +140,19 @@ class PreparingCollection:
     def raw(self) -> Any:
         return self._inner.raw
 
-    def with_options(self, **options: Any) -> PreparingCollection:
-        return PreparingCollection(self._inner.with_options(**options), self._target)
-
-    async def insert_one(self, document: Mapping[str, Any], *, session: Any = None) -> Any:
-        return await (await self._ready()).insert_one(document, session=session)
-
-    async def insert_many(
-        self, documents: Sequence[Mapping[str, Any]], *, ordered: bool = True, session: Any = None
-    ) -> list[Any]:
-        inner = await self._ready()
-        return await inner.insert_many(documents, ordered=ordered, session=session)
-
-    async def find_one(
-        self,
-        filter: Mapping[str, Any],
-        projection: Mapping[str, Any] | None = None,
-        *,
-        session: Any = None,
-        **kwargs: Any,
-    ) -> RawDoc | None:
-        inner = await self._ready()
-        return await inner.find_one(filter, projection, session=session, **kwargs)
-
-    def find(
-        self,
-        filter: Mapping[str, Any],
-        projection: Mapping[str, Any] | None = None,
-        *,
-        session: Any = None,
-        **kwargs: Any,
-    ) -> CursorAdapter:
-        cursor = self._inner.find(filter, projection, session=session, **kwargs)
-        return _PreparingCursor(cursor, self._ready)
-
-    async def update_one(
-        self,
-        filter: Mapping[str, Any],
-        update: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-        *,
-        upsert: bool = False,
-        session: Any = None,
-        **kwargs: Any,
-    ) -> UpdateOutcome:
-        inner = await self._ready()
-        return await inner.update_one(filter, update, upsert=upsert, session=session, **kwargs)
-
-    async def update_many(
-        self,
-        filter: Mapping[str, Any],
-        update: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-        *,
-        upsert: bool = False,
-        session: Any = None,
-        **kwargs: Any,
-    ) -> UpdateOutcome:
-        inner = await self._ready()
-        return await inner.update_many(filter, update, upsert=upsert, session=session, **kwargs)
-
-    async def replace_one(
-        self,
-        filter: Mapping[str, Any],
-        replacement: Mapping[str, Any],
-        *,
-        upsert: bool = False,
-        session: Any = None,
-    ) -> UpdateOutcome:
-        inner = await self._ready()
-        return await inner.replace_one(filter, replacement, upsert=upsert, session=session)
-
-    async def delete_one(self, filter: Mapping[str, Any], *, session: Any = None) -> int:
-        return await (await self._ready()).delete_one(filter, session=session)
-
-    async def delete_many(self, filter: Mapping[str, Any], *, session: Any = None) -> int:
-        return await (await self._ready()).delete_many(filter, session=session)
-
-    async def count_documents(
-        self, filter: Mapping[str, Any], *, session: Any = None, **kwargs: Any
-    ) -> int:
-        return await (await self._ready()).count_documents(filter, session=session, **kwargs)
-
-    async def estimated_document_count(self) -> int:
-        return await (await self._ready()).estimated_document_count()
-
-    async def distinct(
-        self, key: str, filter: Mapping[str, Any] | None = None, *, session: Any = None
-    ) -> list[Any]:
-        return await (await self._ready()).distinct(key, filter, session=session)
-
-    async def find_one_and_update(
-        self,
-        filter: Mapping[str, Any],
-        update: Mapping[str, Any],
-        *,
-        projection: Mapping[str, Any] | None = None,
-        sort: Sequence[tuple[str, int]] | None = None,
-        upsert: bool = False,
-        return_new: bool = False,
-        session: Any = None,
-    ) -> RawDoc | None:
-        inner = await self._ready()
-        return await inner.find_one_and_update(
-            filter,
-            update,
-            projection=projection,
-            sort=sort,
-            upsert=upsert,
-            return_new=return_new,
-            session=session,
+    def with_options(self, **options: Any) -> CollectionAdapter:
+        return cast(
+            "CollectionAdapter",
+            PreparingCollection(self._inner.with_options(**options), self._target),
         )
-
-    async def find_one_and_delete(
-        self,
-        filter: Mapping[str, Any],
-        *,
-        projection: Mapping[str, Any] | None = None,
-        sort: Sequence[tuple[str, int]] | None = None,
-        session: Any = None,
-    ) -> RawDoc | None:
-        inner = await self._ready()
-        return await inner.find_one_and_delete(
-            filter, projection=projection, sort=sort, session=session
-        )
-
-    def aggregate(
-        self, pipeline: Sequence[Mapping[str, Any]], *, session: Any = None, **kwargs: Any
-    ) -> CursorAdapter:
-        cursor = self._inner.aggregate(pipeline, session=session, **kwargs)
-        return _PreparingCursor(cursor, self._ready)
-
-    async def create_indexes(self, indexes: Sequence[Any], *, session: Any = None) -> list[str]:
-        return await (await self._ready()).create_indexes(indexes, session=session)
-
-    async def index_information(self) -> dict[str, Any]:
-        return await (await self._ready()).index_information()
-
-    async def list_indexes(self) -> list[RawDoc]:
-        return await (await self._ready()).list_indexes()
-
-    async def drop_index(self, name: str) -> None:
-        await (await self._ready()).drop_index(name)
 
     async def drop(self) -> None:
         await self._inner.drop()
         forget_prepared(self._target.database, self._target.name)
 
-    async def options(self) -> dict[str, Any]:
-        return await (await self._ready()).options()
-
     def __getattr__(self, name: str) -> Any:
-        """Adapter methods this class does not list: coroutines prepare first; a returned
-        cursor prepares before its first batch."""
+        """Every other adapter method: coroutines prepare first; a returned cursor prepares
+        before its first batch."""
         attr = getattr(self._inner, name)
         if inspect.iscoroutinefunction(attr):
 

@@ -22,13 +22,19 @@ from asyncodm._registry import registry
 from asyncodm.errors import MigrationError
 from asyncodm.fields._base import BaseField, InlineCheck
 from asyncodm.fields._compound import ListField
+from asyncodm.fields._datetime import DateTimeField
+from asyncodm.fields._embedded import EmbeddedDocumentField
+from asyncodm.fields._numeric import FloatField
+from asyncodm.fields._scalar import ObjectIdField, UUIDField
 
 __all__ = [
+    "SlotSetters",
     "compile_dumper",
     "compile_init",
     "compile_loader",
     "compile_quick_valid",
     "enforce_schema",
+    "never_valid",
 ]
 
 _new = object.__new__
@@ -38,8 +44,9 @@ _post_init_receivers = signals.post_init._receivers
 _MISSING = object()
 
 
-class _Setters:
-    """The slot setters of the document base class (bound once, called without lookups)."""
+class SlotSetters:
+    """The slot setters of the document base class, bound once: the one way the fast paths
+    (and the document class itself) set state without going through ``__setattr__``."""
 
     def __init__(self, base: type) -> None:
         slots = base.__dict__
@@ -49,36 +56,34 @@ class _Setters:
         self.orig = slots["_orig"].__set__
 
 
+#: Types whose values each ``coerce`` returns unchanged, keyed by the function itself, so a
+#: subclass that overrides ``coerce`` never inherits a promise its own method does not keep.
+_COERCE_KEEPS: dict[Any, type] = {
+    DateTimeField.coerce: datetime.datetime,
+    ObjectIdField.coerce: ObjectId,
+    FloatField.coerce: float,
+    UUIDField.coerce: uuid.UUID,
+}
+
+
 def _kept_types(field: BaseField[Any]) -> tuple[type, ...]:
-    """Types whose values ``field.coerce`` returns unchanged, so the call can be skipped.
-
-    Keyed by the coerce function itself, so a subclass that overrides ``coerce`` never
-    inherits a promise its own method does not keep."""
-    from asyncodm.fields._datetime import DateTimeField
-    from asyncodm.fields._embedded import EmbeddedDocumentField
-    from asyncodm.fields._numeric import FloatField
-    from asyncodm.fields._scalar import ObjectIdField, UUIDField
-
+    """Types whose values ``field.coerce`` returns unchanged, so the call can be skipped."""
     coerce = type(field).coerce
     if coerce is EmbeddedDocumentField.coerce:
         doc_type = getattr(field, "_document_type", None)
         return (doc_type,) if isinstance(doc_type, type) else ()
-    kept = {
-        DateTimeField.coerce: datetime.datetime,
-        ObjectIdField.coerce: ObjectId,
-        FloatField.coerce: float,
-        UUIDField.coerce: uuid.UUID,
-    }.get(coerce)
+    kept = _COERCE_KEEPS.get(coerce)
     return () if kept is None else (kept,)
 
 
-def compile_init(cls: Any, base: type, general: Callable[..., None]) -> Callable[..., None]:
+def compile_init(
+    cls: Any, setters: SlotSetters, general: Callable[..., None]
+) -> Callable[..., None]:
     """``cls.__init__`` for keyword construction: the keyword dict itself becomes the instance
     ``__dict__`` (CPython always builds a fresh one for ``**kwargs``), values of fields that are
     not plain move to ``_values``, missing defaults are filled and coercions run only where
     the value is not already of the kind they produce."""
     schema = cls._schema
-    setters = _Setters(base)
     ns: dict[str, Any] = {
         "cls": cls,
         "general": general,
@@ -157,7 +162,7 @@ def _coerce_lines(field: BaseField[Any], i: int, ns: dict[str, Any], *, target: 
 
 
 def compile_loader(
-    cls: Any, base: type, *, projected: bool = False
+    cls: Any, setters: SlotSetters, *, projected: bool = False
 ) -> Callable[[dict[str, Any]], Any]:
     """The load path of ``cls`` as one closure: raw stored document -> instance.
 
@@ -170,7 +175,6 @@ def compile_loader(
     class_name = schema.class_name
     enforce = bool(schema.meta.get("enforce_schema")) and not projected
     by_class_name = registry.by_class_name
-    setters = _Setters(base)
     new, set_dict, set_son, set_values, set_orig = (
         _new,
         setters.dict,
@@ -205,17 +209,13 @@ def compile_loader(
     return load
 
 
-def compile_quick_valid(
-    cls: Any, default_clean: Any, *, fields_only: bool = False
-) -> Callable[[Any], bool]:
-    """The straight-line quick validity check of ``cls``: True when every value certainly
-    passes validation (False only means "run the full validation", which names the errors).
-
-    ``fields_only``: the check for ``clean_fields``, which does not run ``clean``."""
+def compile_quick_valid(cls: Any) -> Callable[[Any], bool]:
+    """The straight-line quick validity check of the values of ``cls``: True when every value
+    certainly passes its field's validation (False only means "run the full validation",
+    which names the errors). A ``clean`` override is the caller's business."""
     table = cls._schema.check_table
-    clean_may_object = cls.clean is not default_clean and not fields_only
-    if clean_may_object or any(quick is None for _, _, quick, _ in table):
-        return lambda doc: False
+    if any(quick is None for _, _, quick, _ in table):
+        return never_valid
     namespace: dict[str, Any] = {}
     lines = [
         "def check(doc):",
@@ -241,6 +241,11 @@ def compile_quick_valid(
     exec("\n".join(lines), namespace)
     check: Callable[[Any], bool] = namespace["check"]
     return check
+
+
+def never_valid(doc: Any) -> bool:
+    """The quick check of a class whose values cannot be vouched for: always check properly."""
+    return False
 
 
 def enforce_schema(schema: Any, son: Any) -> None:

@@ -32,10 +32,12 @@ from asyncodm import _snapshots as snapshots
 from asyncodm import signals
 from asyncodm._codec import to_son
 from asyncodm._compiled import (
+    SlotSetters,
     compile_dumper,
     compile_init,
     compile_loader,
     compile_quick_valid,
+    never_valid,
 )
 from asyncodm._dynamic import _DynamicMixin
 from asyncodm._registry import registry
@@ -97,9 +99,9 @@ class BaseDocument(ValidationMixin, metaclass=DocumentMeta):
     _is_embedded: ClassVar[bool] = False
     _is_dynamic: ClassVar[bool] = False
     _instantiable: ClassVar[bool] = False
-    _check_quick: ClassVar[Any] = staticmethod(lambda doc: False)
+    _check_quick: ClassVar[Any] = staticmethod(never_valid)
     #: The same, ignoring a ``clean`` override (for ``clean_fields`` / ``validate(clean=False)``).
-    _check_quick_fields: ClassVar[Any] = staticmethod(lambda doc: False)
+    _check_quick_fields: ClassVar[Any] = staticmethod(never_valid)
     _polymorphic: ClassVar[bool] = False
     """Stored documents may name a subclass in ``_cls`` (checked on every load)."""
     _enforce_schema: ClassVar[bool] = False
@@ -133,19 +135,19 @@ class BaseDocument(ValidationMixin, metaclass=DocumentMeta):
         for name in schema.plain_names:
             if isinstance(cls.__dict__.get(name), BaseField):
                 type.__setattr__(cls, name, PlainAccess(schema.fields[name]))
-        cls._check_quick = staticmethod(compile_quick_valid(cls, BaseDocument.clean))
-        cls._check_quick_fields = staticmethod(
-            compile_quick_valid(cls, BaseDocument.clean, fields_only=True)
+        values_valid = compile_quick_valid(cls)
+        cls._check_quick_fields = staticmethod(values_valid)
+        # A clean() override may still object to valid values: then always check properly.
+        cls._check_quick = staticmethod(
+            values_valid if cls.clean is BaseDocument.clean else never_valid
         )
-        type.__setattr__(cls, "_from_son", staticmethod(compile_loader(cls, BaseDocument)))
+        type.__setattr__(cls, "_from_son", staticmethod(compile_loader(cls, _SLOTS)))
         type.__setattr__(
-            cls,
-            "_from_projected_son",
-            staticmethod(compile_loader(cls, BaseDocument, projected=True)),
+            cls, "_from_projected_son", staticmethod(compile_loader(cls, _SLOTS, projected=True))
         )
         type.__setattr__(cls, "_dump", staticmethod(compile_dumper(cls, to_son)))
         if cls._instantiable and _inherits_general_init(cls):
-            type.__setattr__(cls, "__init__", compile_init(cls, BaseDocument, _general_init))
+            type.__setattr__(cls, "__init__", compile_init(cls, _SLOTS, _general_init))
         _attach_errors(cls)
         registry.register(cls)
         _after_class_created(cls)
@@ -244,7 +246,7 @@ class BaseDocument(ValidationMixin, metaclass=DocumentMeta):
         """Build an instance around a raw stored document (no copy, no conversion yet).
 
         Every document class replaces this with its compiled loader when it is defined."""
-        load: Any = compile_loader(cls, BaseDocument)
+        load: Any = compile_loader(cls, _SLOTS)
         return load(son)  # type: ignore[no-any-return]
 
     def _load_state(self, son: dict[str, Any]) -> None:
@@ -461,6 +463,8 @@ class BaseDocument(ValidationMixin, metaclass=DocumentMeta):
         return f"{type(self).__name__}({', '.join(parts)})"
 
 
+_SLOTS = SlotSetters(BaseDocument)
+_set_dict, _set_son, _set_values, _set_orig = _SLOTS.dict, _SLOTS.son, _SLOTS.values, _SLOTS.orig
 #: The general constructor: the compiled ones hand it every case they do not handle.
 _general_init = BaseDocument.__init__
 
@@ -576,7 +580,3 @@ _CLASS_HOOKS: list[Any] = []
 
 
 # Slot and instance-dict setters used by the hot paths, bypassing ``__setattr__``.
-_set_dict = BaseDocument.__dict__["__dict__"].__set__
-_set_son = BaseDocument.__dict__["_son"].__set__
-_set_values = BaseDocument.__dict__["_values"].__set__
-_set_orig = BaseDocument.__dict__["_orig"].__set__

@@ -96,14 +96,6 @@ class ValidationMixin:
     def clean(self) -> None:
         """Hook for checks across fields; raise ``ValidationError`` to reject the document."""
 
-    @classmethod
-    def _quick_valid(cls, doc: Any) -> bool:
-        """True when a new document of exactly this class is certainly valid.
-
-        Every value passes its field's quick predicate and no ``clean`` override could object.
-        False means only "check properly", never "invalid" (``_check_quick`` is compiled)."""
-        return bool(cls._check_quick(doc))
-
     def _validate_into(self, prefix: str, errors: dict[str, str]) -> None:
         collect_errors(self, prefix, errors)
         try:
@@ -114,31 +106,30 @@ class ValidationMixin:
 
     def clean_fields(self, exclude: Any = None) -> None:
         """Validate every field (except ``exclude``) and raise once with all errors."""
-        if not exclude and type(self)._check_quick_fields(self):
-            return
-        raise_if_invalid(self, exclude=frozenset(exclude or ()))
+        if exclude or not type(self)._check_quick_fields(self):
+            raise_if_invalid(self, exclude=frozenset(exclude or ()))
 
     def full_clean(self, exclude: Any = None) -> None:
         """``clean_fields`` then ``clean``; all errors are raised together (PyMODM)."""
-        if not exclude and type(self)._check_quick(self):
-            return
+        if exclude or not type(self)._check_quick(self):
+            self._check_all(frozenset(exclude or ()))
+
+    def validate(self, clean: bool = True) -> None:
+        """Check every value and raise one ``ValidationError`` listing every problem."""
+        if clean:
+            self.full_clean()
+        else:
+            self.clean_fields()
+
+    def _check_all(self, exclude: frozenset[str]) -> None:
         errors: dict[str, str] = {}
-        collect_errors(self, "", errors, exclude=frozenset(exclude or ()))
+        collect_errors(self, "", errors, exclude=exclude)
         try:
             self.clean()
         except ValidationError as exc:
             errors.update(exc.errors or {"__all__": exc.message})
         if errors:
             raise ValidationError(errors=errors, model=type(self).__name__, instance=self)
-
-    def validate(self, clean: bool = True) -> None:
-        """Check every value and raise one ``ValidationError`` listing every problem."""
-        if clean:
-            if type(self)._check_quick(self):
-                return
-            self.full_clean()
-        else:
-            self.clean_fields()
 
     def is_valid(self) -> bool:
         try:

@@ -64,14 +64,12 @@ class InlineCheck:
 
 
 class TypeIs(InlineCheck):
-    """A quick predicate that only tests the exact type, so containers can test all their items
-    at C speed (``{str} >= set(map(type, items))``)."""
+    """The quick check of fields whose values need nothing but their exact type."""
 
-    __slots__ = ("type",)
+    __slots__ = ()
 
     def __init__(self, kind: type) -> None:
         super().__init__("type(v) is {T}", T=kind)
-        self.type = kind
 
 
 def run_validators(validators: Iterable[Validator], value: Any) -> str | None:

@@ -62,10 +62,7 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
 
     def to_python(self, value: Any) -> Any:
         if type(value) is dict or isinstance(value, Mapping):
-            doc_type = self._document_type
-            if type(doc_type) is str:
-                doc_type = self.document_type
-            return doc_type._from_son(value)  # type: ignore[union-attr]
+            return self._loader()(value)
         return value
 
     def to_mongo(self, value: Any) -> Any:
@@ -89,6 +86,10 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
         return None
 
     def item_loader(self) -> Callable[[dict[str, Any]], Any] | None:
+        return self._loader()
+
+    def _loader(self) -> Callable[[Mapping[str, Any]], Any]:
+        """The compiled loader of the document class (a forward reference resolved once)."""
         doc_type = self._document_type
         if type(doc_type) is str:
             doc_type = self.document_type

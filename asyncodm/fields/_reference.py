@@ -224,7 +224,34 @@ def _container_view(field: Any, value: Any, owner: type) -> Any:
     return value
 
 
-class ReferenceField(BaseField[Ref[T]], Generic[T]):
+class _ReadsAsReference:
+    """What both reference fields share: reads give ``Ref`` handles, or the stored value
+    inside ``no_auto_dereference`` (single values, and lists and dicts of them)."""
+
+    owner: type | None
+    name: str
+
+    def raw_value(self, ref: Ref[Any]) -> Any:
+        raise NotImplementedError
+
+    def _where(self) -> str:
+        owner = self.owner.__name__ if self.owner is not None else "?"
+        return f"{owner}.{self.name}"
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        value = BaseField.__get__(self, instance, owner)  # type: ignore[call-overload]
+        if instance is None or value is None or not isinstance(value, Ref):
+            return value
+        if dereference_disabled(owner):
+            return self.raw_value(value)
+        return value
+
+    def read_container(self, value: Any, owner: type) -> Any:
+        """What a list or dict of these references reads as (``ListField.__get__``)."""
+        return _container_view(self, value, owner)
+
+
+class ReferenceField(_ReadsAsReference, BaseField[Ref[T]], Generic[T]):
     """A reference to a document of ``document_type`` (a class, its name, or ``"self"``).
 
     Args:
@@ -292,28 +319,12 @@ class ReferenceField(BaseField[Ref[T]], Generic[T]):
     def expected(self) -> str:  # type: ignore[override]
         return f"a saved {self.target_name} (a document, its pk or a DBRef)"
 
-    def _where(self) -> str:
-        owner = self.owner.__name__ if self.owner is not None else "?"
-        return f"{owner}.{self.name}"
-
     def make_ref(self, pk: Any, document: Any = None) -> Ref[T]:
         return Ref(self.document_type, pk, document, null_ok=self.null, where=self._where())
-
-    def __get__(self, instance: Any, owner: type) -> Any:
-        value = super().__get__(instance, owner)
-        if instance is None or value is None or not isinstance(value, Ref):
-            return value
-        if dereference_disabled(owner):
-            return self.raw_value(value)
-        return value
 
     def raw_value(self, ref: Ref[Any]) -> Any:
         """What ``ref`` reads as inside ``no_auto_dereference``: its id, or a DBRef."""
         return ref.to_dbref() if self.dbref else ref.pk
-
-    def read_container(self, value: Any, owner: type) -> Any:
-        """What a list or dict of these references reads as (``ListField.__get__``)."""
-        return _container_view(self, value, owner)
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, Ref):
@@ -378,7 +389,7 @@ class ReferenceField(BaseField[Ref[T]], Generic[T]):
         return self.to_mongo(self.coerce(value))
 
 
-class GenericReferenceField(BaseField[Ref[Any]]):
+class GenericReferenceField(_ReadsAsReference, BaseField[Ref[Any]]):
     """A reference to a document of any registered class (``choices`` limits which).
 
     Stored as ``{"_cls": "<class name>", "_ref": DBRef(collection, pk)}`` (MongoEngine's
@@ -420,25 +431,9 @@ class GenericReferenceField(BaseField[Ref[Any]]):
             return None
         return tuple(registry.get(c) if isinstance(c, str) else c for c in self._allowed)
 
-    def _where(self) -> str:
-        owner = self.owner.__name__ if self.owner is not None else "?"
-        return f"{owner}.{self.name}"
-
-    def __get__(self, instance: Any, owner: type) -> Any:
-        value = super().__get__(instance, owner)
-        if instance is None or value is None or not isinstance(value, Ref):
-            return value
-        if dereference_disabled(owner):
-            return self.raw_value(value)
-        return value
-
     def raw_value(self, ref: Ref[Any]) -> Any:
         """What ``ref`` reads as inside ``no_auto_dereference``: the stored class and DBRef."""
         return self.to_mongo(ref)
-
-    def read_container(self, value: Any, owner: type) -> Any:
-        """What a list or dict of these references reads as (``ListField.__get__``)."""
-        return _container_view(self, value, owner)
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, Ref):

@@ -72,7 +72,10 @@ def _is_document(value: Any) -> bool:
     return hasattr(type(value), "_schema") and hasattr(value, "to_mongo")
 
 
+#: Scalars stored exactly as they are (ints only within 64 bits: ``_QUICK_SCALARS`` leaves them
+#: out so the quick check tests their range).
 _STORED_AS_IS = frozenset({str, bool, int, float, type(None), ObjectId, datetime.datetime, Int64})
+_QUICK_SCALARS = _STORED_AS_IS - {int}
 
 
 def dynamic_to_mongo(value: Any) -> Any:
@@ -126,9 +129,6 @@ def _convert_dynamic(value: Any) -> Any:
     return value
 
 
-_CONTAINERS = (dict, list)
-
-
 _DEEP = frozenset({dict, list, Decimal128})
 
 
@@ -175,9 +175,6 @@ def dynamic_to_python(
     if isinstance(value, Decimal128):
         return value.to_decimal()
     return value
-
-
-_QUICK_SCALARS = frozenset({str, bool, float, type(None), ObjectId, datetime.datetime, Int64})
 
 
 def quick_dynamic(value: Any) -> bool:
