@@ -116,10 +116,13 @@ class ValidationMixin:
 
     def validate(self, clean: bool = True) -> None:
         """Check every value and raise one ``ValidationError`` listing every problem."""
+        # full_clean / clean_fields without their ``exclude`` handling: this runs for every
+        # document saved or bulk-inserted.
         if clean:
-            self.full_clean()
-        else:
-            self.clean_fields()
+            if not type(self)._check_quick(self):
+                self._check_all(frozenset())
+        elif not type(self)._check_quick_fields(self):
+            raise_if_invalid(self)
 
     def _check_all(self, exclude: frozenset[str]) -> None:
         errors: dict[str, str] = {}
