@@ -1,9 +1,6 @@
 """asyncodm: an asyncio object-document mapper for MongoDB (re-exports only)."""
 
-from asyncodm import (
-    _field_hooks,  # noqa: F401 - registers file and sequence save hooks
-    signals,
-)
+from asyncodm import signals
 from asyncodm._context import (
     collection_options,
     no_auto_dereference,
@@ -11,11 +8,16 @@ from asyncodm._context import (
     switch_connection,
     switch_db,
 )
-from asyncodm._deref import fetch_dbref
-from asyncodm._document import DynamicEmbeddedDocument, EmbeddedDocument
-from asyncodm._indexes import ensure_indexes
-from asyncodm._model import Document, DynamicDocument
-from asyncodm._transactions import transaction
+from asyncodm._document import (
+    Document,
+    DynamicDocument,
+    DynamicEmbeddedDocument,
+    EmbeddedDocument,
+)
+from asyncodm._io import _field_hooks  # noqa: F401 - registers file and sequence save hooks
+from asyncodm._io._deref import fetch_dbref
+from asyncodm._io._indexes import ensure_indexes
+from asyncodm._io._transactions import transaction
 from asyncodm.connection import (
     connect,
     disconnect,

@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any, get_args
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -33,6 +31,7 @@ from pymongo.errors import PyMongoError
 
 from asyncodm import errors
 from asyncodm._drivers import BaseClient, BaseDatabase, DriverKind, client_adapter, driver_kind
+from asyncodm._drivers._clients import MOCK_SCHEME, new_client, new_mock_store
 
 __all__ = [
     "connect",
@@ -46,8 +45,6 @@ __all__ = [
 
 DEFAULT_HOST = "mongodb://localhost:27017"
 DEFAULT_CLIENT_OPTIONS: dict[str, Any] = {"uuidRepresentation": "standard", "tz_aware": False}
-_MOCK_SCHEME = "mongomock://"
-_EXTRAS = {"motor": ("motor.motor_asyncio", "motor"), "mongomock": ("mongomock_motor", "mock")}
 
 
 @dataclass(slots=True, eq=False)
@@ -138,7 +135,7 @@ class _Connection:
         assert self.uri is not None
         with _settings_errors(self.alias):
             adapter = client_adapter(
-                _new_client(self.kind, self.uri, self.options, self.store), self.alias, self.kind
+                new_client(self.kind, self.uri, self.options, self.store), self.alias, self.kind
             )
             return _Binding(adapter, adapter.database(self.db_name, alias=self.alias), owned=True)
 
@@ -361,13 +358,12 @@ def _connection_for_uri(
     merged = {**defaults, **options}
     conn = _Connection(alias, name, kind, uri, merged)
     if kind == "mongomock":
-        _require("mongomock")
-        conn.store = importlib.import_module("mongomock.store").ServerStore()
+        conn.store = new_mock_store()
     return conn
 
 
 def _kind_for(uri: str, driver: str, alias: str) -> DriverKind:
-    if uri.startswith(_MOCK_SCHEME):
+    if uri.startswith(MOCK_SCHEME):
         return "mongomock"
     if not uri.startswith(("mongodb://", "mongodb+srv://")):
         raise errors.ConfigurationError(
@@ -384,27 +380,3 @@ def _uri_db_name(uri: str) -> str | None:
     """The database in the URI path, parsed by hand: ``parse_uri`` would resolve SRV records."""
     path = urlsplit(uri).path.lstrip("/")
     return unquote(path) or None
-
-
-def _require(kind: str) -> ModuleType:
-    module, extra = _EXTRAS[kind]
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise errors.ConfigurationError(
-            f"driver {kind!r} needs an optional dependency: pip install 'asyncodm[{extra}]'"
-        ) from exc
-
-
-def _new_client(kind: DriverKind, uri: str, options: dict[str, Any], store: Any) -> Any:
-    if kind == "pymongo":
-        from pymongo import AsyncMongoClient
-
-        return AsyncMongoClient(uri, **options)
-    if kind == "motor":
-        return _require("motor").AsyncIOMotorClient(uri, **options)
-    mock = _require("mongomock")
-    server = importlib.import_module("mongomock").MongoClient(
-        "mongodb://" + uri[len(_MOCK_SCHEME) :], _store=store, **options
-    )
-    return mock.AsyncMongoMockClient(mock_mongo_client=server)

@@ -7,8 +7,8 @@ storages and ``GridFSStorage`` the default one. ``FileInfo`` is a stored file's 
 ``NoFile`` the error for a missing file (a ``DoesNotExist``).
 """
 
-from asyncodm._drivers._gridfs import CorruptFile, FileInfo, GridFSBucket, NoFile
-from asyncodm._storage import DEFAULT_CHUNK_SIZE, File, FileReader, GridFSStorage, Storage
+from asyncodm._gridfs._bucket import CorruptFile, FileInfo, GridFSBucket, NoFile
+from asyncodm._gridfs._storage import DEFAULT_CHUNK_SIZE, File, FileReader, GridFSStorage, Storage
 from asyncodm.fields._fieldfile import FieldFile
 from asyncodm.fields._image import ImageFieldFile
 

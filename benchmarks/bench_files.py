@@ -15,7 +15,7 @@ For each driver (PyMongo's async client, Motor) it times, ``repeats`` times:
 Then one more, untimed pass of each under ``tracemalloc`` gives the peak memory each held:
 asyncodm streams in ~1 MB windows while the drivers' buckets buffer up to 48 MB of chunks
 before their first insert and read through 16 MB cursor batches (the reason asyncodm's seam
-streams chunks itself; see ``asyncodm/_drivers/_gridfs_streams.py``).
+streams chunks itself; see ``asyncodm/_gridfs/_streams.py``).
 """
 
 from __future__ import annotations

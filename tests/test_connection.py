@@ -21,7 +21,7 @@ from pymongo import AsyncMongoClient
 
 from asyncodm import connection, errors
 from asyncodm._drivers import driver_kind
-from asyncodm._transactions import transaction
+from asyncodm._io._transactions import transaction
 
 NOWHERE = "mongodb://127.0.0.1:1"  # never contacted: clients connect lazily
 

@@ -23,7 +23,7 @@ from asyncodm import (
     ReferenceField,
     StringField,
 )
-from asyncodm._delete_rules import plan_delete
+from asyncodm._io._delete_rules import plan_delete
 from asyncodm._registry import registry
 from asyncodm.connection import get_client_adapter
 from tests._backends import Backend

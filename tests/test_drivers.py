@@ -22,7 +22,7 @@ from asyncodm import connection, errors
 from asyncodm._drivers import DriverCursor, UpdateOutcome, duplicate_key_details, map_driver_errors
 from asyncodm._drivers._base import BaseDatabase
 from asyncodm._drivers._collection import BaseCollection
-from asyncodm._transactions import transaction
+from asyncodm._io._transactions import transaction
 from tests._backends import Backend
 
 

@@ -18,8 +18,8 @@ from pymongo import IndexModel
 
 import asyncodm
 from asyncodm import Document, IntField, NotUniqueError, StringField, switch_collection, switch_db
-from asyncodm import _prepare as prepare_module
-from asyncodm._collection import PreparingCollection, collection_for
+from asyncodm._io import _prepare as prepare_module
+from asyncodm._io._collection import PreparingCollection, collection_for
 from asyncodm._registry import registry
 from tests._backends import Backend
 from tests.models.shop import (
@@ -174,7 +174,7 @@ async def test_abstract_and_embedded_classes_have_nothing_to_index(backend: Back
     from tests.models.shop import ShopSupplier
 
     with pytest.raises(asyncodm.InvalidDocumentError, match="no collection"):
-        await asyncodm._indexes.ensure_model_indexes(ShopSupplier)
+        await asyncodm._io._indexes.ensure_model_indexes(ShopSupplier)
 
 
 # --------------------------------------------------------------------------------------------

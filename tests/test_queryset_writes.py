@@ -12,7 +12,7 @@ from bson import ObjectId
 
 import asyncodm
 from asyncodm import IntField, OperationError, StringField, ValidationError, signals
-from asyncodm._persistence import DELETE_HOOKS
+from asyncodm._io._persistence import DELETE_HOOKS
 from asyncodm.queryset._writes import DELETE_RULE_HOOKS
 from tests._backends import Backend
 from tests.models.library import Book, Ebook, Media, Review, Writer

@@ -214,7 +214,7 @@ async def test_select_related_splits_a_huge_in_list(
 ) -> None:
     people = await authors(*[f"a{i}" for i in range(10)])
     await Post(title="t", author=people[0], reviewers=people).save()
-    monkeypatch.setattr(asyncodm._deref, "MAX_IN", 4)
+    monkeypatch.setattr(asyncodm._io._deref, "MAX_IN", 4)
     async with backend.query_counter() as q:
         (post,) = await Post.objects.select_related("author", "reviewers").to_list()
     assert [c.collection for c in q.commands] == ["post", "author", "author", "author"]

@@ -16,7 +16,7 @@ import pytest
 from bson import ObjectId
 
 from asyncodm import Document, InvalidDocumentError, StringField
-from asyncodm._persistence import identity_filter
+from asyncodm._io._persistence import identity_filter
 from tests._backends import Backend
 from tests.models.shipping import Destination, Parcel, Shipment
 

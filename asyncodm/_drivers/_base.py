@@ -99,6 +99,16 @@ class BaseDatabase:
             )
         return reply
 
+    def native_bucket(self, name: str, chunk_size: int) -> Any:
+        """The driver's own async GridFS bucket ``name``, or None where the driver has none."""
+        return None
+
+    def native_gridout(self, bucket: str, file_document: Mapping[str, Any]) -> Any:
+        """The driver's own async GridOut for a stored file record, or None where it has none.
+
+        Handed to applications that want the driver's object (``gridout`` of a file value)."""
+        return None
+
     async def drop(self) -> None:
         with self._errors("drop_database"):
             await self._client.raw.drop_database(self.name)

@@ -17,6 +17,7 @@ Importing this module imports mongomock-motor; ``connection`` only does so when 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, NoReturn
 
 import mongomock_motor
@@ -74,6 +75,12 @@ class MongomockDatabase(MotorDatabase):
 
     def _wrap_created(self, raw: Any) -> Any:
         return _as_async(raw, self._raw)
+
+    def native_bucket(self, name: str, chunk_size: int) -> Any:
+        return None  # mongomock-motor has no GridFS: asyncodm's own bucket serves it
+
+    def native_gridout(self, bucket: str, file_document: Mapping[str, Any]) -> Any:
+        return None
 
     async def create_collection(self, name: str, **options: Any) -> BaseCollection:
         try:

@@ -34,6 +34,16 @@ class MotorDatabase(BaseDatabase):
     __slots__ = ()
     collection_class = MotorCollection
 
+    def native_bucket(self, name: str, chunk_size: int) -> Any:
+        from motor.motor_asyncio import AsyncIOMotorGridFSBucket
+
+        return AsyncIOMotorGridFSBucket(self._raw, name, chunk_size_bytes=chunk_size)
+
+    def native_gridout(self, bucket: str, file_document: Mapping[str, Any]) -> Any:
+        from motor.motor_asyncio import AsyncIOMotorGridOut
+
+        return AsyncIOMotorGridOut(self._raw[bucket], file_document=file_document)
+
 
 class MotorClient(BaseClient):
     __slots__ = ()

@@ -33,6 +33,16 @@ class PyMongoDatabase(BaseDatabase):
     __slots__ = ()
     collection_class = PyMongoCollection
 
+    def native_bucket(self, name: str, chunk_size: int) -> Any:
+        from gridfs.asynchronous import AsyncGridFSBucket
+
+        return AsyncGridFSBucket(self._raw, name, chunk_size_bytes=chunk_size)
+
+    def native_gridout(self, bucket: str, file_document: Mapping[str, Any]) -> Any:
+        from gridfs.asynchronous import AsyncGridOut
+
+        return AsyncGridOut(self._raw[bucket], file_document=file_document)
+
 
 class PyMongoClient(BaseClient):
     __slots__ = ()

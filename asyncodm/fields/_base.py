@@ -292,7 +292,7 @@ class BaseField(Generic[T]):
         return None
 
     #: A top-level document may hand out this field's stored container itself (no copy),
-    #: keeping a snapshot for change tracking instead (see ``asyncodm._snapshots``).
+    #: keeping a snapshot for change tracking instead (see ``asyncodm.fields._snapshots``).
     shares_stored: bool = False
 
     def stored_snapshot(self, raw: Any) -> bytes | None:

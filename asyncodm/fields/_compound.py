@@ -15,8 +15,8 @@ from typing import Any, TypeVar, cast
 
 from typing_extensions import Self
 
-from asyncodm import _snapshots as snapshots
 from asyncodm.errors import InvalidDocumentError
+from asyncodm.fields import _snapshots as snapshots
 from asyncodm.fields._base import BaseField, describe
 from asyncodm.fields._schemaless import (
     check_key,

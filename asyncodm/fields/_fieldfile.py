@@ -16,8 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Self
 
-from asyncodm._drivers._gridfs import GridIn
-from asyncodm._storage import File, FileInfo, FileReader, GridFSStorage, Storage, model_alias
+from asyncodm._gridfs._bucket import GridIn
+from asyncodm._gridfs._storage import (
+    File,
+    FileInfo,
+    FileReader,
+    GridFSStorage,
+    Storage,
+    model_alias,
+)
 from asyncodm.errors import OperationError
 
 if TYPE_CHECKING:

@@ -20,8 +20,8 @@ from typing import Any, ClassVar, overload
 
 from typing_extensions import Self
 
-from asyncodm._drivers._sources import is_source
-from asyncodm._storage import File, FileInfo, GridFSStorage, Storage, model_alias
+from asyncodm._gridfs._sources import is_source
+from asyncodm._gridfs._storage import File, FileInfo, GridFSStorage, Storage, model_alias
 from asyncodm._types import MISSING
 from asyncodm.errors import InvalidDocumentError, ValidationError
 from asyncodm.fields._base import BaseField, describe

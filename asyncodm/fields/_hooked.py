@@ -3,7 +3,7 @@
 Stage: fields. ``SequenceField`` takes its value from a counter when a document is first saved;
 ``FileField`` uploads pending content before the write and removes replaced or orphaned files
 after it, and removes a deleted document's files. That work is registered with the persistence
-layer (``_persistence.WRITE_HOOKS`` and the delete hooks) by ``asyncodm._field_hooks``, a layer
+layer (``_persistence.WRITE_HOOKS`` and the delete hooks) by ``asyncodm._io._field_hooks``, a layer
 above the fields, which the fields may not import. So a field calls ``mark_needed(kind)`` when
 it is declared, and the persistence layer passes a callback to ``on_needed(kind, ...)``.
 

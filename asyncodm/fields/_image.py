@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from asyncodm._storage import File, FileInfo, Storage
+from asyncodm._gridfs._storage import File, FileInfo, Storage
 from asyncodm.errors import ConfigurationError, InvalidDocumentError, ODMError, ValidationError
 from asyncodm.fields._file import FieldFile, FileField
 

@@ -129,7 +129,7 @@ class Ref(Generic[T]):
         if self.pk is None:
             return None
         if not _fetcher:
-            raise RuntimeError("asyncodm._deref is not loaded")
+            raise RuntimeError("asyncodm._io._deref is not loaded")
         found = await _fetcher[0](self.model, [self.pk], self._null_ok, self._where)
         self._document = found.get(self.pk)
         return self._document

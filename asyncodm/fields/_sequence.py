@@ -24,7 +24,7 @@ from typing import Any
 from asyncodm import connection
 from asyncodm._context import bound_session
 from asyncodm._drivers._collection import BaseCollection
-from asyncodm._storage import model_alias
+from asyncodm._gridfs._storage import model_alias
 from asyncodm.errors import InvalidDocumentError, NotUniqueError
 from asyncodm.fields._base import BaseField
 from asyncodm.fields._hooked import mark_needed

@@ -22,7 +22,7 @@ from weakref import WeakKeyDictionary
 
 from typing_extensions import Self
 
-from asyncodm._persistence import identity_filter
+from asyncodm._io._persistence import identity_filter
 from asyncodm.queryset._q import Q
 from asyncodm.queryset._queryset import QuerySet
 

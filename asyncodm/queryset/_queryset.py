@@ -20,9 +20,9 @@ from typing import Any, overload
 
 from typing_extensions import Self
 
-from asyncodm._collection import collection_for
 from asyncodm._context import switch_db
 from asyncodm._drivers._protocol import CollectionAdapter
+from asyncodm._io._collection import collection_for
 from asyncodm.queryset import _aggregate, _reads, _writes
 from asyncodm.queryset._compile import compile_filter, compile_projection, compile_sort
 from asyncodm.queryset._q import Q

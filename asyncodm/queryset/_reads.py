@@ -9,11 +9,12 @@ handed out, so iterating a large collection never holds it whole.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from asyncodm import connection
 from asyncodm._context import dereference_disabled
+from asyncodm._io._deref import after_batch
 from asyncodm.errors import DoesNotExist, MultipleObjectsReturned
 from asyncodm.fields._base import BaseField
 from asyncodm.fields._compound import ListField, copy_stored
@@ -23,11 +24,7 @@ if TYPE_CHECKING:
     from asyncodm._drivers._protocol import CursorAdapter
     from asyncodm.queryset._queryset import QuerySet
 
-__all__ = ["BATCH_HOOKS", "count", "distinct", "exists", "first", "get", "iterate", "to_list"]
-
-#: Called as ``await hook(queryset, documents)`` for each loaded batch of documents (not for
-#: ``values``/``as_pymongo``): the reference loader plugs ``select_related`` prefetching in here.
-BATCH_HOOKS: list[Callable[[Any, list[Any]], Awaitable[None]]] = []
+__all__ = ["count", "distinct", "exists", "first", "get", "iterate", "to_list"]
 
 
 def open_cursor(qs: QuerySet) -> CursorAdapter:
@@ -107,7 +104,7 @@ async def iterate(qs: QuerySet) -> AsyncIterator[Any]:
         return
     cursor = open_cursor(qs)
     load = loader(qs)
-    hooks = BATCH_HOOKS if qs._mode == "documents" else ()
+    per_batch = qs._mode == "documents" and (qs._no_dereference or bool(qs._select_related))
     try:
         async for batch in cursor.batches():
             if load is None:
@@ -116,8 +113,8 @@ async def iterate(qs: QuerySet) -> AsyncIterator[Any]:
                 continue
             results = [load(raw) for raw in batch]
             del batch
-            for hook in hooks:
-                await hook(qs, results)
+            if per_batch:
+                await after_batch(qs, results)
             for result in results:
                 yield result
     finally:
@@ -133,7 +130,7 @@ async def to_list(qs: QuerySet, length: int | None = None) -> list[Any]:
         qs = qs.limit(length if qs._limit is None else min(length, qs._limit))
     cursor = open_cursor(qs)
     load = loader(qs)
-    hooks = BATCH_HOOKS if qs._mode == "documents" else ()
+    per_batch = qs._mode == "documents" and (qs._no_dereference or bool(qs._select_related))
     out: list[Any] = []
     try:
         async for batch in cursor.batches():
@@ -141,8 +138,8 @@ async def to_list(qs: QuerySet, length: int | None = None) -> list[Any]:
                 out.extend(batch)
                 continue
             loaded = [load(raw) for raw in batch]
-            for hook in hooks:
-                await hook(qs, loaded)
+            if per_batch:
+                await after_batch(qs, loaded)
             out.extend(loaded)
     finally:
         await cursor.close()

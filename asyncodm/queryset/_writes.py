@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from bson import ObjectId
 
 from asyncodm import signals
-from asyncodm._delete_rules import delete_documents, has_rules
-from asyncodm._persistence import (
+from asyncodm._io._delete_rules import delete_documents, has_rules
+from asyncodm._io._persistence import (
     DELETE_HOOKS,
     POST_DELETE_HOOKS,
     WRITE_HOOKS,

@@ -27,7 +27,7 @@ from asyncodm import (
     ObjectIdField,
     StringField,
 )
-from asyncodm._collection import collection_for
+from asyncodm._io._collection import collection_for
 from benchmarks._data import PostData, read_doc
 from benchmarks.systems._base import System
 

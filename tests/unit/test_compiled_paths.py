@@ -1,6 +1,6 @@
 """The generated per-class constructor and dumper agree with the general implementations.
 
-Each class gets straight-line ``__init__`` and ``to_mongo`` code (asyncodm._compiled) that
+Each class gets straight-line ``__init__`` and ``to_mongo`` code (asyncodm._instance._compiled) that
 handles the common case and defers everything else; these tests pin that the fast code gives
 exactly what the general code gives, including the edge cases it must hand over.
 """
@@ -28,7 +28,7 @@ from asyncodm import (
     StringField,
     ValidationError,
 )
-from asyncodm._codec import compute_delta, to_son
+from asyncodm._instance._codec import compute_delta, to_son
 
 
 class Note(EmbeddedDocument):

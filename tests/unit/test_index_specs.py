@@ -28,7 +28,7 @@ from asyncodm import (
     ReferenceField,
     StringField,
 )
-from asyncodm._index_plans import (
+from asyncodm._schema._index_plans import (
     DEFAULT_CAPPED_SIZE,
     capped_options,
     collection_members,
@@ -38,7 +38,7 @@ from asyncodm._index_plans import (
     indexes_match,
     normalise_index,
 )
-from asyncodm._index_specs import stored_path
+from asyncodm._schema._index_specs import stored_path
 from tests.models.shop import (
     ShopPlain,
     ShopProduct,

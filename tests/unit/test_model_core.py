@@ -25,7 +25,7 @@ from asyncodm import (
     StringField,
     ValidationError,
 )
-from asyncodm._codec import compute_delta
+from asyncodm._instance._codec import compute_delta
 from asyncodm._registry import registry
 from tests.models.blog import Animal, BlogPage, BlogUser, Comment, Dog, Note, Puppy
 
@@ -90,7 +90,7 @@ class TestSchema:
                 save = StringField()
 
     def test_reserved_names_cover_the_document_api(self) -> None:
-        from asyncodm._document import RESERVED_NAMES
+        from asyncodm._instance._base import RESERVED_NAMES
 
         public = {n for n in dir(Document) if not n.startswith("_")} - {"id"}
         assert public <= RESERVED_NAMES

@@ -2,7 +2,7 @@
 
 A loaded top-level document returns the very list or dict the driver decoded for a
 ``ListField`` of plain items or an untyped ``DictField`` and keeps a pickled snapshot as the
-baseline (asyncodm._snapshots); these tests pin that change tracking sees every kind of change
+baseline (asyncodm.fields._snapshots); these tests pin that change tracking sees every kind of change
 through that shared value, and that everything else still gets its own copy.
 """
 
@@ -21,7 +21,7 @@ from asyncodm import (
     ListField,
     StringField,
 )
-from asyncodm._codec import compute_delta
+from asyncodm._instance._codec import compute_delta
 
 
 class Box(EmbeddedDocument):

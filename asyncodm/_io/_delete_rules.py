@@ -20,11 +20,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from asyncodm._collection import alias_for, collection_for
 from asyncodm._context import current_session
-from asyncodm._persistence import delete_document
+from asyncodm._io._collection import alias_for, collection_for
+from asyncodm._io._persistence import delete_document
+from asyncodm._io._transactions import transaction
 from asyncodm._registry import RuleEntry, registry
-from asyncodm._transactions import transaction
 from asyncodm.connection import get_client_adapter
 from asyncodm.errors import InvalidDocumentError, OperationError
 from asyncodm.fields._compound import DictField, ListField

@@ -19,8 +19,8 @@ from bson import ObjectId
 
 from asyncodm import connection
 from asyncodm._context import switch_for
-from asyncodm._drivers._gridfs import DEFAULT_CHUNK_SIZE, FileInfo, GridFSBucket, GridOut
-from asyncodm._drivers._sources import iter_pieces
+from asyncodm._gridfs._bucket import DEFAULT_CHUNK_SIZE, FileInfo, GridFSBucket, GridOut
+from asyncodm._gridfs._sources import iter_pieces
 from asyncodm.errors import ODMError, OperationError
 
 __all__ = [

@@ -14,7 +14,7 @@ from asyncodm.errors import ValidationError
 from asyncodm.fields._compound import check_key, validate_dynamic
 
 if TYPE_CHECKING:
-    from asyncodm._schema import Schema
+    from asyncodm._schema._compile import Schema
 
 __all__ = ["ValidationMixin", "collect_errors", "raise_if_invalid"]
 

@@ -18,9 +18,9 @@ from typing import Any
 
 from bson import DBRef
 
-from asyncodm._codec import compute_delta
-from asyncodm._collection import collection_for
 from asyncodm._context import alias_for, collection_name_for, schema_of, switch_for
+from asyncodm._instance._codec import compute_delta
+from asyncodm._io._collection import collection_for
 from asyncodm._registry import registry
 from asyncodm.errors import NotRegistered
 from asyncodm.fields._compound import copy_stored
@@ -32,9 +32,8 @@ from asyncodm.fields._reference import (
     RefList,
     fetcher,
 )
-from asyncodm.queryset._reads import BATCH_HOOKS
 
-__all__ = ["cascade_save", "fetch_dbref", "fetch_documents", "select_related"]
+__all__ = ["after_batch", "cascade_save", "fetch_dbref", "fetch_documents", "select_related"]
 
 
 #: The most ids one ``$in`` query carries; more are fetched in several queries of this size, so
@@ -328,12 +327,10 @@ def keep_raw_references(documents: Sequence[Any]) -> None:
                 doc._values[name] = copy_stored(raw)
 
 
-async def _after_batch(qs: Any, documents: list[Any]) -> None:
+async def after_batch(qs: Any, documents: list[Any]) -> None:
+    """What a queryset's ``no_dereference()`` / ``select_related()`` asks of each loaded batch."""
     if qs._no_dereference:
         keep_raw_references(documents)
     elif qs._select_related:
         paths = tuple(p for p in qs._select_related if p)
         await select_related(documents, paths)
-
-
-BATCH_HOOKS.append(_after_batch)

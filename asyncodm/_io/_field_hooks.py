@@ -31,10 +31,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from asyncodm import _persistence
-from asyncodm._collection import alias_for, collection_for
 from asyncodm._context import current_session
-from asyncodm._storage import File, FileInfo
+from asyncodm._gridfs._storage import File, FileInfo
+from asyncodm._io import _persistence
+from asyncodm._io._collection import alias_for, collection_for
 from asyncodm._types import MISSING
 from asyncodm.errors import ODMError
 from asyncodm.fields._file import FieldFile, FileField

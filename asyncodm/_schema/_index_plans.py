@@ -23,7 +23,9 @@ from typing import Any
 from pymongo import IndexModel
 from pymongo.collation import Collation
 
-from asyncodm._index_specs import (
+from asyncodm._registry import registry
+from asyncodm._schema._compile import Schema
+from asyncodm._schema._index_specs import (
     Deferred,
     Direction,
     IndexPlan,
@@ -33,8 +35,6 @@ from asyncodm._index_specs import (
     index_defaults,
     stored_path,
 )
-from asyncodm._registry import registry
-from asyncodm._schema import Schema
 from asyncodm.errors import InvalidDocumentError
 
 __all__ = [

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from asyncodm.fields._compound import DynamicField
 
 if TYPE_CHECKING:
-    from asyncodm._schema import Schema
+    from asyncodm._schema._compile import Schema
 
 __all__ = ["_DynamicMixin"]
 

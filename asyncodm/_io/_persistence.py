@@ -13,14 +13,14 @@ from typing import Any, Protocol
 
 from bson import ObjectId
 
-from asyncodm import _snapshots as snapshots
 from asyncodm import signals
-from asyncodm._codec import compute_delta, to_son
-from asyncodm._collection import collection_for
-from asyncodm._index_specs import stored_path
+from asyncodm._instance._codec import compute_delta, to_son
+from asyncodm._instance._validation import raise_if_invalid
+from asyncodm._io._collection import collection_for
+from asyncodm._schema._index_specs import stored_path
 from asyncodm._types import MISSING
-from asyncodm._validation import raise_if_invalid
 from asyncodm.errors import LookUpError, OperationError, ValidationError
+from asyncodm.fields import _snapshots as snapshots
 from asyncodm.fields._scalar import ObjectIdField
 
 __all__ = [

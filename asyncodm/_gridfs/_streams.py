@@ -34,7 +34,7 @@ from bson import Int64
 from asyncodm import errors
 
 if TYPE_CHECKING:
-    from asyncodm._drivers._gridfs import GridFSBucket
+    from asyncodm._gridfs._bucket import GridFSBucket
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "CorruptFile", "FileInfo", "GridIn", "GridOut", "NoFile"]
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from asyncodm import _snapshots as snapshots
 from asyncodm._types import MISSING
+from asyncodm.fields import _snapshots as snapshots
 from asyncodm.fields._compound import dynamic_to_mongo
 
 if TYPE_CHECKING:
-    from asyncodm._schema import Schema
+    from asyncodm._schema._compile import Schema
     from asyncodm.fields._base import BaseField
 
 __all__ = ["Delta", "compute_delta", "diff_into", "to_son"]

@@ -32,7 +32,8 @@ from asyncodm._context import bound_session, current_session
 from asyncodm._drivers._base import BaseDatabase
 from asyncodm._drivers._collection import BaseCollection
 from asyncodm._drivers._errors import map_driver_errors
-from asyncodm._drivers._gridfs_streams import (
+from asyncodm._gridfs._sources import iter_pieces
+from asyncodm._gridfs._streams import (
     DEFAULT_CHUNK_SIZE,
     CorruptFile,
     FileInfo,
@@ -40,7 +41,6 @@ from asyncodm._drivers._gridfs_streams import (
     GridOut,
     NoFile,
 )
-from asyncodm._drivers._sources import iter_pieces
 from asyncodm.errors import ODMError
 
 __all__ = [
@@ -108,20 +108,7 @@ class GridFSBucket:
     @property
     def driver(self) -> Any:
         """The driver's own async bucket, or None on mongomock-motor (which has none)."""
-        kind = self._database.kind
-        if kind == "pymongo":
-            from gridfs.asynchronous import AsyncGridFSBucket
-
-            return AsyncGridFSBucket(
-                self._database.raw, self._name, chunk_size_bytes=self._chunk_size
-            )
-        if kind == "motor":
-            from motor.motor_asyncio import AsyncIOMotorGridFSBucket
-
-            return AsyncIOMotorGridFSBucket(
-                self._database.raw, self._name, chunk_size_bytes=self._chunk_size
-            )
-        return None
+        return self._database.native_bucket(self._name, self._chunk_size)
 
     def _errors(self, operation: str) -> map_driver_errors:
         return map_driver_errors(self.alias, operation, f"{self._database.name}.{self._name}")
@@ -224,25 +211,11 @@ class GridFSBucket:
             raise self._no_file(file_id)
         return GridOut(self, doc, session)
 
-    def gridout_for(self, info: FileInfo, *, session: Any = None) -> GridOut:
-        """A ``GridOut`` for a file whose record is already known (no query)."""
-        doc: dict[str, Any] = {
-            "_id": info.file_id,
-            "length": info.length,
-            "chunkSize": info.chunk_size,
-            "uploadDate": info.upload_date,
-            "filename": info.filename,
-            "metadata": info.metadata,
-            "contentType": info.content_type,
-        }
-        return GridOut(self, doc, session)
-
     def driver_gridout(self, info: FileInfo) -> Any:
         """The driver's own ``GridOut`` for a known file (no query), or None where the driver
         has none (mongomock-motor) or cannot read here (inside a transaction)."""
         if self._in_transaction(None):
             return None
-        kind = self._database.kind
         doc: dict[str, Any] = {
             "_id": info.file_id,
             "length": info.length,
@@ -254,16 +227,7 @@ class GridFSBucket:
             doc["metadata"] = info.metadata
         if info.content_type is not None:
             doc["contentType"] = info.content_type
-        root = self._database.raw[self._name]
-        if kind == "pymongo":
-            from gridfs.asynchronous import AsyncGridOut
-
-            return AsyncGridOut(root, file_document=doc)
-        if kind == "motor":
-            from motor.motor_asyncio import AsyncIOMotorGridOut
-
-            return AsyncIOMotorGridOut(root, file_document=doc)
-        return None
+        return self._database.native_gridout(self._name, doc)
 
     async def download(self, file_id: Any, *, session: Any = None) -> bytes:
         """The whole content of ``file_id`` (use ``open_download_stream`` to stream it)."""

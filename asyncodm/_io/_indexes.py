@@ -19,21 +19,21 @@ from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from asyncodm import connection
-from asyncodm._collection import PreparingCollection, alias_for, collection_for
-from asyncodm._index_plans import (
+from asyncodm._io._collection import PreparingCollection, alias_for, collection_for
+from asyncodm._io._prepare import mark_prepared, prepare_collection
+from asyncodm._registry import registry
+from asyncodm._schema._index_plans import (
     capped_options,
     collection_members,
     collection_plans,
     failed_definition,
     indexes_match,
 )
-from asyncodm._prepare import mark_prepared, prepare_collection
-from asyncodm._registry import registry
 from asyncodm.errors import ConfigurationError, InvalidDocumentError
 
 if TYPE_CHECKING:
     from asyncodm._drivers._protocol import CollectionAdapter, DatabaseAdapter
-    from asyncodm._schema import Schema
+    from asyncodm._schema._compile import Schema
 
 __all__ = ["compare_indexes", "ensure_indexes", "ensure_model_indexes", "list_indexes"]
 

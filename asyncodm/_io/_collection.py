@@ -25,7 +25,7 @@ from pymongo.write_concern import WriteConcern
 
 from asyncodm import connection
 from asyncodm._context import alias_for, collection_name_for, schema_of, switch_for
-from asyncodm._prepare import Target, ensure_prepared, forget_prepared, is_prepared
+from asyncodm._io._prepare import Target, ensure_prepared, forget_prepared, is_prepared
 
 if TYPE_CHECKING:
     from asyncodm._drivers._protocol import (

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from asyncodm._index_plans import capped_options, collection_members, collection_plans
+from asyncodm._schema._index_plans import capped_options, collection_members, collection_plans
 from asyncodm.errors import OperationError
 
 if TYPE_CHECKING:
