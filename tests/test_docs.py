@@ -28,8 +28,8 @@ import pytest
 from pymongo import AsyncMongoClient
 
 import asyncodm
-from asyncodm.errors import OperationError
 from asyncodm._registry import registry
+from asyncodm.errors import OperationError
 from tests._backends import NxServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,20 +82,19 @@ class _ErrorExamples(ast.NodeTransformer):
 
     def __init__(self, page: str) -> None:
         self.page = page
-        self.depth = 0  # inside a function the page defines: its try blocks are its own logic
 
-    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> ast.AST:  # noqa: N802
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> ast.AST:
         if node.name == "__page__":
             return self.generic_visit(node)
         return node
 
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:  # noqa: N802
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
         return node
 
-    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:  # noqa: N802
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
         return node
 
-    def visit_Try(self, node: ast.Try) -> ast.AST:  # noqa: N802
+    def visit_Try(self, node: ast.Try) -> ast.AST:
         self.generic_visit(node)
         if node.handlers and not node.orelse and not node.finalbody:
             caught = ", ".join(ast.unparse(h.type) if h.type else "an error" for h in node.handlers)
