@@ -15,7 +15,9 @@ transactions on replica sets and sharded clusters, so the wire version need not 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import Final
+
+from pymongo.topology_description import TopologyDescription
 
 __all__ = ["description_supports_transactions", "transactions_supported"]
 
@@ -62,9 +64,9 @@ def transactions_supported(topology_type: str, server_types: Iterable[str] = ())
     return None  # "Unknown", or a type this table does not know: look at a server first
 
 
-def description_supports_transactions(description: Any) -> bool | None:
-    """``transactions_supported`` for a ``pymongo.topology_description.TopologyDescription``."""
-    topology_type: str = description.topology_type_name
+def description_supports_transactions(description: TopologyDescription) -> bool | None:
+    """``transactions_supported`` for the driver's current description of the deployment."""
+    topology_type = description.topology_type_name
     if topology_type in _ALWAYS:  # the common case: no need to look at the servers
         return True
     servers = description.server_descriptions().values()
