@@ -106,12 +106,20 @@ class OperationError(ODMError):
 
 
 class NotUniqueError(OperationError):
-    """A write broke a unique index; ``index`` and ``value`` say which and with what."""
+    """A write broke a unique index; ``index`` and ``value`` say which and with what.
 
-    def __init__(self, message: str, *, index: str | None = None, value: Any = None) -> None:
+    ``instance`` is the document being saved when there is one (``doc.save()``), so a handler
+    can report on the object it holds; None for queryset writes and bulk inserts, where no
+    single document is at fault.
+    """
+
+    def __init__(
+        self, message: str, *, index: str | None = None, value: Any = None, instance: Any = None
+    ) -> None:
         super().__init__(message)
         self.index = index
         self.value = value
+        self.instance = instance
 
 
 class ConcurrencyError(OperationError):

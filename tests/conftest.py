@@ -5,7 +5,8 @@
   ``t_<hex>`` database, dropped afterwards; ``asyncodm`` is connected to it as alias "default".
 * ``@pytest.mark.needs("transactions", ...)``: skipped where a capability is missing, with the
   reason ("mongomock lacks transactions: ...").
-* ``@pytest.mark.xfail_backend("nx", reason="...")``: a strict xfail on the matching variants.
+* ``@pytest.mark.xfail_backend("nx", reason="...", raises=AssertionError)``: a strict xfail on
+  the matching variants (``raises=`` optional: only that exception counts as the expected failure).
 * ``@pytest.mark.backend_only("nx")``: the other variants are deselected.
 
 The markers act on tests that use ``backend`` (directly or through another fixture); on other
@@ -131,7 +132,17 @@ def _marker_problems(item: pytest.Item) -> list[str]:
         problems += [f"unknown backend selector {s!r} in {m.name}()" for s in m.args if not _known_selector(s)]  # fmt: skip
         if m.name == "xfail_backend" and not m.kwargs.get("reason"):
             problems.append("xfail_backend() needs reason=: say how the backend deviates")
+        if m.name == "xfail_backend" and not _exception_classes(m.kwargs.get("raises")):
+            problems.append("xfail_backend(raises=...) takes an exception class or a tuple of them")
     return problems
+
+
+def _exception_classes(raises: object) -> bool:
+    """Whether ``raises`` is what ``pytest.mark.xfail(raises=...)`` accepts (None: any)."""
+    classes = raises if isinstance(raises, tuple) else (raises,)
+    return raises is None or all(
+        isinstance(c, type) and issubclass(c, BaseException) for c in classes
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -139,6 +139,20 @@ async def test_typo(backend):
 @pytest.mark.xfail_backend("nx")
 async def test_no_reason(backend):
     pass
+
+@pytest.mark.xfail_backend("nx", reason="deviates", raises="AssertionError")
+async def test_raises_not_a_class(backend):
+    pass
+
+@pytest.mark.backend_only("mongomock")
+@pytest.mark.xfail_backend("mongomock", reason="deviates", raises=KeyError)
+async def test_raises_the_expected(backend):
+    raise KeyError("the deviation")
+
+@pytest.mark.backend_only("mongomock")
+@pytest.mark.xfail_backend("mongomock", reason="deviates", raises=KeyError)
+async def test_raises_something_else(backend):
+    raise AssertionError("not the deviation the marker names")
 """
 
 
@@ -161,12 +175,16 @@ def test_markers_in_a_separate_session(tmp_path: Path) -> None:
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     out = run.stdout + run.stderr
-    assert run.returncode == 1, out  # the two marker mistakes are errors
+    assert run.returncode == 1, out  # the marker mistakes are errors
     assert "mongomock lacks transactions: no sessions or transactions" in out, out
     assert "nx-pymongo lacks geo:" in out, out
     assert "nx-motor lacks geo:" in out, out
     assert "unknown capability 'no_such_capability'" in out, out
     assert "xfail_backend() needs reason=" in out, out
+    assert "xfail_backend(raises=...) takes an exception class" in out, out
+    assert "AssertionError: not the deviation the marker names" in out, out  # it failed
     summary = out.strip().splitlines()[-1]
-    assert re.search(r"1 passed, 3 skipped, 3 deselected, 6 errors", summary), out
+    assert re.search(
+        r"1 failed, 1 passed, 3 skipped, 7 deselected, 1 xfailed, 9 errors", summary
+    ), out
     assert not list(basetemp.glob("nx*")), "nx-27017 was started although no test needed it"

@@ -14,6 +14,7 @@ from asyncodm._context import current_session
 from asyncodm._drivers._collection import BaseCollection
 from asyncodm._drivers._errors import map_driver_errors
 from asyncodm._drivers._protocol import DriverKind, RawDoc
+from asyncodm._drivers._topology import description_supports_transactions
 
 __all__ = ["BaseClient", "BaseDatabase"]
 
@@ -122,7 +123,7 @@ class BaseClient:
     ``close``.
     """
 
-    __slots__ = ("_alias", "_databases", "_raw", "transactions_ok")
+    __slots__ = ("_alias", "_databases", "_raw")
 
     kind: ClassVar[DriverKind]
     database_class: ClassVar[type[BaseDatabase]] = BaseDatabase
@@ -132,9 +133,6 @@ class BaseClient:
         self._raw = raw
         self._alias = alias
         self._databases: dict[tuple[str, str], BaseDatabase] = {}
-        #: Whether the server runs multi-document transactions; None until first asked
-        #: (``_delete_rules.transactions_supported`` probes once and remembers it here).
-        self.transactions_ok: bool | None = None
 
     @property
     def raw(self) -> Any:
@@ -161,6 +159,27 @@ class BaseClient:
     def bound_loop(self) -> Any:
         """*hook*: the event loop the driver has bound this client to, if it says so."""
         return None
+
+    async def supports_transactions(self) -> bool:
+        """Whether the deployment runs multi-document transactions; asked anew on every call.
+
+        PyMongo's async client and Motor (through its delegate) both expose the driver's
+        ``topology_description``, kept current by its monitors, so a known topology answers
+        without a round trip. Only while it cannot tell (nothing has answered yet) is a server
+        selected, with a ``ping``, within the client's ``serverSelectionTimeoutMS``. Nothing is
+        remembered: a replica set in an election is asked again next time (see ``_topology``).
+
+        Raises:
+            ConnectionFailure: no server could be selected (the write would fail the same way).
+        """
+        if not self.supports_sessions:
+            return False
+        answer = description_supports_transactions(self._raw.topology_description)
+        if answer is None:
+            with self._errors("supports_transactions (selecting a server)"):
+                await self._raw.admin.command("ping")
+            answer = description_supports_transactions(self._raw.topology_description)
+        return answer is True
 
     async def start_session(self, **options: Any) -> Any:
         """*hook*: a started driver session; ``options`` are the driver's session options."""

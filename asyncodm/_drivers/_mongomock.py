@@ -7,7 +7,8 @@ model, which this adapter absorbs so callers see the protocol unchanged:
   collection; they are wrapped back into the async one.
 * a cursor's ``to_list(length)`` ignores ``length``; the cursor reads one document at a time
   instead (it is all in memory, so nothing is lost).
-* there are no sessions: ``supports_sessions`` is False and starting one raises
+* there are no sessions: ``supports_sessions`` is False (so ``supports_transactions()``
+  answers False without I/O) and starting one raises
   ``OperationError`` rather than mongomock's ``NotImplementedError``; likewise for
   ``create_collection`` with options (capped...) and ``options()``, which it lacks.
 

@@ -11,7 +11,8 @@ are unchanged): ``CursorAdapter.batches`` takes an optional ``size`` and cursors
 and work as ``async with``; ``DatabaseAdapter`` exposes its ``client`` and ``command`` takes an
 optional ``session``; ``ClientAdapter`` has ``alias``, ``bound_loop()``, ``close_now()`` and
 passes driver options through ``start_session(**options)`` and
-``start_transaction(session, **options)``.
+``start_transaction(session, **options)``, and answers ``supports_transactions()`` (a topology
+question asked of the adapter on each use, so nothing above the seam reads driver internals).
 """
 
 from __future__ import annotations
@@ -238,6 +239,12 @@ class ClientAdapter(Protocol):
 
     @property
     def supports_sessions(self) -> bool: ...
+
+    async def supports_transactions(self) -> bool:
+        """Whether the deployment runs multi-document transactions (replica set, sharded, load
+        balanced), asked anew on each call: no round trip once the topology is known, a server
+        selection while it is not; never cached, so an election does not turn it off."""
+        ...
 
     def database(self, name: str, *, alias: str) -> DatabaseAdapter: ...
 

@@ -405,38 +405,20 @@ async def delete_documents(
 
 @asynccontextmanager
 async def _atomic(alias: str, session: Any) -> AsyncIterator[Any]:
-    """The caller's session, else a new transaction where the server supports one, else none."""
+    """The caller's session, else a new transaction where the server supports one, else none.
+
+    The adapter is asked on every delete, never remembered: a replica set in an election (or a
+    ``replicaSet=`` client before its first answer) must not switch cascades to non-atomic for
+    the client's lifetime. A known topology answers without a round trip.
+    """
     if session is not None or current_session(alias) is not None:
         yield session
         return
-    if await transactions_supported(alias):
+    if await get_client_adapter(alias).supports_transactions():
         async with transaction(alias) as txn:
             yield txn
         return
     yield None
-
-
-_TRANSACTION_TOPOLOGIES = frozenset({"ReplicaSetWithPrimary", "Sharded", "LoadBalanced"})
-
-
-async def transactions_supported(alias: str) -> bool:
-    """Whether ``alias``'s server runs multi-document transactions.
-
-    MongoDB runs them on replica sets, sharded clusters and behind load balancers, never on a
-    standalone server; the driver's view of the topology says which (no round trip). The answer
-    is kept on the client adapter, where ``transactions_ok`` may also be set by hand for a
-    server that supports transactions while reporting itself standalone."""
-    client = get_client_adapter(alias)
-    if not client.supports_sessions:
-        return False
-    if client.transactions_ok is not None:
-        return client.transactions_ok
-    description = getattr(client.raw, "topology_description", None)
-    topology = getattr(description, "topology_type_name", "")
-    if topology == "Unknown":
-        return False  # not connected yet: decide again next time
-    client.transactions_ok = topology in _TRANSACTION_TOPOLOGIES
-    return client.transactions_ok
 
 
 def describe_rules(model: type) -> list[str]:

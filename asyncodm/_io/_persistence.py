@@ -19,7 +19,7 @@ from asyncodm._instance._validation import raise_if_invalid
 from asyncodm._io._collection import collection_for
 from asyncodm._schema._index_specs import stored_path
 from asyncodm._types import MISSING
-from asyncodm.errors import LookUpError, OperationError, ValidationError
+from asyncodm.errors import LookUpError, NotUniqueError, OperationError, ValidationError
 from asyncodm.fields import _snapshots as snapshots
 from asyncodm.fields._scalar import ObjectIdField
 
@@ -147,7 +147,9 @@ async def save_document(
         created = await _write(
             doc, force_insert=force_insert, write_concern=write_concern, session=session
         )
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, NotUniqueError):  # the seam cannot know which document it was
+            exc.instance = doc
         if hooks:
             await run_after_write(doc, session, hooks, ok=False)
         raise
