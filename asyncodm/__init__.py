@@ -18,6 +18,8 @@ from asyncodm._io import _field_hooks  # noqa: F401 - registers file and sequenc
 from asyncodm._io._deref import fetch_dbref
 from asyncodm._io._indexes import ensure_indexes
 from asyncodm._io._transactions import transaction
+from asyncodm._schema._describe import ModelSpec, describe
+from asyncodm._types import MISSING
 from asyncodm.connection import (
     connect,
     disconnect,
@@ -65,6 +67,7 @@ from asyncodm.fields import (
     EmbeddedDocumentField,
     EmbeddedDocumentListField,
     EnumField,
+    FieldSpec,
     FileField,
     FloatField,
     GenericEmbeddedDocumentField,
@@ -108,6 +111,7 @@ __all__ = [
     "CASCADE",
     "DENY",
     "DO_NOTHING",
+    "MISSING",
     "NULLIFY",
     "PULL",
     "BaseField",
@@ -136,6 +140,7 @@ __all__ = [
     "EnumField",
     "FieldDoesNotExist",
     "FieldFile",
+    "FieldSpec",
     "File",
     "FileField",
     "FloatField",
@@ -159,6 +164,7 @@ __all__ = [
     "MapField",
     "MigrationError",
     "ModelDoesNotExist",
+    "ModelSpec",
     "MultiLineStringField",
     "MultiPointField",
     "MultiPolygonField",
@@ -189,6 +195,7 @@ __all__ = [
     "ValidationError",
     "collection_options",
     "connect",
+    "describe",
     "disconnect",
     "disconnect_all",
     "ensure_indexes",

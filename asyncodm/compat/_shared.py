@@ -18,7 +18,7 @@ from typing_extensions import Self
 
 import asyncodm
 from asyncodm.errors import ConfigurationError
-from asyncodm.fields import ObjectIdField
+from asyncodm.fields import FieldSpec, ObjectIdField
 from asyncodm.queryset import QuerySet
 
 __all__ = [
@@ -45,6 +45,10 @@ class AnyId(ObjectIdField):
 
     coerces = False
     expected = "any BSON value"
+
+    def describe(self) -> FieldSpec:
+        """Any value (kind "dynamic"), generated as an ObjectId when missing (``auto``)."""
+        return dataclasses.replace(super().describe(), kind="dynamic", python_type=object)
 
     def quick_check(self) -> Callable[[Any], bool] | None:
         return _always

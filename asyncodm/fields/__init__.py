@@ -58,6 +58,7 @@ from asyncodm.fields._scalar import (
     UUIDField,
 )
 from asyncodm.fields._sequence import SequenceField
+from asyncodm.fields._spec import KINDS, FieldSpec
 from asyncodm.fields._text import (
     EmailField,
     GenericIPAddressField,
@@ -71,6 +72,7 @@ __all__ = [
     "CASCADE",
     "DENY",
     "DO_NOTHING",
+    "KINDS",
     "NULLIFY",
     "PULL",
     "BaseField",
@@ -89,6 +91,7 @@ __all__ = [
     "EmbeddedDocumentField",
     "EmbeddedDocumentListField",
     "EnumField",
+    "FieldSpec",
     "FileField",
     "FloatField",
     "GenericEmbeddedDocumentField",

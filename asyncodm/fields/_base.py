@@ -13,12 +13,14 @@ ints, never convert at all).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, Generic, TypeVar, overload
+from types import MappingProxyType
+from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin, overload
 
 from typing_extensions import Self
 
 from asyncodm._types import MISSING
 from asyncodm.errors import InvalidDocumentError, ValidationError
+from asyncodm.fields._spec import FieldSpec
 
 __all__ = ["BaseField", "describe", "run_validators"]
 
@@ -162,7 +164,9 @@ class BaseField(Generic[T]):
         if self.unique_with:
             self.unique = True
         self.primary_key = primary_key
-        self.choices = self._normalise_choices(choices)
+        given = None if choices is None else tuple(choices)
+        self.choices = self._normalise_choices(given)
+        self._choices_given = given  # with their labels, for describe()
         checks: list[Validator] = []
         if validation is not None:
             checks.append(validation)
@@ -354,6 +358,79 @@ class BaseField(Generic[T]):
     def __repr__(self) -> str:
         owner = self.owner.__name__ + "." if self.owner is not None else ""
         return f"<{type(self).__name__} {owner}{self.name or '?'}>"
+
+    # --- self-description (API.md §11) ------------------------------------------------------
+
+    #: What the field describes itself as (``FieldSpec.kind``). It is an ordinary class
+    #: attribute, so a subclass that declares none inherits its parent's: a dialect's
+    #: ``CharField`` or a user's ``UpperField(StringField)`` stores and validates as a string
+    #: and integrations treat it as one. A class with no built-in ancestor that declares no
+    #: kind describes as its class name. To say more, override ``describe()``:
+    #: ``dataclasses.replace(super().describe(), kind="upper")``.
+    kind: ClassVar[str | None] = None
+
+    def describe(self) -> FieldSpec:
+        """This field's ``FieldSpec``: what integrations read instead of asking its class.
+
+        Computed when first asked (never on the load/save paths) and kept once the field is
+        bound to its class and names no class by a string that a redefinition could change
+        (see ``_describe_stable``). Fields contribute their part through ``_describe``."""
+        spec: FieldSpec | None = self.__dict__.get("_spec")
+        if spec is None:
+            spec = FieldSpec(**self._describe())
+            if self.owner is not None and self._describe_stable():
+                self.__dict__["_spec"] = spec
+        return spec
+
+    def _describe(self) -> dict[str, Any]:
+        """The ``FieldSpec`` keywords this class knows; subclasses extend ``super()``'s."""
+        given = self._choices_given
+        labels = None
+        if given is not None:
+            labels = tuple(
+                (c[0], str(c[1])) if isinstance(c, (tuple, list)) and len(c) == 2 else (c, str(c))
+                for c in given
+            )
+        texts = {"verbose_name": self.verbose_name, "help_text": self.help_text}
+        metadata = {k: v for k, v in texts.items() if v is not None} | self.metadata
+        return {
+            "name": self.name,
+            "db_field": self.db_field,
+            "kind": type(self).kind or type(self).__name__,
+            "python_type": value_type(type(self)),
+            "required": self.required,
+            "primary_key": self.primary_key,
+            "unique": self.unique,
+            "unique_with": self.unique_with,
+            "sparse": bool(self.metadata.get("sparse", False)),
+            "default": self.default,
+            "choices": self.choices,
+            "choice_labels": labels,
+            "null": self.null,
+            "blank": self.blank,
+            "metadata": MappingProxyType(metadata),
+        }
+
+    def _describe_stable(self) -> bool:
+        """Whether the spec may be kept: not while it depends on a class named by a string
+        (a class redefined under that name must be seen by the next ``describe()``)."""
+        return True
+
+
+def value_type(cls: type) -> Any:
+    """The Python type a field class reads as, from its ``BaseField[T]`` parameter: the
+    nearest concrete one in its MRO (``list`` for ``list[T]``); ``object`` when any value fits."""
+    for klass in cls.__mro__:
+        for base in klass.__dict__.get("__orig_bases__", ()):
+            origin = get_origin(base)
+            if not (isinstance(origin, type) and issubclass(origin, BaseField)):
+                continue
+            arg = get_args(base)[0]
+            if isinstance(arg, TypeVar) or arg is Any:
+                continue
+            found = get_origin(arg) or arg
+            return found if isinstance(found, type) else object
+    return object
 
 
 def _check_db_name(name: str) -> None:

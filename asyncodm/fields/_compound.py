@@ -27,6 +27,7 @@ from asyncodm.fields._schemaless import (
     quick_dynamic,
     validate_dynamic,
 )
+from asyncodm.fields._spec import frozen_mapping
 
 __all__ = [
     "DictField",
@@ -49,6 +50,8 @@ class DynamicField(BaseField[Any]):
     """Any value MongoDB can store: what dynamic attributes and untyped dicts hold."""
 
     expected = "a value MongoDB can store"
+
+    kind = "dynamic"
 
     def quick_check(self) -> Callable[[Any], bool] | None:
         return quick_dynamic
@@ -99,6 +102,21 @@ class ListField(BaseField[list[T]]):
     """A list whose items are all of one field type (or anything, without an item field)."""
 
     expected = "a list"
+
+    kind = "list"
+
+    def _describe(self) -> dict[str, Any]:
+        item = self.field.describe()
+        constraints = frozen_mapping(min_length=self.min_length, max_length=self.max_length)
+        return {
+            **super()._describe(),
+            "item": item,
+            "document": item.document,
+            "constraints": constraints,
+        }
+
+    def _describe_stable(self) -> bool:
+        return self.field._describe_stable()
 
     def __init__(
         self,
@@ -230,6 +248,12 @@ class SortedListField(ListField[T]):
         self.ordering = ordering
         self.reverse = reverse
 
+    kind = "sorted_list"
+
+    def _describe(self) -> dict[str, Any]:
+        options = frozen_mapping(ordering=self.ordering, reverse=self.reverse)
+        return {**super()._describe(), "options": options}
+
     def to_mongo(self, value: Any) -> Any:
         son = super().to_mongo(value)
         if not isinstance(son, list):
@@ -248,6 +272,19 @@ class DictField(BaseField[dict[str, T]]):
     """A dict with string keys; values of one field type, or anything without one."""
 
     expected = "a dict"
+
+    kind = "dict"
+
+    def _describe(self) -> dict[str, Any]:
+        item = self.field.describe()
+        return {
+            **super()._describe(),
+            "item": item,
+            "document": item.document,
+        }
+
+    def _describe_stable(self) -> bool:
+        return self.field._describe_stable()
 
     def __init__(self, field: BaseField[T] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("default", dict)
@@ -363,6 +400,8 @@ class DictField(BaseField[dict[str, T]]):
 class MapField(DictField[T]):
     """A dict whose values must all be of the given field type (MongoEngine)."""
 
+    kind = "map"
+
     def __init__(self, field: BaseField[T], **kwargs: Any) -> None:
         if not isinstance(field, BaseField):
             raise InvalidDocumentError(
@@ -380,3 +419,6 @@ class OrderedDictField(DictField[T]):
 
     def _new(self) -> dict[str, Any]:
         return OrderedDict()
+
+    def _describe(self) -> dict[str, Any]:
+        return {**super()._describe(), "python_type": OrderedDict}  # kind "dict", ordered

@@ -32,6 +32,7 @@ from bson.datetime_ms import DatetimeMS
 from asyncodm.errors import InvalidDocumentError
 from asyncodm.fields._base import BaseField, InlineCheck, TypeIs, describe
 from asyncodm.fields._prepare import prepare_scalar
+from asyncodm.fields._spec import frozen_mapping
 
 __all__ = ["ComplexDateTimeField", "DateField", "DateTimeField", "parse_datetime"]
 
@@ -89,6 +90,8 @@ class DateTimeField(BaseField[datetime.datetime]):
     identity_load = True
     coerces = True
     expected = "a datetime"
+
+    kind = "datetime"
 
     def dump_guard(self) -> InlineCheck | None:
         # A naive datetime already at millisecond precision is stored as given.
@@ -156,6 +159,8 @@ class DateField(BaseField[datetime.date]):
     coerces = True
     expected = "a date"
 
+    kind = "date"
+
     def coerce(self, value: Any) -> Any:
         if type(value) is datetime.date:
             return value
@@ -195,6 +200,11 @@ class ComplexDateTimeField(BaseField[datetime.datetime]):
 
     coerces = True
     expected = "a datetime"
+
+    kind = "complex_datetime"
+
+    def _describe(self) -> dict[str, Any]:
+        return {**super()._describe(), "options": frozen_mapping(separator=self.separator)}
 
     def __init__(self, db_field: str | None = None, *, separator: str = ",", **kwargs: Any) -> None:
         super().__init__(db_field, **kwargs)

@@ -41,6 +41,15 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
             )
         self._document_type = document_type
 
+    kind = "embedded"
+
+    def _describe(self) -> dict[str, Any]:
+        doc_type = self.document_type  # a name is resolved now
+        return {**super()._describe(), "python_type": doc_type, "document": doc_type}
+
+    def _describe_stable(self) -> bool:
+        return not isinstance(self._document_type, str)
+
     @property
     def document_type(self) -> type[E]:
         doc_type = self._document_type
@@ -147,6 +156,14 @@ class GenericEmbeddedDocumentField(BaseField[Any]):
     def __init__(self, choices: Iterable[type | str] | None = None, **kwargs: Any) -> None:
         self._allowed = tuple(choices) if choices is not None else None
         super().__init__(**kwargs)
+
+    kind = "generic_embedded"
+
+    def _describe(self) -> dict[str, Any]:
+        return {**super()._describe(), "classes": self._allowed_classes()}
+
+    def _describe_stable(self) -> bool:
+        return not any(isinstance(c, str) for c in self._allowed or ())
 
     def _allowed_classes(self) -> tuple[type, ...] | None:
         if self._allowed is None:

@@ -27,6 +27,7 @@ from asyncodm.errors import InvalidDocumentError, ValidationError
 from asyncodm.fields._base import BaseField, describe
 from asyncodm.fields._fieldfile import FieldFile
 from asyncodm.fields._hooked import mark_needed
+from asyncodm.fields._spec import frozen_mapping
 
 __all__ = ["FieldFile", "FileField"]
 
@@ -74,6 +75,14 @@ class FileField(BaseField[FieldFile]):
         super().__set_name__(owner, name)
         self.managed = not getattr(owner, "_is_embedded", False)
         mark_needed("files")
+
+    kind = "file"
+
+    def _describe(self) -> dict[str, Any]:
+        # The GridFS bucket's name; None for another Storage (it is in "storage").
+        bucket = getattr(self.storage, "bucket_name", None)
+        options = frozen_mapping(bucket=bucket, storage=self.storage)
+        return {**super()._describe(), "python_type": self.value_class, "options": options}
 
     # -- descriptor --------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, TypeVar
 
 from asyncodm.fields._base import BaseField, describe
 from asyncodm.fields._prepare import RAW_OPS
+from asyncodm.fields._spec import frozen_mapping
 
 __all__ = [
     "GeoJSON",
@@ -178,6 +179,10 @@ class _GeoField(BaseField[G]):
         super().__init__(db_field, **kwargs)
         self.auto_index = auto_index
 
+    def _describe(self) -> dict[str, Any]:
+        options = frozen_mapping(index_type=self.index_type, auto_index=self.auto_index)
+        return {**super()._describe(), "options": options}
+
     def to_python(self, value: Any) -> Any:
         return _lists(value)  # a fresh copy: the loaded raw document must never change
 
@@ -208,6 +213,8 @@ class GeoPointField(_GeoField[list[float]]):
     index_type = "2d"
     coerces = True
     expected = "a coordinate pair [x, y]"
+
+    kind = "geo_point"
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, dict) and value.get("type") == "Point":
@@ -262,6 +269,7 @@ class PointField(_GeoJSONField):
 
     geo_type = "Point"
     expected = "a GeoJSON Point or [longitude, latitude]"
+    kind = "point"
 
 
 class LineStringField(_GeoJSONField):
@@ -269,6 +277,7 @@ class LineStringField(_GeoJSONField):
 
     geo_type = "LineString"
     expected = "a GeoJSON LineString or a list of positions"
+    kind = "linestring"
 
 
 class PolygonField(_GeoJSONField):
@@ -276,6 +285,7 @@ class PolygonField(_GeoJSONField):
 
     geo_type = "Polygon"
     expected = "a GeoJSON Polygon or a list of linear rings"
+    kind = "polygon"
 
 
 class MultiPointField(_GeoJSONField):
@@ -283,6 +293,7 @@ class MultiPointField(_GeoJSONField):
 
     geo_type = "MultiPoint"
     expected = "a GeoJSON MultiPoint or a list of positions"
+    kind = "multipoint"
 
 
 class MultiLineStringField(_GeoJSONField):
@@ -290,6 +301,7 @@ class MultiLineStringField(_GeoJSONField):
 
     geo_type = "MultiLineString"
     expected = "a GeoJSON MultiLineString or a list of line strings"
+    kind = "multilinestring"
 
 
 class MultiPolygonField(_GeoJSONField):
@@ -297,6 +309,7 @@ class MultiPolygonField(_GeoJSONField):
 
     geo_type = "MultiPolygon"
     expected = "a GeoJSON MultiPolygon or a list of polygons"
+    kind = "multipolygon"
 
 
 class GeometryCollectionField(_GeoJSONField):
@@ -304,6 +317,7 @@ class GeometryCollectionField(_GeoJSONField):
 
     geo_type = "GeometryCollection"
     expected = "a GeoJSON GeometryCollection or a list of geometries"
+    kind = "geometry_collection"
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, (list, tuple)):

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from asyncodm._gridfs._storage import File, FileInfo, Storage
 from asyncodm.errors import ConfigurationError, InvalidDocumentError, ODMError, ValidationError
 from asyncodm.fields._file import FieldFile, FileField
+from asyncodm.fields._spec import frozen_mapping
 
 __all__ = ["ImageField", "ImageFieldFile", "ImageSize"]
 
@@ -142,6 +143,14 @@ class ImageField(FileField):
         self.size = _size(size, "size")
         self.thumbnail_size = _size(thumbnail_size, "thumbnail_size")
         super().__init__(storage, **kwargs)
+
+    kind = "image"
+
+    def _describe(self) -> dict[str, Any]:
+        spec = super()._describe()
+        sizes = {"size": self.size, "thumbnail_size": self.thumbnail_size}
+        boxes = {k: (v.width, v.height, v.force) for k, v in sizes.items() if v is not None}
+        return {**spec, "options": frozen_mapping(spec["options"], **boxes)}
 
     async def store(self, content: File, *, alias: str, session: Any) -> FileInfo:
         data = await content.read()

@@ -21,6 +21,7 @@ from bson import Decimal128, Int64
 from asyncodm.errors import InvalidDocumentError
 from asyncodm.fields._base import BaseField, InlineCheck, describe
 from asyncodm.fields._prepare import prepare_scalar
+from asyncodm.fields._spec import frozen_mapping
 
 __all__ = [
     "INT64_MAX",
@@ -68,6 +69,12 @@ class IntField(BaseField[int]):
 
     identity_load = True
     expected = "an integer"
+
+    kind = "int"
+
+    def _describe(self) -> dict[str, Any]:
+        constraints = frozen_mapping(min_value=self.min_value, max_value=self.max_value)
+        return {**super()._describe(), "constraints": constraints}
 
     def dump_guard(self) -> InlineCheck | None:
         return InlineCheck("type(v) is int and {low} <= v <= {high}", low=INT64_MIN, high=INT64_MAX)
@@ -133,6 +140,8 @@ class LongField(IntField):
 
     expected = "a 64-bit integer"
 
+    kind = "long"
+
     def dump_guard(self) -> InlineCheck | None:
         return InlineCheck("type(v) is {T}", T=Int64)
 
@@ -152,6 +161,12 @@ class FloatField(BaseField[float]):
     identity_load = True
     coerces = True
     expected = "a float"
+
+    kind = "float"
+
+    def _describe(self) -> dict[str, Any]:
+        constraints = frozen_mapping(min_value=self.min_value, max_value=self.max_value)
+        return {**super()._describe(), "constraints": constraints}
 
     def dump_guard(self) -> InlineCheck | None:
         return InlineCheck("type(v) is float")
@@ -260,6 +275,15 @@ class DecimalField(BaseField[decimal.Decimal]):
     coerces = True
     expected = "a decimal number"
 
+    kind = "decimal"
+
+    def _describe(self) -> dict[str, Any]:
+        constraints = frozen_mapping(
+            min_value=self.min_value, max_value=self.max_value, precision=self.precision
+        )
+        options = frozen_mapping(rounding=self.rounding, force_string=self.force_string)
+        return {**super()._describe(), "constraints": constraints, "options": options}
+
     def __init__(
         self,
         db_field: str | None = None,
@@ -348,6 +372,8 @@ class BooleanField(BaseField[bool]):
     identity_load = True
     identity_dump = True
     expected = "a boolean"
+
+    kind = "bool"
 
     def quick_check(self) -> Callable[[Any], bool] | None:
         return InlineCheck("v is True or v is False")

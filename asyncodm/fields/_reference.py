@@ -27,6 +27,7 @@ from asyncodm._context import dereference_disabled
 from asyncodm._registry import registry
 from asyncodm.errors import InvalidDocumentError, NotRegistered
 from asyncodm.fields._base import BaseField, describe
+from asyncodm.fields._spec import frozen_mapping
 
 __all__ = [
     "CASCADE",
@@ -285,6 +286,16 @@ class ReferenceField(_ReadsAsReference, BaseField[Ref[T]], Generic[T]):
         self.reverse_delete_rule = DeleteRule(int(rule))
         self.dbref = dbref
 
+    kind = "reference"
+
+    def _describe(self) -> dict[str, Any]:
+        options = frozen_mapping(dbref=self.dbref, reverse_delete_rule=self.reverse_delete_rule)
+        # A name (or "self") is resolved now: NotRegistered if it is not defined yet.
+        return {**super()._describe(), "reference": self.document_type, "options": options}
+
+    def _describe_stable(self) -> bool:
+        return not isinstance(self._document_type, str)  # resolved on every use
+
     # PyMODM spells the rules as constants on the field class.
     DO_NOTHING = DO_NOTHING
     NULLIFY = NULLIFY
@@ -418,6 +429,15 @@ class GenericReferenceField(_ReadsAsReference, BaseField[Ref[Any]]):
         super().__init__(*args, **kwargs)
         rule = on_delete if on_delete is not None else reverse_delete_rule
         self.reverse_delete_rule = DeleteRule(int(rule))
+
+    kind = "generic_reference"
+
+    def _describe(self) -> dict[str, Any]:
+        options = frozen_mapping(reverse_delete_rule=self.reverse_delete_rule)
+        return {**super()._describe(), "classes": self._allowed_classes(), "options": options}
+
+    def _describe_stable(self) -> bool:
+        return not any(isinstance(c, str) for c in self._allowed or ())
 
     @property
     def target_names(self) -> tuple[str, ...] | None:

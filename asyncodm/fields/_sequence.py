@@ -28,6 +28,7 @@ from asyncodm._gridfs._storage import model_alias
 from asyncodm.errors import InvalidDocumentError, NotUniqueError
 from asyncodm.fields._base import BaseField
 from asyncodm.fields._hooked import mark_needed
+from asyncodm.fields._spec import frozen_mapping
 
 __all__ = ["COUNTERS_COLLECTION", "SequenceField"]
 
@@ -80,6 +81,18 @@ class SequenceField(BaseField[Any]):
                 "first saved, so it must be a field of a Document, not of an embedded document"
             )
         mark_needed("sequences")
+
+    kind = "sequence"
+
+    def _describe(self) -> dict[str, Any]:
+        options = frozen_mapping(
+            collection_name=self.collection_name,
+            sequence_name=self.sequence_name,
+            value_decorator=self.value_decorator,
+        )
+        # An int unless a value_decorator makes something else of it.
+        python_type = int if self.value_decorator is None else object
+        return {**super()._describe(), "python_type": python_type, "auto": True, "options": options}
 
     def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
         if value is None:

@@ -18,6 +18,7 @@ from bson import Code, Regex
 from asyncodm.errors import InvalidDocumentError
 from asyncodm.fields._base import BaseField, InlineCheck, TypeIs, describe
 from asyncodm.fields._prepare import prepare_scalar
+from asyncodm.fields._spec import frozen_mapping
 
 __all__ = [
     "STRING_OPS",
@@ -88,6 +89,16 @@ class StringField(BaseField[str]):
 
     identity_dump = True
 
+    kind = "string"
+
+    def _describe(self) -> dict[str, Any]:
+        constraints = frozen_mapping(
+            min_length=self.min_length,
+            max_length=self.max_length,
+            regex=self.regex.pattern if self.regex is not None else None,
+        )
+        return {**super()._describe(), "constraints": constraints}
+
     def quick_check(self) -> Callable[[Any], bool] | None:
         if type(self) is not StringField or self.regex is not None:
             return None  # subclasses (email, url) check more than the type
@@ -128,6 +139,16 @@ class EmailField(StringField):
     """
 
     expected = "an email address"
+
+    kind = "email"
+
+    def _describe(self) -> dict[str, Any]:
+        options = frozen_mapping(
+            allow_utf8_user=self.allow_utf8_user,
+            allow_ip_domain=self.allow_ip_domain,
+            domain_whitelist=tuple(self.domain_whitelist) or None,
+        )
+        return {**super()._describe(), "options": options}
 
     USER_REGEX: ClassVar[re.Pattern[str]] = re.compile(
         # dot-atom (RFC 5322 section 3.2.3)
@@ -215,6 +236,13 @@ class URLField(StringField):
 
     expected = "a URL"
 
+    kind = "url"
+
+    def _describe(self) -> dict[str, Any]:
+        pattern = self.url_regex.pattern if self.url_regex is not None else None
+        options = frozen_mapping(schemes=self.schemes, url_regex=pattern)
+        return {**super()._describe(), "options": options}
+
     URL_REGEX: ClassVar[re.Pattern[str]] = re.compile(
         r"^(?:[a-z0-9.+\-]*)://"  # the scheme is checked separately
         r"(?:[^\s:@/]+(?::[^\s:@/]*)?@)?"  # user:password@
@@ -281,6 +309,12 @@ class GenericIPAddressField(BaseField[str]):
     coerces = True
     expected = "an IP address"
 
+    kind = "ip"
+
+    def _describe(self) -> dict[str, Any]:
+        protocol = None if self.protocol == "both" else self.protocol  # "both" is no constraint
+        return {**super()._describe(), "constraints": frozen_mapping(protocol=protocol)}
+
     def __init__(
         self, db_field: str | None = None, *, protocol: str | int = "both", **kwargs: Any
     ) -> None:
@@ -332,6 +366,8 @@ class RegularExpressionField(BaseField[re.Pattern[str]]):
 
     coerces = True
     expected = "a regular expression"
+
+    kind = "regex"
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, (str, Regex)):
@@ -386,6 +422,8 @@ class JavaScriptField(BaseField[Code]):
 
     coerces = True
     expected = "JavaScript code (a string or bson.Code)"
+
+    kind = "javascript"
 
     def coerce(self, value: Any) -> Any:
         if isinstance(value, str) and not isinstance(value, Code):

@@ -16,6 +16,7 @@ them are ordinary asyncodm documents; only the constructors speak PyMODM:
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -24,6 +25,7 @@ from bson.decimal128 import Decimal128
 
 from asyncodm import fields as _f
 from asyncodm.errors import ValidationError
+from asyncodm.fields import FieldSpec
 
 __all__ = [
     "BigIntegerField",
@@ -199,6 +201,10 @@ class Decimal128Field(_f.DecimalField):
 
     def to_python(self, value: Any) -> Any:
         return self.coerce(value)
+
+    def describe(self) -> FieldSpec:
+        """A "decimal" that reads as ``Decimal128``."""
+        return dataclasses.replace(super().describe(), python_type=Decimal128)
 
 
 class _Args:
