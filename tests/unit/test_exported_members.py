@@ -1,0 +1,125 @@
+"""The public surface is pinned (httpx ``tests/test_exported_members.py``): ``asyncodm``
+exports exactly these names, each defined, and a new public name is a deliberate edit here."""
+
+from __future__ import annotations
+
+import asyncodm
+
+EXPORTED = [
+    "CASCADE",
+    "DENY",
+    "DO_NOTHING",
+    "MISSING",
+    "NULLIFY",
+    "PULL",
+    "BaseField",
+    "BigIntegerField",
+    "BinaryField",
+    "BooleanField",
+    "CharField",
+    "ComplexDateTimeField",
+    "ConcurrencyError",
+    "ConfigurationError",
+    "ConnectionFailure",
+    "DateField",
+    "DateTimeField",
+    "DecimalField",
+    "DeleteRule",
+    "DictField",
+    "Document",
+    "DoesNotExist",
+    "DynamicDocument",
+    "DynamicEmbeddedDocument",
+    "DynamicField",
+    "EmailField",
+    "EmbeddedDocument",
+    "EmbeddedDocumentField",
+    "EmbeddedDocumentListField",
+    "EnumField",
+    "FieldDoesNotExist",
+    "FieldFile",
+    "FieldSpec",
+    "File",
+    "FileField",
+    "FloatField",
+    "GenericEmbeddedDocumentField",
+    "GenericIPAddressField",
+    "GenericReferenceField",
+    "GeoPointField",
+    "GeometryCollectionField",
+    "GridFSStorage",
+    "ImageField",
+    "IntField",
+    "IntegerField",
+    "InvalidDocumentError",
+    "InvalidModel",
+    "JavaScriptField",
+    "LineStringField",
+    "ListField",
+    "LongField",
+    "LookUpError",
+    "Manager",
+    "MapField",
+    "MigrationError",
+    "ModelDoesNotExist",
+    "ModelSpec",
+    "MultiLineStringField",
+    "MultiPointField",
+    "MultiPolygonField",
+    "MultipleObjectsReturned",
+    "NotRegistered",
+    "NotUniqueError",
+    "ODMError",
+    "ObjectIdField",
+    "OperationError",
+    "OrderedDictField",
+    "PointField",
+    "PolygonField",
+    "Q",
+    "QuerySet",
+    "QuerySetManager",
+    "Ref",
+    "RefDict",
+    "RefList",
+    "ReferenceField",
+    "RegularExpressionField",
+    "SequenceField",
+    "SortedListField",
+    "Storage",
+    "StringField",
+    "TimestampField",
+    "URLField",
+    "UUIDField",
+    "ValidationError",
+    "collection_options",
+    "connect",
+    "describe",
+    "disconnect",
+    "disconnect_all",
+    "ensure_indexes",
+    "fetch_dbref",
+    "get_client",
+    "get_db",
+    "no_auto_dereference",
+    "queryset_manager",
+    "signals",
+    "switch_collection",
+    "switch_connection",
+    "switch_db",
+    "transaction",
+]
+
+
+def test_asyncodm_exports_exactly_the_pinned_names() -> None:
+    assert asyncodm.__all__ == EXPORTED
+
+
+def test_every_exported_name_is_defined() -> None:
+    missing = [name for name in asyncodm.__all__ if not hasattr(asyncodm, name)]
+    assert not missing
+
+
+def test_the_model_description_is_public() -> None:
+    # API.md §11: describe(), its two records and the MISSING default marker.
+    assert {"describe", "FieldSpec", "ModelSpec", "MISSING"} <= set(asyncodm.__all__)
+    assert asyncodm.FieldSpec is asyncodm.fields.FieldSpec
