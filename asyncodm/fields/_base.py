@@ -397,7 +397,7 @@ class BaseField(Generic[T]):
             "name": self.name,
             "db_field": self.db_field,
             "kind": type(self).kind or type(self).__name__,
-            "python_type": value_type(type(self)),
+            "python_type": _value_type(type(self)),
             "required": self.required,
             "primary_key": self.primary_key,
             "unique": self.unique,
@@ -417,7 +417,7 @@ class BaseField(Generic[T]):
         return True
 
 
-def value_type(cls: type) -> Any:
+def _value_type(cls: type) -> Any:
     """The Python type a field class reads as, from its ``BaseField[T]`` parameter: the
     nearest concrete one in its MRO (``list`` for ``list[T]``); ``object`` when any value fits."""
     for klass in cls.__mro__:
