@@ -176,11 +176,12 @@ def test_specs_are_frozen_and_read_only() -> None:
 # --- one test per kind: the whole spec of a representative declaration ----------------------
 
 
-class Address(EmbeddedDocument):
+# Module-level classes get names no other suite uses: they stay registered.
+class DescribedAddress(EmbeddedDocument):
     city = StringField()
 
 
-class Target(Document):
+class DescribedTarget(Document):
     name = StringField()
 
 
@@ -335,22 +336,22 @@ def _map() -> tuple[BaseField[Any], FieldSpec]:
 
 
 def _embedded() -> tuple[BaseField[Any], FieldSpec]:
-    field = EmbeddedDocumentField(Address, required=True)
-    return field, spec("embedded", Address, required=True, document=Address)
+    field = EmbeddedDocumentField(DescribedAddress, required=True)
+    return field, spec("embedded", DescribedAddress, required=True, document=DescribedAddress)
 
 
 def _generic_embedded() -> tuple[BaseField[Any], FieldSpec]:
-    field = GenericEmbeddedDocumentField(choices=["Address"])
-    return field, spec("generic_embedded", object, classes=(Address,))
+    field = GenericEmbeddedDocumentField(choices=["DescribedAddress"])
+    return field, spec("generic_embedded", object, classes=(DescribedAddress,))
 
 
 def _reference() -> tuple[BaseField[Any], FieldSpec]:
-    field = ReferenceField(Target, dbref=True, reverse_delete_rule=NULLIFY, null=True)
+    field = ReferenceField(DescribedTarget, dbref=True, reverse_delete_rule=NULLIFY, null=True)
     return field, spec(
         "reference",
         Ref,
         null=True,
-        reference=Target,
+        reference=DescribedTarget,
         options={"dbref": True, "reverse_delete_rule": NULLIFY},
     )
 
@@ -536,9 +537,9 @@ PUBLIC_KINDS: dict[str, str] = {
 #: Constructor arguments of the classes that need some.
 ARGS: dict[str, tuple[Any, ...]] = {
     "EnumField": (Color,),
-    "EmbeddedDocumentField": (Address,),
-    "EmbeddedDocumentListField": (Address,),
-    "ReferenceField": (Target,),
+    "EmbeddedDocumentField": (DescribedAddress,),
+    "EmbeddedDocumentListField": (DescribedAddress,),
+    "ReferenceField": (DescribedTarget,),
     "MapField": (StringField(),),
 }
 
@@ -622,9 +623,9 @@ def test_ordered_dict_is_a_dict_of_ordered_type() -> None:
 
 
 def test_list_of_references_reads_through_items_but_describes_as_a_list() -> None:
-    described = bound(ListField(ReferenceField(Target))).describe()
+    described = bound(ListField(ReferenceField(DescribedTarget))).describe()
     assert described.kind == "list" and described.python_type is list
-    assert described.item is not None and described.item.reference is Target
+    assert described.item is not None and described.item.reference is DescribedTarget
 
 
 # --- custom fields ------------------------------------------------------------------------------
@@ -991,11 +992,11 @@ def test_pymodm_kind_table_covers_its_fields() -> None:
 @pytest.mark.parametrize("name", sorted(PYMODM_KINDS))
 def test_pymodm_fields_describe_as_their_core_kind(name: str) -> None:
     args: dict[str, tuple[Any, ...]] = {
-        "EmbeddedDocumentField": (Address,),
-        "EmbeddedDocumentListField": (Address,),
-        "EmbeddedModelField": (Address,),
-        "EmbeddedModelListField": (Address,),
-        "ReferenceField": (Target,),
+        "EmbeddedDocumentField": (DescribedAddress,),
+        "EmbeddedDocumentListField": (DescribedAddress,),
+        "EmbeddedModelField": (DescribedAddress,),
+        "EmbeddedModelListField": (DescribedAddress,),
+        "ReferenceField": (DescribedTarget,),
     }
     field = bound(getattr(pm, name)(*args.get(name, ())), base=pymodm.MongoModel)
     described = field.describe()
