@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime
-import re
 import uuid as _uuid
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from bson import Binary, Code, DBRef, ObjectId
+from bson import DBRef
 from pymongo import IndexModel
 
 import asyncodm
@@ -42,13 +40,8 @@ from asyncodm.compat._shared import (
 )
 from asyncodm.compat.mongokit import _structure as st
 from asyncodm.compat.mongokit._queries import Queries
-from asyncodm.compat.mongokit._types import (
-    AUTHORIZED_TYPES,
-    IS,
-    CustomType,
-    SchemaOperator,
-    Set,
-)
+from asyncodm.compat.mongokit._spec import describe_structure
+from asyncodm.compat.mongokit._types import AUTHORIZED_TYPES
 from asyncodm.errors import ConfigurationError
 from asyncodm.fields import BaseField, FieldSpec
 
@@ -98,71 +91,12 @@ class StructureField(BaseField[Any]):
         owner: Any = self.owner
         options = MappingProxyType({"structure": self.spec})
         base = dataclasses.replace(super().describe(), options=options)
-        spec = _describe_structure(self.spec, base)
+        spec = describe_structure(self.spec, base)
         default = (getattr(owner, "default_values", None) or {}).get(
             self.db_field, asyncodm.MISSING
         )
         required = self.db_field in (getattr(owner, "required_fields", None) or ())
         return dataclasses.replace(spec, required=required, default=default)
-
-
-#: A structure's Python types and the kinds they describe as.
-_KINDS: dict[Any, str] = {
-    str: "string",
-    int: "int",
-    float: "float",
-    bool: "bool",
-    bytes: "binary",
-    Binary: "binary",
-    datetime.datetime: "datetime",
-    ObjectId: "objectid",
-    _uuid.UUID: "uuid",
-    re.Pattern: "regex",
-    Code: "javascript",
-    dict: "dict",
-    list: "list",
-}
-
-
-def _describe_structure(spec: Any, base: FieldSpec) -> FieldSpec:
-    """``base`` (the key's common settings) made to describe the structure type ``spec``."""
-
-    def like(kind: str, python_type: Any, **more: Any) -> FieldSpec:
-        return dataclasses.replace(base, kind=kind, python_type=python_type, **more)
-
-    dynamic = like("dynamic", object)
-    if isinstance(spec, Set):
-        inner = spec._structure_type
-        return like(
-            "list", set, item=dynamic if inner is None else _describe_structure(inner, base)
-        )
-    if isinstance(spec, CustomType):
-        found = _describe_structure(spec.mongo_type, base)
-        return dataclasses.replace(found, python_type=spec.python_type)
-    if isinstance(spec, IS):
-        values = tuple(spec)
-        types = {type(v) for v in values}
-        found = _describe_structure(types.pop(), base) if len(types) == 1 else dynamic
-        labels = tuple((v, str(v)) for v in values)
-        return dataclasses.replace(found, choices=values, choice_labels=labels)
-    if spec is None or isinstance(spec, SchemaOperator):
-        return dynamic
-    if spec is list or spec is dict:  # any items
-        return like(_KINDS[spec], spec, item=dynamic)
-    if isinstance(spec, list):
-        item = _describe_structure(spec[0], base) if spec else dynamic
-        return like("list", list, item=item)
-    if isinstance(spec, tuple):  # a fixed number of items, each of its own type
-        size = MappingProxyType({"min_length": len(spec), "max_length": len(spec)})
-        return like("list", list, item=dynamic, constraints=size)
-    if isinstance(spec, dict):
-        typed = [v for k, v in spec.items() if isinstance(k, type)]  # {str: int}: any keys
-        item = _describe_structure(typed[0], base) if typed else dynamic
-        return like("dict", dict, item=item)
-    kind = _KINDS.get(spec)
-    if kind is None and isinstance(spec, type):  # a subclass of an authorized type
-        kind = next((k for t, k in _KINDS.items() if issubclass(spec, t)), None)
-    return like(kind or "dynamic", spec if isinstance(spec, type) else object)
 
 
 def _index_model(spec: Mapping[str, Any]) -> IndexModel:
