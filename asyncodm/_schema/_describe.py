@@ -63,6 +63,10 @@ class ModelSpec:
     indexes: tuple[Any, ...]
     meta: Mapping[str, Any]
 
+    def __hash__(self) -> int:
+        # The mappings are not hashable; equal specs describe the same class.
+        return hash(self.model)
+
 
 def describe(model: Any) -> ModelSpec:
     """The ``ModelSpec`` of a document class (or of an instance's class).

@@ -147,3 +147,7 @@ class FieldSpec:
     classes: tuple[type, ...] | None = None
     options: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     metadata: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+    def __hash__(self) -> int:
+        # The mappings are not hashable; equal specs still hash alike (a subset of the fields).
+        return hash((self.name, self.db_field, self.kind, self.python_type))

@@ -171,6 +171,10 @@ def test_specs_are_frozen_and_read_only() -> None:
         fs.constraints["max_length"] = 4  # type: ignore[index]
     with pytest.raises(TypeError):
         fs.metadata["widget"] = "x"  # type: ignore[index]
+    # hashable, so integrations may key caches by spec
+    assert hash(fs) == hash(dataclasses.replace(fs)) and {fs: 1}[fs] == 1
+    owner = bound(StringField()).owner
+    assert owner is not None and {describe(owner): 1}[describe(owner)] == 1
 
 
 # --- one test per kind: the whole spec of a representative declaration ----------------------
