@@ -57,6 +57,7 @@ from asyncodm.compat.mongomotor import (
     disconnect_all,
     register_connection,
 )
+from asyncodm.compat.mongomotor.context_managers import no_dereference
 from asyncodm.compat.mongomotor.errors import GridFSError, OperationError
 from asyncodm.compat.mongomotor.fields import (
     NO_REFERENCE,
@@ -602,6 +603,8 @@ async def test_put_extras_are_files_document_fields_and_proxy_attributes(
     assert doc.filefield.extras == {"mime_type": "text/plain", "page": 3}
     await doc.save()
     loaded = await MtTestDoc.objects.get(id=doc.id)
+    with pytest.raises(AttributeError, match="get"):
+        _ = loaded.filefield.mime_type  # a loaded file's extras come with get() / read()
     assert await loaded.filefield.get() is not None
     assert loaded.filefield.filename == "h.txt" and loaded.filefield.length == 5
     stored = await backend.db["fs.files"].find_one({"_id": doc.filefield.file_id})
@@ -711,6 +714,20 @@ async def test_disconnect_can_be_awaited_and_disconnect_all_forgets_every_alias(
     for alias in ("mm-b", "default"):
         with pytest.raises(asyncodm.ConfigurationError):
             asyncodm.get_client(alias)
+
+
+# contexts
+
+
+async def test_no_dereference_reads_stored_ids(backend: Backend) -> None:
+    r = await MtRefDoc(refname="r").save()
+    doc = await MtMainDoc(docname="x", ref=r, reflist=[r]).save()
+    loaded = await MtMainDoc.objects.get(id=doc.id)
+    with no_dereference(MtMainDoc):
+        assert loaded.ref == r.id and isinstance(loaded.ref, ObjectId)
+        assert loaded.reflist == [r.id]
+        assert MtMainDoc().ref == None  # noqa: E711 - unset is still None-like
+    assert (await loaded.ref).refname == "r"
 
 
 # the classes are asyncodm documents

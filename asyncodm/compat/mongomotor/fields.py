@@ -246,11 +246,13 @@ class GridOut:
 class GridFSProxy(FieldFile):
     """MongoMotor's ``GridFSProxy``: asyncodm's ``FieldFile`` with MongoEngine's ``put()``."""
 
-    __slots__ = ("_extras",)
+    __slots__ = ("_extras", "_extras_known")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._extras: dict[str, Any] = {}
+        #: Whether ``_extras`` is the stored file's (after put/replace or open).
+        self._extras_known = False
 
     @property
     def extras(self) -> dict[str, Any]:
@@ -260,12 +262,16 @@ class GridFSProxy(FieldFile):
 
     def __getattr__(self, name: str) -> Any:
         if not name.startswith("_"):
-            try:
-                extras = object.__getattribute__(self, "_extras")
-            except AttributeError:
-                extras = {}
+            # getattr with a default: this may run before __init__ has set the slots.
+            extras: dict[str, Any] = getattr(self, "_extras", {})
             if name in extras:
                 return extras[name]
+            if self.file_id is not None and not getattr(self, "_extras_known", False):
+                raise AttributeError(
+                    f"{name!r} is unknown: the file's details are not loaded; "
+                    "`await doc.<field>.get()` (or read()) first, then its put() extras are "
+                    "attributes"
+                )
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
@@ -293,6 +299,7 @@ class GridFSProxy(FieldFile):
         await super().open()
         stored = await self._files().find_one({"_id": self.file_id})
         self._extras = {k: v for k, v in (stored or {}).items() if k not in _SPEC_KEYS}
+        self._extras_known = True
         return self
 
     async def read(self, size: int = -1) -> bytes | None:  # type: ignore[override]
@@ -334,12 +341,12 @@ class GridFSProxy(FieldFile):
         await FieldFile.put(self, given, filename=filename, content_type=content_type)
         if extras:
             await self._files().update_one({"_id": self.file_id}, {"$set": extras})
-        self._extras = extras
+        self._extras, self._extras_known = extras, True
         return self
 
     async def delete(self) -> None:
         await super().delete()
-        self._extras = {}
+        self._extras, self._extras_known = {}, False
 
     def _files(self) -> Any:
         """The driver collection holding this file's ``files`` document."""
