@@ -26,10 +26,10 @@ models of ``setUp`` are module-level classes with an ``Mt`` prefix, so they neve
 other suites' models in the registry; ``self.assertX`` became ``assert``; where a test
 writes, a check of the raw stored document through the driver was added.
 
-Left out: MongoMotor's ``tests/unit/`` -- they test its monkeypatching of MongoEngine
+Left out: MongoMotor's ``tests/unit/``, which test its monkeypatching of MongoEngine
 (``MonkeyPatcher``, the patched dereference, ``get_mongodb_version``, the sync-connection
-alias), which has no counterpart here -- and ``MapReduceDocument``/``map_reduce`` (MongoDB
-removed mapReduce's inline JavaScript path from the supported API; asyncodm has ``aggregate``).
+alias) and have no counterpart here. No functional test uses ``MapReduceDocument`` or
+``map_reduce`` (deprecated since MongoDB 5.0), which the dialect does not offer.
 
 The rest covers the dialect's own behaviour: MongoEngine's connect/disconnect signatures,
 ``insert`` forms, unset references, ``put()`` extras in GridFS, and that the classes are
@@ -533,6 +533,20 @@ async def test_an_unset_reference_reads_as_an_awaitable_none(backend: Backend) -
     await doc.save()
     stored = await raw(backend, MtMainDoc, doc.id)
     assert "ref" not in stored and "embedded" not in stored
+
+
+async def test_an_unset_reference_given_back_means_none(backend: Backend) -> None:
+    blank = MtMainDoc()
+    r = await MtRefDoc(refname="r").save()
+    doc = await MtMainDoc(docname="x", ref=r).save()
+    other = await MtMainDoc(docname="y", ref=blank.ref).save()  # NO_REFERENCE in
+    doc.ref = blank.ref
+    await doc.save()
+    assert "ref" not in await raw(backend, MtMainDoc, doc.id)
+    assert "ref" not in await raw(backend, MtMainDoc, other.id)
+    assert MtMainDoc.objects(ref=blank.ref).explain_filter()["filter"]["ref"] is None
+    assert await MtMainDoc.objects(ref=blank.ref).count() == 2
+    assert await MtMainDoc.objects(ref__in=[blank.ref]).count() == 2
 
 
 async def test_setting_a_reference_back_to_none_unsets_it(backend: Backend) -> None:

@@ -177,24 +177,40 @@ class NoReference:
 NO_REFERENCE = NoReference()
 
 
-class ReferenceField(_f.ReferenceField[Any]):
+def _none_for_unset(value: Any) -> Any:
+    """``NO_REFERENCE`` (what an unset reference reads as) given back means None."""
+    return None if isinstance(value, NoReference) else value
+
+
+class _AwaitableWhenUnset:
+    """Reads an unset reference as ``NO_REFERENCE``, and takes it back as None wherever a
+    value goes in (``doc.ref = other.ref``, ``objects(ref=other.ref)``)."""
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        value = super().__get__(instance, owner)  # type: ignore[misc]
+        if instance is not None and value is None:
+            return NO_REFERENCE
+        return value
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        super().__set__(instance, _none_for_unset(value))  # type: ignore[misc]
+
+    def coerce(self, value: Any) -> Any:
+        value = _none_for_unset(value)
+        return None if value is None else super().coerce(value)  # type: ignore[misc]
+
+    def prepare_query_value(self, op: str | None, value: Any) -> Any:
+        if isinstance(value, (list, tuple, set, frozenset)):  # ref__in=[...]
+            value = [_none_for_unset(v) for v in value]
+        return super().prepare_query_value(op, _none_for_unset(value))  # type: ignore[misc]
+
+
+class ReferenceField(_AwaitableWhenUnset, _f.ReferenceField[Any]):
     """asyncodm's ``ReferenceField``; unset, it reads as ``NO_REFERENCE`` (awaits to None)."""
 
-    def __get__(self, instance: Any, owner: type) -> Any:
-        value = super().__get__(instance, owner)
-        if instance is not None and value is None:
-            return NO_REFERENCE
-        return value
 
-
-class GenericReferenceField(_f.GenericReferenceField):
+class GenericReferenceField(_AwaitableWhenUnset, _f.GenericReferenceField):
     """asyncodm's ``GenericReferenceField``; unset, it reads as ``NO_REFERENCE``."""
-
-    def __get__(self, instance: Any, owner: type) -> Any:
-        value = super().__get__(instance, owner)
-        if instance is not None and value is None:
-            return NO_REFERENCE
-        return value
 
 
 class ListField(_f.ListField[Any]):
