@@ -611,7 +611,7 @@ async def test_put_extras_are_files_document_fields_and_proxy_attributes(
 ) -> None:
     doc = MtTestDoc()
     await doc.filefield.put(
-        b"hello", filename="h.txt", content_type="text/plain", mime_type="text/plain", page=3
+        b"hello", filename="h.txt", contentType="text/plain", mime_type="text/plain", page=3
     )
     assert doc.filefield.mime_type == "text/plain" and doc.filefield.page == 3
     assert doc.filefield.extras == {"mime_type": "text/plain", "page": 3}
@@ -624,6 +624,7 @@ async def test_put_extras_are_files_document_fields_and_proxy_attributes(
     stored = await backend.db["fs.files"].find_one({"_id": doc.filefield.file_id})
     assert stored is not None
     assert stored["mime_type"] == "text/plain" and stored["page"] == 3
+    assert stored["contentType"] == "text/plain" and "contentType" not in loaded.filefield.extras
     assert "metadata" not in stored  # extras are top-level fields, as MongoEngine stores them
     assert loaded.filefield.page == 3 and loaded.filefield.gridout.page == 3
 

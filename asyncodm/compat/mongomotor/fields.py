@@ -312,7 +312,11 @@ class GridFSProxy(FieldFile):
         return self.gridout
 
     async def open(self) -> Self:
+        """Open the file; also read its ``put()`` extras from its ``files`` document (one
+        more query, for GridFS storages: asyncodm's file record keeps only the spec's keys)."""
         await super().open()
+        if not isinstance(self.storage, GridFSStorage):
+            return self
         stored = await self._files().find_one({"_id": self.file_id})
         self._extras = {k: v for k, v in (stored or {}).items() if k not in _SPEC_KEYS}
         self._extras_known = True
@@ -347,7 +351,8 @@ class GridFSProxy(FieldFile):
         if refused:
             raise TypeError(f"put() cannot set {refused}: the storage decides them")
         filename = kwargs.pop("filename", None)
-        content_type = kwargs.pop("content_type", None) or kwargs.pop("contentType", None)
+        content_type = kwargs.pop("content_type", None)
+        content_type = kwargs.pop("contentType", None) or content_type
         metadata = kwargs.pop("metadata", None)
         encoding = kwargs.pop("encoding", None)
         if isinstance(content, str) and encoding is not None:
