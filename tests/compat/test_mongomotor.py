@@ -664,6 +664,27 @@ async def test_an_empty_file_field_reads_and_gets_none(backend: Backend) -> None
     assert await backend.db["fs.files"].find().to_list(None) == []
 
 
+async def test_async_with_the_proxy_finishes_a_streamed_file(backend: Backend) -> None:
+    doc = MtTestDoc()
+    async with doc.filefield:
+        await doc.filefield.new_file(filename="stream.txt")
+        await doc.filefield.write(b"some ")
+        await doc.filefield.write(b"data")
+    await doc.save()
+    stored = await backend.db["fs.files"].find_one({"_id": doc.filefield.file_id})
+    assert stored is not None and stored["filename"] == "stream.txt" and stored["length"] == 9
+    assert await (await MtTestDoc.objects.get(id=doc.id)).filefield.read() == b"some data"
+
+
+# queryset extras
+
+
+async def test_with_id_and_no_cache(backend: Backend) -> None:
+    doc = await MtMainDoc(docname="w").save()
+    assert (await MtMainDoc.objects.no_cache().with_id(doc.id)).docname == "w"
+    assert await MtMainDoc.objects.with_id(ObjectId()) is None
+
+
 # connect / disconnect
 
 

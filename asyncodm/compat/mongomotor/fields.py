@@ -270,6 +270,23 @@ class GridFSProxy(FieldFile):
         #: Whether ``_extras`` is the stored file's (after put/replace or open).
         self._extras_known = False
 
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """``async with doc.field:`` closes it: a file started with ``new_file()``/``write()``
+        is finished (MongoMotor).
+
+        An empty field reads as a new proxy each time until it holds a file, so the block's
+        ``doc.field.new_file()`` may have made another proxy the field's value: that one is
+        closed too.
+        """
+        await self.close()
+        instance, name = self.instance, self.field.name
+        current = getattr(instance, name) if instance is not None and name else None
+        if isinstance(current, GridFSProxy) and current is not self:
+            await current.close()
+
     @property
     def extras(self) -> dict[str, Any]:
         """The ``put()`` keywords stored beside the spec's fields (known after ``put()`` or

@@ -5,7 +5,7 @@ Stage: compat. Everything MongoMotor's functional tests use is asyncodm's QueryS
 ``item_frequencies``, ``sum``, ``average``, ``distinct``, ``aggregate`` awaited for a cursor,
 ``modify``, ``update`` with bare ``field=value`` keywords meaning ``set__field``). What differs
 is ``insert``: MongoEngine's takes one document or any iterable of them, a ``write_concern``
-dict, and refuses documents of another class.
+dict, and refuses documents of another class; ``with_id`` and ``no_cache`` are added.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pymongo.write_concern import WriteConcern
+from typing_extensions import Self
 
 import asyncodm
 from asyncodm.errors import OperationError
@@ -58,6 +59,14 @@ class QuerySet(_QuerySet):
             write_concern = WriteConcern(**write_concern) if write_concern else None
         inserted = await super().insert(docs, load_bulk, write_concern=write_concern)
         return inserted[0] if single else inserted
+
+    async def with_id(self, object_id: Any) -> Any:
+        """The document whose primary key is ``object_id``, or None (MongoEngine)."""
+        return await self.filter(pk=object_id).first()
+
+    def no_cache(self) -> Self:
+        """MongoEngine's switch from a caching queryset: asyncodm's never cache results."""
+        return self
 
 
 def _iterable(value: Any) -> Iterable[Any]:
