@@ -1,4 +1,4 @@
-"""Dialects for users of the older ODMs: PyMODM, MongoKit and minimongo.
+"""Dialects for users of the older ODMs: PyMODM, MongoKit, MongoMotor and minimongo.
 
 Stage: compat (the top layer). Each dialect is a thin vocabulary over asyncodm's public API --
 the same schema compiler, codec, querysets, references, delete rules, indexes and contexts --
@@ -9,5 +9,7 @@ its own: a dialect module imports only what ``asyncodm`` exports publicly (a tes
 * ``asyncodm.compat.pymodm``: ``MongoModel``, ``EmbeddedMongoModel``, PyMODM's fields, Meta
   options, QuerySet, Manager, context managers and errors.
 * ``asyncodm.compat.mongokit``: dict documents described by a ``structure``.
+* ``asyncodm.compat.mongomotor``: MongoEngine's API awaited, with MongoMotor's habits (unset
+  references awaitable, MongoEngine's ``connect``/``disconnect``, ``insert``, GridFS extras).
 * ``asyncodm.compat.minimongo``: schemaless attribute-dicts over any collection.
 """

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import subprocess
+import sys
 from collections import OrderedDict
 
 import pytest
@@ -612,3 +614,40 @@ async def test_unknown_stored_fields_are_kept(my_app: Backend) -> None:
     await doc.save()
     stored = await my_app.db["pm_collated"].find_one({})
     assert stored is not None and stored["legacy"] == 1 and stored["name"] == "y"
+
+
+# --- EmailField and the errors module (issue 12, item 4) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address", ["admin@localhost", "first last@example.com", "x@[10.0.0.1]", "ünï@dömain"]
+)
+async def test_email_field_accepts_any_local_at_domain_as_pymodm_does(
+    my_app: Backend, address: str
+) -> None:
+    # asyncodm's own EmailField refuses every one of these (RFC 5322); PyMODM's accepts them.
+    assert asyncodm.EmailField().check(address) is not None
+    assert fields.EmailField().check(address) is None
+    await PmUser(address, "Bob", "Ross").save()
+    stored = await my_app.db["user"].find_one({"first_name": "Bob"})
+    assert stored is not None and stored["_id"] == address
+    assert (await PmUser.objects.get({"_id": address})).email == address
+
+
+@pytest.mark.parametrize("address", ["no-at-sign", "two@at@signs", "@example.com", "user@"])
+def test_email_field_still_needs_one_at_with_text_on_both_sides(address: str) -> None:
+    with pytest.raises(pm_errors.ValidationError) as caught:
+        PmUser(address, "Bob", "Ross").full_clean()
+    assert set(caught.value.errors) == {"email"}
+    assert "local@domain" in caught.value.errors["email"]
+
+
+def test_errors_is_an_attribute_of_the_package_after_importing_it() -> None:
+    # A fresh interpreter: this module's own ``import ... errors`` must not be what makes it work.
+    code = (
+        "import asyncodm.compat.pymodm as pymodm\n"
+        "assert pymodm.errors.ValidationError is __import__('asyncodm').ValidationError\n"
+        "assert 'errors' in pymodm.__all__\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -27,10 +27,10 @@ Example::
 
 from __future__ import annotations
 
-from asyncodm.compat.pymodm import fields
+from asyncodm.compat.pymodm import errors, fields
 from asyncodm.compat.pymodm.connection import connect
 from asyncodm.compat.pymodm.fields import *  # noqa: F403 - PyMODM exports every field here
 from asyncodm.compat.pymodm.fields import __all__ as _field_names
 from asyncodm.compat.pymodm.models import EmbeddedMongoModel, MongoModel
 
-__all__ = ["EmbeddedMongoModel", "MongoModel", "connect", "fields", *_field_names]
+__all__ = ["EmbeddedMongoModel", "MongoModel", "connect", "errors", "fields", *_field_names]

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from bson.decimal128 import Decimal128
 
@@ -229,7 +230,21 @@ class ObjectIdField(_Args, _f.ObjectIdField):
 
 
 class EmailField(_Args, _f.EmailField):
-    """An email address."""
+    """An email address, checked as loosely as PyMODM checks it: one ``@`` with text on both
+    sides.
+
+    PyMODM's own rule ("better to accept than reject email addresses", ``EMAIL_PATTERN`` in
+    ``pymodm/fields.py``) lets through addresses asyncodm's RFC 5322 check refuses (a local
+    part with spaces or a dotless domain such as ``admin@localhost``); data a PyMODM
+    application stored must stay valid after the switch.
+    """
+
+    EMAIL_PATTERN: ClassVar[re.Pattern[str]] = re.compile(r"^[^@]+@[^@]+$")
+
+    def _problem(self, value: str) -> str | None:
+        if self.EMAIL_PATTERN.match(value) is None:
+            return "not of the form local@domain"
+        return None
 
 
 class URLField(_Args, _f.URLField):
