@@ -9,6 +9,7 @@ server process started the way the benchmark runner starts it.
 from __future__ import annotations
 
 import inspect
+import shutil
 import socket
 import struct
 from collections.abc import AsyncIterator, Iterator
@@ -31,6 +32,7 @@ def fast_uri() -> Iterator[str]:
         assert server.alive(), "the fast server died during the tests"
     finally:
         server.stop()
+        shutil.rmtree(server.workdir, ignore_errors=True)
 
 
 @pytest.fixture(params=["pymongo", "motor"])
