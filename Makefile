@@ -3,9 +3,9 @@
 #
 #   make demo    the example app on the embedded database (or on $MONGODB_URI if set)
 #   make test    the whole suite: mongomock, nx-27017 via PyMongo and via Motor (started by the
-#                test fixture), then a benchmark smoke run
+#                test fixture), then a benchmark smoke run on nx-27017 and on the fast server
 #   make lint    ruff, ruff format --check, mypy --strict, typing tests, import layers
-#   make bench   the benchmarks against the other ODMs
+#   make bench   the benchmarks against the other ODMs (BENCH_ARGS='--server fast|both')
 #   make docs    execute the documentation's examples
 #   make clean   caches and build output (make distclean also removes .venv)
 
@@ -50,7 +50,7 @@ test: $(VENV)/.stamp-test
 	@if [ -f benchmarks/run.py ]; then $(MAKE) --no-print-directory bench-smoke; fi
 
 bench-smoke: $(VENV)/.stamp-test
-	$(PY) -m benchmarks.run --n $(BENCH_N) --systems asyncodm,raw --quick
+	$(PY) -m benchmarks.run --n $(BENCH_N) --systems asyncodm,raw --quick --server both
 
 lint: $(VENV)/.stamp-lint
 	$(BIN)/ruff check $(LINT_PATHS)

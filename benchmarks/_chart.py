@@ -55,9 +55,10 @@ def _panel(
                 ax.annotate(f"{y:.2g}", (x, y), textcoords="offset points", xytext=(0, 2),
                             ha="center", fontsize=6, rotation=90)  # fmt: skip
     for j, key in enumerate(keys):
-        ax.hlines(
-            TARGETS[key], j - 0.45, j + 0.45, colors="red", linestyles="dashed", linewidth=1.2
-        )
+        if key in TARGETS:  # the W2 variants have no target of their own
+            ax.hlines(
+                TARGETS[key], j - 0.45, j + 0.45, colors="red", linestyles="dashed", linewidth=1.2
+            )
     ax.axhline(1.0, color="black", linestyle=":", linewidth=1)
     ax.set_yscale("log")
     ax.set_xticks(range(len(keys)))
@@ -77,7 +78,7 @@ def draw(path: Path, data: dict[str, Any]) -> bool:
     except ImportError:
         return False
     names = [n for n in data["systems"] if n in data["summary"] and not n.startswith("raw_")]
-    fig, axes = plt.subplots(1, 2, figsize=(15, 6), gridspec_kw={"width_ratios": [4, 4]})
+    fig, axes = plt.subplots(1, 2, figsize=(17, 6), gridspec_kw={"width_ratios": [6, 4]})
     _panel(
         axes[0],
         data,

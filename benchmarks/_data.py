@@ -17,16 +17,20 @@ import bson
 from bson import ObjectId
 
 __all__ = [
+    "RENAMED",
     "CommentData",
     "PostData",
     "base_build",
     "base_decode_read",
+    "base_decode_read_renamed",
     "base_encode",
     "make_posts",
     "plain_post",
     "read_doc",
     "read_raw",
+    "read_raw_renamed",
     "stored_docs",
+    "stored_docs_renamed",
 ]
 
 _WORDS = [
@@ -169,6 +173,30 @@ def stored_docs(posts: Sequence[PostData], seed: int = 6) -> list[bytes]:
     return [bson.encode({"_id": ObjectId(rng.randbytes(12)), **plain_post(p)}) for p in posts]
 
 
+#: The W2_renamed schema's stored names: a renamed field, and ``extra`` stored as ``meta``, a
+#: name every Document class already has as a class attribute (its ``meta`` options), so a
+#: loader that uses the stored document as the instance dict must not let the two meet.
+RENAMED = {"author": "author_id", "extra": "meta"}
+
+
+def stored_docs_renamed(posts: Sequence[PostData], seed: int = 6) -> list[bytes]:
+    """``stored_docs`` with the ``RENAMED`` keys, in the same places (the W2_renamed input)."""
+    rng = random.Random(seed + 1)
+    out = []
+    for p in posts:
+        doc = {"_id": ObjectId(rng.randbytes(12)), **plain_post(p)}
+        out.append(bson.encode({RENAMED.get(k, k): v for k, v in doc.items()}))
+    return out
+
+
+def read_raw_renamed(d: dict[str, Any]) -> None:
+    """``read_raw`` of a document stored with the ``RENAMED`` keys."""
+    _ = (d["_id"], d["title"], d["body"], d["author_id"], d["tags"], d["created"], d["views"])
+    _ = (d["rating"], d["published"], d["meta"])
+    for c in d["comments"]:
+        _ = (c["author"], c["text"], c["created"])
+
+
 def read_raw(d: dict[str, Any]) -> None:
     """Read every field of a raw document once (each comment's fields too)."""
     _ = (d["_id"], d["title"], d["body"], d["author"], d["tags"], d["created"], d["views"])
@@ -200,6 +228,17 @@ def base_decode_read(blobs: Sequence[bytes]) -> list[dict[str, Any]]:
     for blob in blobs:
         d = decode(blob)
         read_raw(d)
+        out.append(d)
+    return out
+
+
+def base_decode_read_renamed(blobs: Sequence[bytes]) -> list[dict[str, Any]]:
+    """W2_renamed baseline: as ``base_decode_read``, reading the stored (renamed) keys."""
+    out = []
+    decode = bson.decode
+    for blob in blobs:
+        d = decode(blob)
+        read_raw_renamed(d)
         out.append(d)
     return out
 

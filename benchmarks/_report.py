@@ -150,12 +150,36 @@ def _files_table(files: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+#: What each server is, for the title and the line that points at the other server's report.
+SERVER_TITLES = {
+    "nx": "nx-27017 (pure Python, ~0.5-1 ms a round trip)",
+    "fast": "the fast server (`benchmarks/fast_server.py`, near-zero cost a round trip)",
+    "uri": "the server at MONGODB_URI",
+}
+
+
+def _other_report(meta: dict[str, Any]) -> list[str]:
+    kind = meta.get("server_kind", "nx")
+    if kind == "uri":
+        return []
+    stem = "quick" if meta["quick"] else "latest"
+    other, file = ("fast", f"{stem}-fast.md") if kind == "nx" else ("nx", f"{stem}.md")
+    return [
+        f"Every table below comes from {SERVER_TITLES[kind]}; the same workloads on "
+        f"{SERVER_TITLES[other]} are in `{file}`.",
+        "",
+    ]
+
+
 def write_markdown(path: Path, data: dict[str, Any]) -> None:
     meta = data["meta"]
     machine = meta["machine"]
+    kind = meta.get("server_kind", "nx")
     lines = [
-        f"# asyncodm benchmarks: {'quick smoke run' if meta['quick'] else 'latest run'}",
+        f"# asyncodm benchmarks: {'quick smoke run' if meta['quick'] else 'latest run'} "
+        f"on {SERVER_TITLES[kind].split(' (')[0]}",
         "",
+        *_other_report(meta),
         f"- When: {meta['started']} UTC, {meta['duration_s']:.0f} s; command: `{meta['command']}`",
         f"- N = {meta['n']:,} posts; {meta['repeats']} round(s) (one process per system per round, "
         f"order rotating); W1-W3: up to {meta['inner']} samples per round",

@@ -25,13 +25,15 @@ __all__ = [
     "verdicts",
 ]
 
-CPU = ("W1", "W2", "W3")
+CPU = ("W1", "W2", "W2_renamed", "W2_from_son", "W3")
 E2E = ("W4_single", "W4_bulk", "W5", "W6")
 WORKLOADS = CPU + E2E
 
 LABELS = {
     "W1": "W1 construct + validate",
     "W2": "W2 load + read fields",
+    "W2_renamed": "W2 renamed fields (db_field)",
+    "W2_from_son": "W2 via public from_son",
     "W3": "W3 to BSON-ready",
     "W4_single": "W4 insert one by one (N/10)",
     "W4_bulk": "W4 bulk insert (N)",

@@ -29,11 +29,13 @@ from benchmarks._data import (
     PostData,
     base_build,
     base_decode_read,
+    base_decode_read_renamed,
     base_encode,
     make_posts,
     stored_docs,
+    stored_docs_renamed,
 )
-from benchmarks.systems import SYSTEMS, System, load
+from benchmarks.systems import SYSTEMS, System, Unsupported, load
 
 T = TypeVar("T")
 
@@ -71,17 +73,43 @@ def _decode_all(blobs: Sequence[bytes]) -> list[dict[str, Any]]:
     return [decode(b) for b in blobs]
 
 
+def _variant(
+    system: System,
+    key: str,
+    load: Callable[[Sequence[dict[str, Any]]], list[Any]],
+    blobs: Sequence[bytes],
+    samples: dict[str, list[float]],
+) -> None:
+    """One sample of a W2 variant, or a note (once) if the system cannot express it."""
+    raws = _decode_all(blobs)
+    try:
+        t, loaded = timed(load, raws)
+    except Unsupported as e:
+        note = f"{key}: not measured: {e}"
+        if note not in system.runtime_notes:
+            system.runtime_notes.append(note)
+        return
+    samples[key].append(t)
+    del loaded
+
+
 def cpu_round(
     system: System,
     posts: Sequence[PostData],
     blobs: Sequence[bytes],
+    renamed: Sequence[bytes],
     samples: dict[str, list[float]],
 ) -> None:
-    """W1-W3 and their baselines once each, interleaved (fresh raw dicts for every load)."""
+    """W1-W3 (and the W2 variants) with their baselines once each, interleaved (fresh raw
+    dicts for every load). W2_from_son loads the same dicts as W2, so it shares W2's baseline
+    sample; W2_renamed's baseline decodes and reads the renamed documents."""
     t, dicts = timed(base_build, posts)
     samples["W1_base"].append(t)
     t, _ = timed(base_decode_read, blobs)
     samples["W2_base"].append(t)
+    samples["W2_from_son_base"].append(t)
+    t, _ = timed(base_decode_read_renamed, renamed)
+    samples["W2_renamed_base"].append(t)
     t, _ = timed(base_encode, dicts)
     samples["W3_base"].append(t)
     del dicts
@@ -93,24 +121,32 @@ def cpu_round(
     t, loaded = timed(system.load, raws)
     samples["W2"].append(t)
     del raws, loaded
+    _variant(system, "W2_renamed", system.load_renamed, renamed, samples)
+    _variant(system, "W2_from_son", system.load_public, blobs, samples)
     t, _ = timed(system.to_mongo, docs)
     samples["W3"].append(t)
 
 
 def run_cpu(
-    system: System, posts: Sequence[PostData], blobs: Sequence[bytes], inner: int, budget: float
+    system: System,
+    posts: Sequence[PostData],
+    blobs: Sequence[bytes],
+    renamed: Sequence[bytes],
+    inner: int,
+    budget: float,
 ) -> dict[str, list[float]]:
     """``inner`` CPU rounds, but no new round past ``budget`` seconds once two are done: the
     slowest peer (MongoEngine, ~5 s a round) must not eat the run's time, and two samples per
     process are still a median across the run's rounds."""
-    keys = ["W1_base", "W2_base", "W3_base", "W1", "W2", "W3"]
+    keys = [f"{k}{suffix}" for k in ("W1", "W2", "W2_renamed", "W2_from_son", "W3")
+            for suffix in ("_base", "")]  # fmt: skip
     samples: dict[str, list[float]] = {k: [] for k in keys}
-    cpu_round(system, posts[:WARMUP], blobs[:WARMUP], {k: [] for k in keys})
+    cpu_round(system, posts[:WARMUP], blobs[:WARMUP], renamed[:WARMUP], {k: [] for k in keys})
     began = time.perf_counter()
     for done in range(inner):
         if done >= 2 and time.perf_counter() - began > budget:
             break
-        cpu_round(system, posts, blobs, samples)
+        cpu_round(system, posts, blobs, renamed, samples)
     return {k: v for k, v in samples.items() if v}
 
 
@@ -167,6 +203,7 @@ async def session(args: argparse.Namespace, result: dict[str, Any]) -> None:
     a document before they are connected, and async clients are bound to their loop."""
     posts = make_posts(args.n, args.seed)
     blobs = stored_docs(posts, args.seed)
+    renamed = stored_docs_renamed(posts, args.seed)
     system = load(args.system)
     base_name = SYSTEMS[args.system].baseline
     baseline = None if base_name == args.system else load(base_name)
@@ -176,7 +213,7 @@ async def session(args: argparse.Namespace, result: dict[str, Any]) -> None:
         await baseline.connect(args.uri, f"{args.db}_base")
     try:
         try:
-            samples.update(run_cpu(system, posts, blobs, args.inner, args.cpu_budget))
+            samples.update(run_cpu(system, posts, blobs, renamed, args.inner, args.cpu_budget))
         except Exception:
             errors["cpu"] = traceback.format_exc()
         if not args.no_e2e:

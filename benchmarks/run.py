@@ -1,13 +1,15 @@
 """The benchmark runner: ``python -m benchmarks.run [--n N] [--repeats R] [--systems S] [--quick]``.
 
-Starts one nx-27017 on loopback (or uses ``--uri`` / ``MONGODB_URI``), runs every system once
-per round, each in a fresh process (``benchmarks._worker``), in an order that rotates every
-round, then the ODM Performance Benchmark tasks (``benchmarks.odm_spec``), the GridFS file
-benchmark (``benchmarks.bench_files``) and the profiles (``benchmarks.profile``), and writes
-``benchmarks/results/latest.{md,json,png}``.
+Starts one server on loopback (``--server nx``, the default: nx-27017; ``--server fast``: the
+near-zero-cost ``benchmarks.fast_server``; ``--server both``: one whole run on each, nx first),
+or uses ``--uri`` / ``MONGODB_URI``, runs every system once per round, each in a fresh process
+(``benchmarks._worker``), in an order that rotates every round, then the ODM Performance
+Benchmark tasks (``benchmarks.odm_spec``), the GridFS file benchmark (``benchmarks.bench_files``)
+and the profiles (``benchmarks.profile``), and writes ``benchmarks/results/latest.{md,json,png}``
+(nx-27017 or ``--uri``) or ``latest-fast.{md,json,png}`` (the fast server).
 
 ``--quick`` is the CI smoke run (``make test``): one round, no spec tasks, no file benchmark,
-no profiles, no chart, results in ``quick.{md,json}`` so the committed full results stay as they are. It needs
+no profiles, no chart, results in ``quick[-fast].{md,json}`` so the committed full results stay as they are. It needs
 only the main venv's packages. The exit status is 0 unless the harness breaks: a target that
 is not met is a result, not a failure; a crash of asyncodm or of a raw driver adapter (the
 systems the smoke run exists to exercise) is a failure.
@@ -70,6 +72,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--uri",
         default=os.environ.get("MONGODB_URI"),
         help="server to use instead of starting nx-27017 (default: $MONGODB_URI)",
+    )
+    p.add_argument(
+        "--server",
+        choices=("nx", "fast", "both"),
+        default="nx",
+        help="the server the runner starts when there is no --uri: nx-27017 (default), the "
+        "fast in-memory server, or both (a whole run on each)",
     )
     p.add_argument("--out-dir", type=Path, default=RESULTS)
     p.add_argument("--no-spec", action="store_true", help="skip the ODM benchmark spec tasks")
@@ -218,8 +227,9 @@ def run_files(uri: str) -> dict[str, Any]:
     return result
 
 
-def run_profiles(uri: str, args: argparse.Namespace) -> str | None:
-    """Profile asyncodm's W1, W2, W3 and W5 paths into results/profiles/ (needs pyinstrument)."""
+def run_profiles(uri: str, args: argparse.Namespace, kind: str) -> str | None:
+    """Profile asyncodm's W1, W2, W3 and W5 paths into results/profiles/ (needs pyinstrument);
+    on the fast server into results/profiles-fast/, so the nx-27017 profiles stay."""
     if missing_packages("asyncodm_pymongo") or not _has("pyinstrument"):
         return "pyinstrument is not installed in this venv"
     proc = _python(
@@ -229,7 +239,7 @@ def run_profiles(uri: str, args: argparse.Namespace) -> str | None:
         "--n",
         str(args.n),
         "--out-dir",
-        str(args.out_dir / "profiles"),
+        str(args.out_dir / ("profiles-fast" if kind == "fast" else "profiles")),
         timeout=WORKER_TIMEOUT,
     )
     print(f"  profiles: exit {proc.returncode}", flush=True)
@@ -242,12 +252,29 @@ def _has(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+SERVER_DESCRIPTIONS = {
+    "fast": "benchmarks.fast_server (in-memory raw BSON, near-zero cost per round trip) on "
+    "127.0.0.1, started by the runner",
+}
+
+
+def _stem(args: argparse.Namespace, kind: str) -> str:
+    """``latest`` / ``quick`` for nx-27017 or ``--uri``; ``-fast`` appended for the fast server."""
+    stem = "quick" if args.quick else "latest"
+    return f"{stem}-fast" if kind == "fast" else stem
+
+
+def _server_meta(args: argparse.Namespace, kind: str) -> str:
+    if args.uri is not None:
+        return "MONGODB_URI"
+    if kind == "fast":
+        return SERVER_DESCRIPTIONS["fast"]
+    version = _machine.versions(("nx-27017",))["nx-27017"]
+    return f"nx-27017 {version} --db memory on 127.0.0.1, started by the runner"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    started = datetime.datetime.now(datetime.timezone.utc)
-    began = time.monotonic()
-    load_before = _machine.load_average()
-    tree = _machine.tree_state(str(ROOT))
     wanted = expand(args.systems)
     skipped = {
         n: f"not installed here: {', '.join(missing_packages(n))}"
@@ -258,15 +285,32 @@ def main(argv: list[str] | None = None) -> int:
     if not names:
         print("no system can run in this venv:", skipped, file=sys.stderr)
         return 1
+    kinds = ["nx", "fast"] if args.server == "both" else [args.server]
+    if args.uri:
+        kinds = ["uri"]
+    status = 0
+    for kind in kinds:
+        status = max(status, run_on(kind, args, argv, names, skipped))
+    return status
+
+
+def run_on(
+    kind: str,
+    args: argparse.Namespace,
+    argv: list[str] | None,
+    names: list[str],
+    skipped: dict[str, str],
+) -> int:
+    """One whole run against one server (``nx``, ``fast``, or ``uri``); its report files."""
+    started = datetime.datetime.now(datetime.timezone.utc)
+    began = time.monotonic()
+    load_before = _machine.load_average()
+    tree = _machine.tree_state(str(ROOT))
     spec: dict[str, Any] = {}
     files: dict[str, Any] = {}
     profile_problem: str | None = None
-    with running_server(args.uri) as (uri, server):
-        where = (
-            "MONGODB_URI / --uri"
-            if server is None
-            else "nx-27017 on 127.0.0.1 (started by the runner)"
-        )
+    with running_server(args.uri, "nx" if kind == "uri" else kind) as (uri, server):
+        where = "MONGODB_URI / --uri" if server is None else _server_meta(args, kind)
         print(
             f"benchmarks: {', '.join(names)}; N={args.n}; {args.repeats} rounds; server: {where}",
             flush=True,
@@ -277,9 +321,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quick and not args.no_files:
             files = run_files(uri)
         if not args.quick and not args.no_profile:
-            profile_problem = run_profiles(uri, args)
+            profile_problem = run_profiles(uri, args, kind)
         if server is not None and not server.alive():
-            print("nx-27017 died during the run; its numbers are not trustworthy", file=sys.stderr)
+            print(f"the {kind} server died during the run; its numbers are not trustworthy",
+                  file=sys.stderr)  # fmt: skip
             return 1
 
     errors = {n: r["errors"] for rs in rounds for n, r in rs.items() if r.get("errors")}
@@ -304,12 +349,8 @@ def main(argv: list[str] | None = None) -> int:
             "repeats": args.repeats,
             "inner": args.inner,
             "quick": args.quick,
-            "server": (
-                f"nx-27017 {_machine.versions(('nx-27017',))['nx-27017']} --db memory on "
-                "127.0.0.1, started by the runner"
-            )
-            if args.uri is None
-            else "MONGODB_URI",
+            "server": _server_meta(args, kind),
+            "server_kind": kind,
             "machine": _machine.describe(),
             "tree": tree,
             "load_before": load_before,
@@ -330,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         "rounds": rounds,
     }
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    stem = "quick" if args.quick else "latest"
+    stem = _stem(args, kind)
     _report.write_json(args.out_dir / f"{stem}.json", data)
     _report.write_markdown(args.out_dir / f"{stem}.md", data)
     if not args.quick:

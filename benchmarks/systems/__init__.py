@@ -11,9 +11,18 @@ import importlib
 import importlib.util
 from typing import NamedTuple
 
-from benchmarks.systems._base import System
+from benchmarks.systems._base import System, Unsupported
 
-__all__ = ["GROUPS", "SYSTEMS", "Entry", "System", "expand", "load", "missing_packages"]
+__all__ = [
+    "GROUPS",
+    "SYSTEMS",
+    "Entry",
+    "System",
+    "Unsupported",
+    "expand",
+    "load",
+    "missing_packages",
+]
 
 
 class Entry(NamedTuple):

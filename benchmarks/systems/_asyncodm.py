@@ -31,7 +31,7 @@ from asyncodm._io._collection import collection_for
 from benchmarks._data import PostData, read_doc
 from benchmarks.systems._base import System
 
-__all__ = ["AsyncodmSystem", "Comment", "Post"]
+__all__ = ["AsyncodmSystem", "Comment", "Post", "RenamedPost"]
 
 
 class Comment(EmbeddedDocument):
@@ -52,6 +52,23 @@ class Post(Document):
     comments = ListField(EmbeddedDocumentField(Comment))
     extra = DictField()
     meta = {"collection": "bench_post"}
+
+
+class RenamedPost(Document):
+    """``Post`` stored with ``_data.RENAMED``'s names: ``author`` as ``author_id`` and ``extra``
+    as ``meta``, the name of every Document's ``meta`` options (W2_renamed)."""
+
+    title = StringField(required=True, max_length=200)
+    body = StringField(required=True)
+    author = ObjectIdField(required=True, db_field="author_id")
+    tags = ListField(StringField(max_length=50))
+    created = DateTimeField(required=True)
+    views = IntField(min_value=0)
+    rating = FloatField(min_value=0, max_value=5)
+    published = BooleanField(default=False)
+    comments = ListField(EmbeddedDocumentField(Comment))
+    extra = DictField(db_field="meta")
+    meta = {"collection": "bench_post_renamed"}
 
 
 def build(p: PostData) -> Post:
@@ -106,6 +123,24 @@ class AsyncodmSystem(System):
     def load(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
         out = []
         from_son = Post._from_son
+        for raw in raws:
+            doc = from_son(raw)
+            read_doc(doc)
+            out.append(doc)
+        return out
+
+    def load_renamed(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
+        out = []
+        from_son = RenamedPost._from_son
+        for raw in raws:
+            doc = from_son(raw)
+            read_doc(doc)
+            out.append(doc)
+        return out
+
+    def load_public(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
+        out = []
+        from_son = Post.from_son  # public: works on its own deep copy of the raw dict
         for raw in raws:
             doc = from_son(raw)
             read_doc(doc)

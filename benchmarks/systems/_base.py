@@ -13,7 +13,11 @@ from typing import Any, ClassVar
 
 from benchmarks._data import PostData
 
-__all__ = ["System"]
+__all__ = ["System", "Unsupported"]
+
+
+class Unsupported(Exception):
+    """This system cannot express the workload; the message says why (shown in the notes)."""
 
 
 class System:
@@ -49,6 +53,16 @@ class System:
     def load(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
         """W2: build documents from raw driver dicts, reading every field once."""
         raise NotImplementedError
+
+    def load_renamed(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
+        """W2_renamed: W2 with a schema that stores ``author`` as ``author_id`` and ``extra``
+        as ``meta`` (``_data.RENAMED``); ``raws`` use those stored names."""
+        raise Unsupported("no renamed-field schema")
+
+    def load_public(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
+        """W2_from_son: W2 through the ODM's public "document from a raw dict" API, where the
+        query path's loader (W2) is an internal one."""
+        raise Unsupported("no public API to build a document from a raw dict")
 
     def to_mongo(self, docs: Sequence[Any]) -> list[Any]:
         """W3: the BSON-ready documents an insert of ``docs`` would send."""

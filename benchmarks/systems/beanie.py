@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from beanie import Document, PydanticObjectId, init_beanie
 from beanie.odm.utils.dump import get_dict
 from beanie.odm.utils.parsing import parse_obj
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pymongo import AsyncMongoClient
 
 from benchmarks._data import PostData, read_doc
@@ -44,6 +44,26 @@ class Post(Document):
         name = "bench_post"
 
 
+class RenamedPost(Document):
+    """``Post`` with ``_data.RENAMED``'s stored names, as pydantic aliases (W2_renamed)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    title: Annotated[str, Field(max_length=200)]
+    body: str
+    author: PydanticObjectId = Field(alias="author_id")
+    tags: list[Annotated[str, Field(max_length=50)]]
+    created: datetime.datetime
+    views: Annotated[int, Field(ge=0)]
+    rating: Annotated[float, Field(ge=0, le=5)]
+    published: bool = False
+    comments: list[Comment]
+    extra: dict[str, Any] = Field(alias="meta")
+
+    class Settings:
+        name = "bench_post_renamed"
+
+
 def build(p: PostData) -> Post:
     return Post(
         title=p["title"],
@@ -63,11 +83,15 @@ def build(p: PostData) -> Post:
 
 class BeanieSystem(System):
     name = "beanie"
-    notes = ("W4 bulk is Document.insert_many(); W6 save() sends every field ($set, upsert).",)
+    notes = (
+        "W4 bulk is Document.insert_many(); W6 save() sends every field ($set, upsert).",
+        "W2_renamed: pydantic aliases (Field(alias=...)); W2_from_son: Post.model_validate(raw), "
+        "the public pydantic API (W2 uses parse_obj, what find() uses).",
+    )
 
     async def connect(self, uri: str, db: str) -> None:
         self.client: Any = AsyncMongoClient(uri, **CLIENT_OPTIONS)
-        await init_beanie(database=self.client[db], document_models=[Post])
+        await init_beanie(database=self.client[db], document_models=[Post, RenamedPost])
 
     async def close(self) -> None:
         await self.client.close()
@@ -82,6 +106,23 @@ class BeanieSystem(System):
         out = []
         for raw in raws:
             doc = parse_obj(Post, raw)
+            read_doc(doc)
+            out.append(doc)
+        return out
+
+    def load_renamed(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
+        out = []
+        for raw in raws:
+            doc = parse_obj(RenamedPost, raw)
+            read_doc(doc)
+            out.append(doc)
+        return out
+
+    def load_public(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
+        out = []
+        validate = Post.model_validate
+        for raw in raws:
+            doc = validate(raw)
             read_doc(doc)
             out.append(doc)
         return out

@@ -13,7 +13,7 @@ from typing import Any
 import mongoengine as me
 
 from benchmarks._data import PostData, read_doc
-from benchmarks.systems._base import System
+from benchmarks.systems._base import System, Unsupported
 from benchmarks.systems._raw import CLIENT_OPTIONS
 
 __all__ = ["SYSTEM"]
@@ -37,6 +37,22 @@ class Post(me.Document):
     comments = me.ListField(me.EmbeddedDocumentField(Comment))
     extra = me.DictField()
     meta = {"collection": "bench_post"}
+
+
+class RenamedPost(me.Document):
+    """``Post`` with ``_data.RENAMED``'s stored names (``db_field``), for W2_renamed."""
+
+    title = me.StringField(required=True, max_length=200)
+    body = me.StringField(required=True)
+    author = me.ObjectIdField(required=True, db_field="author_id")
+    tags = me.ListField(me.StringField(max_length=50))
+    created = me.DateTimeField(required=True)
+    views = me.IntField(min_value=0)
+    rating = me.FloatField(min_value=0, max_value=5)
+    published = me.BooleanField(default=False)
+    comments = me.ListField(me.EmbeddedDocumentField(Comment))
+    extra = me.DictField(db_field="meta")
+    meta = {"collection": "bench_post_renamed"}
 
 
 def build(p: PostData) -> Post:
@@ -88,6 +104,20 @@ class MongoEngineSystem(System):
             read_doc(doc)
             out.append(doc)
         return out
+
+    def load_renamed(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
+        out = []
+        from_son = RenamedPost._from_son
+        for raw in raws:
+            doc = from_son(raw)
+            read_doc(doc)
+            out.append(doc)
+        return out
+
+    def load_public(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
+        raise Unsupported(
+            "MongoEngine has no public document-from-dict API (W2 already uses _from_son)"
+        )
 
     def to_mongo(self, docs: Sequence[Any]) -> list[Any]:
         return [doc.to_mongo() for doc in docs]

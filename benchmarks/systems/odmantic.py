@@ -41,6 +41,23 @@ class Post(Model):
     model_config = {"collection": "bench_post"}
 
 
+class RenamedPost(Model):
+    """``Post`` with ``_data.RENAMED``'s stored names, as ODMantic key names (W2_renamed)."""
+
+    title: str = Field(max_length=200)
+    body: str
+    author: ObjectId = Field(key_name="author_id")
+    tags: list[Annotated[str, StringConstraints(max_length=50)]]
+    created: datetime.datetime
+    views: int = Field(ge=0)
+    rating: float = Field(ge=0, le=5)
+    published: bool = False
+    comments: list[Comment]
+    extra: dict[str, Any] = Field(key_name="meta")
+
+    model_config = {"collection": "bench_post_renamed"}
+
+
 def build(p: PostData) -> Post:
     return Post(
         title=p["title"],
@@ -63,6 +80,8 @@ class OdmanticSystem(System):
     notes = (
         "No bulk insert exists; W4 bulk is engine.save_all() (one upsert per "
         "document); its W4-W6 ratios are against raw Motor, its driver.",
+        "W2_renamed: Field(key_name=...); W2_from_son: model_validate_doc, the same public "
+        "call as W2 (ODMantic's query path has no internal loader of its own).",
     )
 
     async def connect(self, uri: str, db: str) -> None:
@@ -86,6 +105,18 @@ class OdmanticSystem(System):
             read_doc(doc)
             out.append(doc)
         return out
+
+    def load_renamed(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
+        out = []
+        validate_doc = RenamedPost.model_validate_doc
+        for raw in raws:
+            doc = validate_doc(raw)
+            read_doc(doc)
+            out.append(doc)
+        return out
+
+    def load_public(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
+        return self.load(raws)
 
     def to_mongo(self, docs: Sequence[Any]) -> list[Any]:
         return [doc.model_dump_doc() for doc in docs]
