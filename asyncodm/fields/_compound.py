@@ -17,7 +17,7 @@ from typing_extensions import Self
 
 from asyncodm.errors import InvalidDocumentError
 from asyncodm.fields import _snapshots as snapshots
-from asyncodm.fields._base import BaseField, describe
+from asyncodm.fields._base import BaseField, Container, PathStep, describe, is_position
 from asyncodm.fields._schemaless import (
     check_key,
     compile_list_check,
@@ -49,6 +49,8 @@ class DynamicField(BaseField[Any]):
     """Any value MongoDB can store: what dynamic attributes and untyped dicts hold."""
 
     expected = "a value MongoDB can store"
+    is_schemaless = True
+    accepts_item_values = True
 
     def quick_check(self) -> Callable[[Any], bool] | None:
         return quick_dynamic
@@ -123,6 +125,22 @@ class ListField(BaseField[list[T]]):
         self._read_view = getattr(self.field, "read_container", None)
         self.coerces = self.field.coerces
         self.shares_stored = self.field.identity_load and self._list_type is list
+        self.plain_list = self._list_type is list
+
+    # --- self-description ---
+    container = Container.LIST
+    accepts_item_values = True
+
+    @property
+    def item_field(self) -> BaseField[Any]:
+        return self.field
+
+    def walk(self, part: str) -> PathStep:
+        """An index or positional operator reaches one item; any other part is looked up in
+        every item (``comments__author`` matches any comment's author)."""
+        if is_position(part):
+            return PathStep(part, self.field, part, position=True)
+        return self.field.walk(part)
 
     def stored_snapshot(self, raw: Any) -> bytes | None:
         return snapshots.take(raw) if type(raw) is list else None
@@ -264,6 +282,17 @@ class DictField(BaseField[dict[str, T]]):
         self._read_view = getattr(self.field, "read_container", None)
         self.coerces = self.field.coerces
         self.shares_stored = type(self) is DictField and type(self.field) is DynamicField
+
+    # --- self-description ---
+    container = Container.DICT
+
+    @property
+    def item_field(self) -> BaseField[Any]:
+        return self.field
+
+    def walk(self, part: str) -> PathStep:
+        """Any key reaches the value stored under it, as written."""
+        return PathStep(part, self.field, part)
 
     def stored_snapshot(self, raw: Any) -> bytes | None:
         if type(raw) is not dict:

@@ -68,6 +68,7 @@ class IntField(BaseField[int]):
 
     identity_load = True
     expected = "an integer"
+    integer_only = True
 
     def dump_guard(self) -> InlineCheck | None:
         return InlineCheck("type(v) is int and {low} <= v <= {high}", low=INT64_MIN, high=INT64_MAX)

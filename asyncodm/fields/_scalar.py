@@ -78,6 +78,7 @@ class ObjectIdField(BaseField[ObjectId]):
     identity_load = True
     coerces = True
     expected = "an ObjectId or a 24-character hex string"
+    auto_id = True
 
     def dump_guard(self) -> InlineCheck | None:
         return TypeIs(ObjectId)
