@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from asyncodm._registry import registry
 from asyncodm.errors import LookUpError
@@ -54,9 +54,9 @@ LOOKUP = PathRules(position_alias=True, opaque_tails=False, subclass_fields=True
 STORED = PathRules(position_alias=False, opaque_tails=True, subclass_fields=False, noun="path")
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedPath:
-    """A resolved path: what each part led to, and the stored dotted path."""
+class ResolvedPath(NamedTuple):
+    """A resolved path: what each part led to, and the stored dotted path (a named tuple:
+    one is made for every keyword of every query)."""
 
     path: str
     """The stored dotted path (``comments.0.a``)."""
@@ -70,17 +70,20 @@ class ResolvedPath:
     @property
     def label(self) -> str:
         """The dotted attribute path, for validation messages (``author.name``)."""
-        return ".".join(step.label for step in self.steps)
+        steps = self.steps
+        if len(steps) == 1:
+            return steps[0].label
+        return ".".join([step.label for step in steps])
 
     @property
     def fields(self) -> tuple[BaseField[Any] | None, ...]:
         """The field each part reached."""
-        return tuple(step.field for step in self.steps)
+        return tuple([step.field for step in self.steps])
 
     @property
     def positions(self) -> tuple[int, ...]:
         """The indices of the parts that are list indexes or positional operators."""
-        return tuple(i for i, step in enumerate(self.steps) if step.position)
+        return tuple([i for i, step in enumerate(self.steps) if step.position])
 
 
 def resolve(
@@ -105,6 +108,7 @@ def resolve(
             why.
     """
     steps: list[PathStep] = []
+    stored: list[str] = []
     field: BaseField[Any] | None = None
     free = False  # past a schemaless point: the rest is taken as written
     last = len(parts) - 1
@@ -112,47 +116,51 @@ def resolve(
         if not part:
             raise _error(schema, parts, i, written, sep, rules, "an empty part")
         if free:
-            if rules.position_alias and part == "S":
+            if part == "S" and rules.position_alias:
                 part = "$"
-            steps.append(PathStep(part, None, part, position=is_position(part), schemaless=True))
+            steps.append(PathStep(part, None, part, is_position(part), True))
+            stored.append(part)
             continue
         try:
-            if part == WILDCARD and i == last:
-                step = PathStep(part, None, part, schemaless=True)
-            elif field is None:
-                step = _first(schema, part, rules)
+            if field is None:
+                step = _WHOLE if part == WILDCARD and i == last else _first(schema, part, rules)
             else:
                 if (
-                    rules.position_alias
-                    and part == "S"
+                    part == "S"
+                    and rules.position_alias
                     and (field.container is Container.LIST or field.is_schemaless)
                 ):
                     part = "$"
-                step = field.walk(part)
+                step = (
+                    PathStep(part, None, part, False, True)
+                    if part == WILDCARD and i == last
+                    else field.walk(part)
+                )
         except NoPath as exc:
             why = None if i == 0 else str(exc)
             raise _error(schema, parts, i, written, sep, rules, why) from None
-        if step.opaque is not None and not rules.opaque_tails:
-            raise _error(schema, parts, i, written, sep, rules, step.opaque)
+        segment, field, _, _, free, opaque = step
+        if opaque is not None and not rules.opaque_tails:
+            raise _error(schema, parts, i, written, sep, rules, opaque)
         steps.append(step)
-        field = step.field
-        free = step.schemaless
-    return ResolvedPath(
-        path=".".join(step.stored for step in steps),
-        field=field,
-        steps=tuple(steps),
-        schemaless=free,
-    )
+        stored.append(segment)
+    return _new_path(ResolvedPath, (".".join(stored), field, tuple(steps), free))
+
+
+#: Builds a ResolvedPath without the named tuple's Python-level ``__new__`` (the hot path).
+_new_path = tuple.__new__
+#: A wildcard index key on its own (``"$**"``).
+_WHOLE = PathStep(WILDCARD, None, WILDCARD, False, True)
 
 
 def _first(schema: Any, part: str, rules: PathRules) -> PathStep:
     """The first part, in the document itself (or, by the rules, in a subclass)."""
-    found = document_field(schema, part)
+    found = schema.fields.get(part) or document_field(schema, part)
     if found is None and rules.subclass_fields:
         found = _subclass_field(schema, part)
     if found is None:
         return undeclared_step(schema, part)
-    return PathStep(found.db_field, found, found.name or part)
+    return found.member_step
 
 
 def _subclass_field(schema: Any, name: str) -> BaseField[Any] | None:

@@ -13,10 +13,10 @@ ints, never convert at all).
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar, overload
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar, overload
 
 from typing_extensions import Self
 
@@ -135,9 +135,11 @@ class NoPath(Exception):
     ``_schema._paths`` adds the model and the whole path)."""
 
 
-@dataclass(frozen=True, slots=True)
-class PathStep:
-    """What one part of a path leads to from a field (or a document)."""
+class PathStep(NamedTuple):
+    """What one part of a path leads to from a field (or a document).
+
+    A named tuple: the resolver makes one per part of every query keyword, so it must be
+    cheap to build."""
 
     stored: str
     """The stored segment (a field's ``db_field``, a key or index as written)."""
@@ -245,6 +247,7 @@ class BaseField(Generic[T]):
 
     def bind(self, owner: type | None, name: str) -> None:
         """Attach the field to its class attribute (also used for fields inside containers)."""
+        self.__dict__.pop("member_step", None)
         self.owner = owner
         if not self.name or self.name != name:
             self.name = name
@@ -398,6 +401,12 @@ class BaseField(Generic[T]):
     def item_field(self) -> BaseField[Any] | None:
         """The field of each item of a list or dict field; None for other fields."""
         return None
+
+    @functools.cached_property
+    def member_step(self) -> PathStep:
+        """The step that reaches this field from its document: stored under its db name
+        (made once: every query keyword takes one; ``bind`` forgets it)."""
+        return PathStep(self.db_field, self, self.name)
 
     @property
     def embedded_model(self) -> type | None:

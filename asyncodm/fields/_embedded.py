@@ -62,10 +62,10 @@ def undeclared_step(schema: Any, name: str) -> PathStep:
 
 def walk_document(schema: Any, name: str) -> PathStep:
     """What ``name`` leads to in a document: its field, stored under the field's db name."""
-    found = document_field(schema, name)
+    found = schema.fields.get(name) or document_field(schema, name)
     if found is None:
         return undeclared_step(schema, name)
-    return PathStep(found.db_field, found, found.name or name)
+    return found.member_step
 
 
 class EmbeddedDocumentField(BaseField[E], Generic[E]):
@@ -108,7 +108,10 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
         return self.document_type
 
     def walk(self, part: str) -> PathStep:
-        return walk_document(self.document_type._schema, part)  # type: ignore[attr-defined]
+        doc_type = self._document_type
+        if type(doc_type) is str:
+            doc_type = self.document_type  # a forward reference, resolved once
+        return walk_document(doc_type._schema, part)  # type: ignore[union-attr]
 
     def to_python(self, value: Any) -> Any:
         if type(value) is dict or isinstance(value, Mapping):

@@ -117,8 +117,8 @@ def parse_lookup(schema: Any, key: str) -> Lookup:
         elif len(parts) > 1 and parts[-1] == "not":
             parts.pop()
             negated = True
-    resolved = resolve(schema, parts, written=key, rules=LOOKUP)
-    return Lookup(path=resolved.path, field=resolved.field, op=op, negated=negated, name=key)
+    path, field, _, _ = resolve(schema, parts, written=key, rules=LOOKUP)
+    return Lookup(path=path, field=field, op=op, negated=negated, name=key)
 
 
 def parse_update_key(schema: Any, key: str) -> UpdateKey:
@@ -136,6 +136,5 @@ def parse_update_key(schema: Any, key: str) -> UpdateKey:
     if op == "push" and len(parts) > 1 and parts[-1].isdigit():
         position = int(parts.pop())
     resolved = resolve(schema, parts, written=key, rules=LOOKUP)
-    return UpdateKey(
-        op=op, path=resolved.path, field=resolved.field, label=resolved.label, position=position
-    )
+    path, field, _, _ = resolved
+    return UpdateKey(op=op, path=path, field=field, label=resolved.label, position=position)
