@@ -91,7 +91,7 @@ def _extractor(qs: QuerySet, name: str) -> Callable[[dict[str, Any]], Any]:
 def _converter(field: BaseField[Any] | None, raw_references: bool = False) -> Callable[[Any], Any]:
     if field is None or field.identity_load:
         return lambda v: v
-    if raw_references and hasattr(getattr(field, "field", field), "read_container"):
+    if raw_references and hasattr(field.item_field or field, "read_container"):
         return copy_stored  # references (or lists / dicts of them) as stored: raw ids
     return field.to_python
 
