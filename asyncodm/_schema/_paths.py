@@ -131,11 +131,7 @@ def resolve(
                     and (field.container is Container.LIST or field.is_schemaless)
                 ):
                     part = "$"
-                step = (
-                    PathStep(part, None, part, False, True)
-                    if part == WILDCARD and i == last
-                    else field.walk(part)
-                )
+                step = _WHOLE if part == WILDCARD and i == last else field.walk(part)
         except NoPath as exc:
             why = None if i == 0 else str(exc)
             raise _error(schema, parts, i, written, sep, rules, why) from None
@@ -149,7 +145,7 @@ def resolve(
 
 #: Builds a ResolvedPath without the named tuple's Python-level ``__new__`` (the hot path).
 _new_path = tuple.__new__
-#: A wildcard index key on its own (``"$**"``).
+#: A wildcard index key (``"$**"``, ``"attributes.$**"``): everything below.
 _WHOLE = PathStep(WILDCARD, None, WILDCARD, False, True)
 
 
