@@ -26,16 +26,16 @@ from asyncodm import (
 )
 
 
-class Reading(EmbeddedDocument):
+class Measurement(EmbeddedDocument):
     value = IntField(db_field="v")
     unit = StringField(db_field="u")
 
 
 class Station(EmbeddedDocument):
     code = StringField(db_field="c")
-    readings = EmbeddedDocumentListField(Reading, db_field="rs")
+    readings = EmbeddedDocumentListField(Measurement, db_field="rs")
     extra = DictField(db_field="x")
-    gauges = MapField(EmbeddedDocumentField(Reading), db_field="g")
+    gauges = MapField(EmbeddedDocumentField(Measurement), db_field="g")
     loose = DynamicField(db_field="l")
 
 

@@ -42,7 +42,7 @@ from asyncodm.queryset._update import compile_update
 from tests.models.survey import (
     FieldNote,
     FieldSurvey,
-    Reading,
+    Measurement,
     ShardedSurvey,
     Station,
     Survey,
@@ -80,13 +80,13 @@ class TestWalk:
 
     def test_embedded_document_enters_its_class_by_python_or_stored_name(self) -> None:
         for part in ("value", "v"):
-            step = EmbeddedDocumentField(Reading).walk(part)
-            assert (step.stored, step.label, step.field) == ("v", "value", Reading.value)
+            step = EmbeddedDocumentField(Measurement).walk(part)
+            assert (step.stored, step.label, step.field) == ("v", "value", Measurement.value)
             assert not step.schemaless
 
     def test_embedded_document_unknown_name(self) -> None:
-        with pytest.raises(NoPath, match="Reading has no field 'valu'; its fields are: value"):
-            EmbeddedDocumentField(Reading).walk("valu")
+        with pytest.raises(NoPath, match="Measurement has no field 'valu'; its fields are: value"):
+            EmbeddedDocumentField(Measurement).walk("valu")
 
     def test_dynamic_embedded_document_takes_undeclared_names(self) -> None:
         field = EmbeddedDocumentField(FieldNote)
@@ -105,7 +105,7 @@ class TestWalk:
         assert Survey.tags.walk("x").opaque == "'tags' has no inner fields"
 
     def test_embedded_document_list(self) -> None:
-        field = EmbeddedDocumentListField(Reading)
+        field = EmbeddedDocumentListField(Measurement)
         assert field.walk("unit").stored == "u"
         assert field.walk("3").field is field.item_field
 
@@ -141,8 +141,8 @@ class TestFieldQuestions:
             assert field.container is Container.LIST and field.item_field is item
         for field in (DictField(item), MapField(item)):
             assert field.container is Container.DICT and field.item_field is item
-        assert EmbeddedDocumentListField(Reading).container is Container.LIST
-        for field in (item, DynamicField(), EmbeddedDocumentField(Reading), PointField()):
+        assert EmbeddedDocumentListField(Measurement).container is Container.LIST
+        for field in (item, DynamicField(), EmbeddedDocumentField(Measurement), PointField()):
             assert field.container is Container.NONE and field.item_field is None
 
     def test_item_operators(self) -> None:
@@ -162,9 +162,9 @@ class TestFieldQuestions:
         assert not IntField().plain_list
 
     def test_embedded_model(self) -> None:
-        assert EmbeddedDocumentField(Reading).embedded_model is Reading
-        assert EmbeddedDocumentField("Reading").embedded_model is Reading
-        for field in (GenericEmbeddedDocumentField(), EmbeddedDocumentListField(Reading)):
+        assert EmbeddedDocumentField(Measurement).embedded_model is Measurement
+        assert EmbeddedDocumentField("Measurement").embedded_model is Measurement
+        for field in (GenericEmbeddedDocumentField(), EmbeddedDocumentListField(Measurement)):
             assert field.embedded_model is None
 
     def test_schemaless(self) -> None:
@@ -180,10 +180,10 @@ class TestResolvedPath:
     def test_the_record(self) -> None:
         path = resolve(Survey._schema, ["stations", "0", "readings", "value"])
         assert path.path == "sts.0.rs.v"
-        assert path.field is Reading.value
+        assert path.field is Measurement.value
         assert path.label == "stations.0.readings.value"
         assert path.positions == (1,)
-        assert path.fields[0] is Survey.stations and path.fields[-1] is Reading.value
+        assert path.fields[0] is Survey.stations and path.fields[-1] is Measurement.value
         assert not path.schemaless
 
     def test_a_schemaless_tail(self) -> None:
@@ -241,7 +241,7 @@ class TestQueries:
 
     def test_aggregation_unwinds_every_list_on_the_way(self) -> None:
         path, field, unwinds = aggregate_path(Survey.objects, "stations__readings__value")
-        assert (path, field) == ("sts.rs.v", Reading.value)
+        assert (path, field) == ("sts.rs.v", Measurement.value)
         assert unwinds == [{"$unwind": "$sts"}, {"$unwind": "$sts.rs"}]
         assert aggregate_path(Survey.objects, "matrix__0")[2] == [{"$unwind": "$mx.0"}]
         assert aggregate_path(Survey.objects, "tags")[2] == [{"$unwind": "$tg"}]
@@ -305,7 +305,7 @@ class TestIndexKeys:
         [
             ("lead.name", "walks into a reference"),
             ("lead.$id", "walks into a reference"),
-            ("station.readings.valu", "Reading has no field 'valu'"),
+            ("station.readings.valu", "Measurement has no field 'valu'"),
             ("crew", "Survey has no field 'crew' in path 'crew'"),  # no subclass fields here
             ("station..code", "an empty part"),
         ],
@@ -349,7 +349,7 @@ class TestLookUpErrors:
             q(station__readings__valu__gte=1)
         assert str(info.value) == (
             "Survey has no field 'station__readings__valu' in lookup "
-            "'station__readings__valu__gte': Reading has no field 'valu'; its fields are: "
+            "'station__readings__valu__gte': Measurement has no field 'valu'; its fields are: "
             "value, unit"
         )
 
