@@ -18,7 +18,7 @@ from asyncodm import (
     no_auto_dereference,
 )
 from tests._backends import Backend
-from tests.models.refs import Author, Like, Post, Reply
+from tests.models.refs import Author, Like, Post, Reply, Team
 
 
 async def authors(*names: str) -> list[Author]:
@@ -89,6 +89,24 @@ async def test_list_of_references_fetches_in_one_query_in_order(backend: Backend
         docs = await loaded.reviewers
     assert q == 1
     assert [d.name for d in docs] == ["c", "a", "b", "c"]
+
+
+async def test_a_new_documents_list_of_references_is_awaitable(backend: Backend) -> None:
+    team = Team()
+    assert await team.members == []  # awaitable before any save or load, like a loaded one
+
+
+async def test_appending_saved_documents_to_a_list_of_references(backend: Backend) -> None:
+    a, b = await authors("a", "b")
+    team = Team()
+    team.members.append(a)  # in place: no assignment, so no coercion on the way in
+    await team.save()
+    loaded = await Team.objects.get(pk=team.pk)
+    loaded.members.append(b)
+    await loaded.save()
+    stored = await backend.db["team"].find_one({"_id": team.pk})
+    assert stored is not None and stored["members"] == [a.pk, b.pk]
+    assert [m.name for m in await (await Team.objects.get(pk=team.pk)).members] == ["a", "b"]
 
 
 async def test_dict_of_references(backend: Backend) -> None:

@@ -21,7 +21,6 @@ from asyncodm import signals
 from asyncodm._registry import registry
 from asyncodm.errors import MigrationError
 from asyncodm.fields._base import BaseField, InlineCheck
-from asyncodm.fields._compound import ListField
 from asyncodm.fields._datetime import DateTimeField
 from asyncodm.fields._embedded import EmbeddedDocumentField
 from asyncodm.fields._numeric import FloatField
@@ -150,8 +149,9 @@ def _coerce_lines(field: BaseField[Any], i: int, ns: dict[str, Any], *, target: 
     if kept:
         ns[f"k{i}"] = kept[0]
         return [f"    if v is not None and type(v) is not k{i}: {target} = c{i}(v)"]
-    if isinstance(field, ListField) and field._list_type is list:
-        items = _kept_types(field.field)
+    item = field.item_field if field.plain_list else None
+    if item is not None:
+        items = _kept_types(item)
         if items:
             ns[f"k{i}"] = frozenset(items).issuperset
             return [

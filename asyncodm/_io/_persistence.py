@@ -17,7 +17,7 @@ from asyncodm import signals
 from asyncodm._instance._codec import compute_delta, to_son
 from asyncodm._instance._validation import raise_if_invalid
 from asyncodm._io._collection import collection_for
-from asyncodm._schema._index_specs import stored_path
+from asyncodm._schema._filters import shard_key_paths, shard_values
 from asyncodm._types import MISSING
 from asyncodm.errors import LookUpError, NotUniqueError, OperationError, ValidationError
 from asyncodm.fields import _snapshots as snapshots
@@ -84,38 +84,15 @@ async def run_after_write(
 
 
 def identity_filter(doc: Any) -> dict[str, Any]:
-    """The filter that selects exactly this stored document: ``_id`` plus the shard key."""
-    schema = doc._schema
+    """The filter that selects exactly this stored document: ``_id`` plus the shard key, as
+    stored (a value not stored yet is taken from the document as it is now)."""
     son = doc._son
     pk = son["_id"] if son is not None and "_id" in son else doc.pk
     flt: dict[str, Any] = {"_id": pk}
-    shard_key: Iterable[str] = schema.meta.get("shard_key") or ()
-    if isinstance(shard_key, str):
-        shard_key = (shard_key,)
-    for name in shard_key:
-        path = _db_path(schema, name)
-        if path == "_id":
-            continue
-        value = _stored_value(son, path) if son is not None else MISSING
-        if value is MISSING:
-            value = _stored_value(to_son(doc), path)
-        flt[path] = None if value is MISSING else value
+    paths = shard_key_paths(doc._schema)
+    if paths:
+        flt.update(shard_values(paths, son, lambda: to_son(doc)))
     return flt
-
-
-def _db_path(schema: Any, name: str) -> str:
-    """The stored path of a shard-key field, through embedded documents (``dest.code`` ->
-    ``dest.c``); ``pk``/``id`` are ``_id``."""
-    return stored_path(schema, name.replace("__", "."))
-
-
-def _stored_value(son: dict[str, Any], path: str) -> Any:
-    current: Any = son
-    for part in path.split("."):
-        if not isinstance(current, dict) or part not in current:
-            return MISSING
-        current = current[part]
-    return current
 
 
 async def save_document(
@@ -217,15 +194,11 @@ async def _write(doc: Any, *, force_insert: bool, write_concern: Any, session: A
 
 
 def identity_filter_for_son(doc: Any, son: dict[str, Any]) -> dict[str, Any]:
+    """The filter that selects the stored document ``son`` is about to replace."""
     flt = {"_id": son["_id"]}
-    shard_key = doc._schema.meta.get("shard_key") or ()
-    if isinstance(shard_key, str):
-        shard_key = (shard_key,)
-    for name in shard_key:
-        path = _db_path(doc._schema, name)
-        if path != "_id":
-            value = _stored_value(son, path)
-            flt[path] = None if value is MISSING else value
+    paths = shard_key_paths(doc._schema)
+    if paths:
+        flt.update(shard_values(paths, son))
     return flt
 
 

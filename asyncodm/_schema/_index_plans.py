@@ -25,6 +25,7 @@ from pymongo.collation import Collation
 
 from asyncodm._registry import registry
 from asyncodm._schema._compile import Schema
+from asyncodm._schema._filters import shard_key_names, shard_key_path
 from asyncodm._schema._index_specs import (
     Deferred,
     Direction,
@@ -33,9 +34,8 @@ from asyncodm._schema._index_specs import (
     compile_spec,
     field_plans,
     index_defaults,
-    stored_path,
 )
-from asyncodm.errors import InvalidDocumentError
+from asyncodm.errors import InvalidDocumentError, LookUpError, NotRegistered
 
 __all__ = [
     "DEFAULT_CAPPED_SIZE",
@@ -220,21 +220,12 @@ def _check_shard_key(schema: Schema) -> None:
 
     https://www.mongodb.com/docs/manual/core/sharding-shard-key/
     """
-    shard_key = schema.meta.get("shard_key")
-    if shard_key is None:
-        return
-    names = (shard_key,) if isinstance(shard_key, str) else shard_key
-    if not isinstance(names, (tuple, list)) or not all(isinstance(n, str) for n in names):
-        raise InvalidDocumentError(
-            f"{schema.model.__name__}: meta['shard_key'] must be a field name or a tuple of "
-            f"them, found {shard_key!r}"
-        )
-    for name in names:
+    for name in shard_key_names(schema):
         try:
-            stored_path(schema, name.replace("__", "."))
-        except Deferred:
-            pass
-        except InvalidDocumentError as exc:
+            shard_key_path(schema, name)
+        except NotRegistered:
+            pass  # an embedded class named by a string, not defined yet: checked on first use
+        except LookUpError as exc:
             raise InvalidDocumentError(
                 f"{schema.model.__name__}: meta['shard_key'] {name!r}: {exc}"
             ) from None

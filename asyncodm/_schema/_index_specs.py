@@ -39,11 +39,9 @@ from pymongo import IndexModel
 from pymongo.collation import Collation
 
 from asyncodm._schema._compile import Schema
-from asyncodm.errors import InvalidDocumentError, NotRegistered
-from asyncodm.fields._base import BaseField
-from asyncodm.fields._compound import DictField, DynamicField, ListField
-from asyncodm.fields._embedded import EmbeddedDocumentField
-from asyncodm.fields._reference import ReferenceField
+from asyncodm._schema._paths import STORED, WILDCARD, resolve
+from asyncodm.errors import InvalidDocumentError, LookUpError, NotRegistered
+from asyncodm.fields._base import BaseField, Container
 
 __all__ = [
     "INDEX_OPTIONS",
@@ -71,7 +69,7 @@ _PREFIXES: Mapping[str, Direction] = {
 _DIRECTIONS = frozenset({"text", "hashed", "2d", "2dsphere"})
 #: Index types a ``_cls`` prefix would break or that MongoDB refuses to compound that way.
 _NO_CLS_PREFIX = _DIRECTIONS
-_WILDCARD = "$**"
+_WILDCARD = WILDCARD
 
 #: Options of a dict spec (and of ``index_options``) passed to ``createIndexes`` as they are.
 #: https://www.mongodb.com/docs/manual/reference/command/createIndexes/#std-label-createIndexes-options
@@ -129,63 +127,28 @@ class IndexPlan:
 
 
 def stored_path(schema: Schema, path: str) -> str:
-    """The stored (``db_field``) dotted path for a field path such as ``"author.name"``.
+    """The stored (``db_field``) dotted path for a field path such as ``"author.name"``
+    (``_paths.resolve`` with the rules of stored keys).
 
     Raises:
         InvalidDocumentError: a part names no field of a non-dynamic (embedded) document.
+        Deferred: an embedded document class on the way is named by a string and not
+            defined yet.
     """
-    return ".".join(_walk(schema, path.split("."), path))
-
-
-def _walk(schema: Schema, parts: list[str], path: str) -> list[str]:
-    head, rest = parts[0], parts[1:]
-    if not head:
-        raise InvalidDocumentError(f"{path!r} has an empty part")
-    if head == _WILDCARD and not rest:
-        return [head]
-    found = schema.fields.get(head) or schema.db_fields.get(head)
-    if found is None:
-        if head in ("pk", "id", "_id") and schema.pk_name is not None:
-            return ["_id", *rest]
-        if head == "_cls" and schema.stores_cls and not rest:
-            return [head]
-        if schema.dynamic:
-            return parts
-        known = ", ".join(schema.fields) or "none"
-        raise InvalidDocumentError(
-            f"{schema.model.__name__} has no field {head!r} (in {path!r}; its fields: {known})"
-        )
-    if found.db_field == "_id" or not rest:
-        return [found.db_field, *rest]
-    return [found.db_field, *_walk_into(found, rest, path)]
-
-
-def _walk_into(fld: BaseField[Any], parts: list[str], path: str) -> list[str]:
-    """The stored names of ``parts`` inside the value of field ``fld``."""
-    if isinstance(fld, EmbeddedDocumentField):
-        return _walk(_embedded_schema(fld), parts, path)
-    if isinstance(fld, ListField):
-        if parts[0].isdigit() or parts[0] == _WILDCARD:  # an array position / wildcard
-            return [parts[0], *(_walk_into(fld.field, parts[1:], path) if parts[1:] else [])]
-        return _walk_into(fld.field, parts, path)
-    if isinstance(fld, DictField) and not isinstance(fld.field, DynamicField) and parts[1:]:
-        return [parts[0], *_walk_into(fld.field, parts[1:], path)]
-    if isinstance(fld, ReferenceField) and not (fld.dbref and parts[0] in ("$id", "$ref")):
-        raise InvalidDocumentError(
-            f"{path!r} walks into a reference, which stores only the referenced document's id "
-            f"(index {fld.name!r} itself)"
-        )
-    # Dicts, dynamic values, generic embedded documents, geometries, custom fields: the rest
-    # of the path is whatever is stored there.
-    return parts
-
-
-def _embedded_schema(fld: EmbeddedDocumentField[Any]) -> Schema:
     try:
-        schema: Schema = fld.document_type._schema
+        return resolve(schema, path.split("."), written=path, sep=".", rules=STORED).path
+    except LookUpError as exc:
+        raise InvalidDocumentError(str(exc)) from None
     except NotRegistered as exc:
         raise Deferred(str(exc)) from exc
-    return schema
+
+
+def _embedded_model(fld: BaseField[Any] | None) -> type | None:
+    """The embedded document class ``fld`` holds (None: it holds none)."""
+    try:
+        return None if fld is None else fld.embedded_model
+    except NotRegistered as exc:
+        raise Deferred(str(exc)) from exc
 
 
 # --------------------------------------------------------------------------------------------
@@ -447,12 +410,13 @@ def field_plans(
             yield IndexPlan(
                 ((path, index_type),), MappingProxyType({}), f"{model.__name__}.{name} geo"
             )
-        inner: BaseField[Any] = fld
+        inner: BaseField[Any] | None = fld
         listed = in_list
-        if isinstance(inner, ListField):
-            inner, listed = inner.field, True
-        if isinstance(inner, EmbeddedDocumentField):
-            embedded = _embedded_schema(inner)
+        if fld.container is Container.LIST:
+            inner, listed = fld.item_field, True
+        model_inside = _embedded_model(inner)
+        if model_inside is not None:
+            embedded: Schema = model_inside._schema  # type: ignore[attr-defined]
             if embedded.model not in seen:
                 yield from field_plans(
                     embedded, f"{path}.", seen | {embedded.model}, in_list=listed

@@ -12,9 +12,12 @@ ints, never convert at all).
 
 from __future__ import annotations
 
+import enum
+import functools
+import re
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin, overload
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar, get_args, get_origin, overload
 
 from typing_extensions import Self
 
@@ -22,7 +25,15 @@ from asyncodm._types import MISSING
 from asyncodm.errors import InvalidDocumentError, ValidationError
 from asyncodm.fields._spec import FieldSpec
 
-__all__ = ["BaseField", "describe", "run_validators"]
+__all__ = [
+    "BaseField",
+    "Container",
+    "NoPath",
+    "PathStep",
+    "describe",
+    "is_position",
+    "run_validators",
+]
 
 T = TypeVar("T")
 
@@ -91,6 +102,60 @@ def run_validators(validators: Iterable[Validator], value: Any) -> str | None:
         if result is False:
             return f"expected a value accepted by {getattr(check, '__name__', 'validator')}, found {describe(value)}"
     return None
+
+
+# --- paths: what a field answers about the inside of its values ------------------------------
+
+
+class Container(enum.Enum):
+    """How a field holds items: not at all, as a list, or as a dict of values by key."""
+
+    NONE = "none"
+    LIST = "list"
+    DICT = "dict"
+
+
+_FILTERED_POSITION = re.compile(r"\$\[[A-Za-z_]\w*\]")
+
+
+def is_position(part: str) -> bool:
+    """Whether ``part`` addresses list items rather than names a field.
+
+    A list index (``0``) or a positional update operator (``$``, ``$[]``, ``$[id]``):
+    https://www.mongodb.com/docs/manual/reference/operator/update-array/
+    """
+    return (
+        part.isdigit()
+        or part == "$"
+        or part == "$[]"
+        or (part[:2] == "$[" and _FILTERED_POSITION.fullmatch(part) is not None)
+    )
+
+
+class NoPath(Exception):
+    """``walk`` found nothing for a part; the message says why (the path resolver in
+    ``_schema._paths`` adds the model and the whole path)."""
+
+
+class PathStep(NamedTuple):
+    """What one part of a path leads to from a field (or a document).
+
+    A named tuple: the resolver makes one per part of every query keyword, so it must be
+    cheap to build."""
+
+    stored: str
+    """The stored segment (a field's ``db_field``, a key or index as written)."""
+    field: BaseField[Any] | None
+    """The field whose values the part reaches; None: nothing declares them."""
+    label: str
+    """The Python name (or the part as written), for messages and validation paths."""
+    position: bool = False
+    """The part is a list index or a positional operator."""
+    schemaless: bool = False
+    """From here on nothing is declared: the rest of the path is taken as written."""
+    opaque: str | None = None
+    """Set when the field declares no inner structure at all (a string, a geometry): why a
+    query may not walk on, though an index key may still name what is stored there."""
 
 
 class BaseField(Generic[T]):
@@ -186,6 +251,7 @@ class BaseField(Generic[T]):
 
     def bind(self, owner: type | None, name: str) -> None:
         """Attach the field to its class attribute (also used for fields inside containers)."""
+        self.__dict__.pop("member_step", None)
         self.owner = owner
         if not self.name or self.name != name:
             self.name = name
@@ -319,6 +385,49 @@ class BaseField(Generic[T]):
         if value is None:
             return None
         return self.to_mongo(value)
+
+    # --- self-description: containers and paths (``_schema._paths`` walks these) --------------
+
+    #: How the value holds items (lists and dicts of an item field).
+    container: ClassVar[Container] = Container.NONE
+    #: Nothing is declared inside the value (dynamic values, generic embedded documents).
+    is_schemaless: ClassVar[bool] = False
+    #: The value is a list that item operators address (``push``, ``pull``, ``$elemMatch``).
+    accepts_item_values: ClassVar[bool] = False
+    #: Only whole numbers are stored (``inc`` by ``1.5`` would store a float).
+    integer_only: ClassVar[bool] = False
+    #: As primary key, a missing value may be a new ObjectId made at insert (as MongoDB does).
+    auto_id: ClassVar[bool] = False
+    #: The value is a plain ``list`` of ``item_field`` values (not a handle list like RefList).
+    plain_list: bool = False
+
+    @property
+    def item_field(self) -> BaseField[Any] | None:
+        """The field of each item of a list or dict field; None for other fields."""
+        return None
+
+    @functools.cached_property
+    def member_step(self) -> PathStep:
+        """The step that reaches this field from its document: stored under its db name
+        (made once: every query keyword takes one; ``bind`` forgets it)."""
+        return PathStep(self.db_field, self, self.name)
+
+    @property
+    def embedded_model(self) -> type | None:
+        """The embedded document class of a field holding one; None for other fields."""
+        return None
+
+    def walk(self, part: str) -> PathStep:
+        """What ``part`` of a path leads to inside this field's value.
+
+        Raises:
+            NoPath: the part names nothing that can be stored there.
+        """
+        if self.is_schemaless:
+            return PathStep(part, None, part, schemaless=True)
+        return PathStep(
+            part, None, part, schemaless=True, opaque=f"{self.name!r} has no inner fields"
+        )
 
     # --- helpers ----------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from typing_extensions import Self
 
 from asyncodm.errors import InvalidDocumentError
 from asyncodm.fields import _snapshots as snapshots
-from asyncodm.fields._base import BaseField, describe
+from asyncodm.fields._base import BaseField, Container, PathStep, describe, is_position
 from asyncodm.fields._schemaless import (
     check_key,
     compile_list_check,
@@ -50,6 +50,8 @@ class DynamicField(BaseField[Any]):
     """Any value MongoDB can store: what dynamic attributes and untyped dicts hold."""
 
     expected = "a value MongoDB can store"
+    is_schemaless = True
+    accepts_item_values = True
 
     kind = "dynamic"
 
@@ -126,13 +128,15 @@ class ListField(BaseField[list[T]]):
         min_length: int | None = None,
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("default", list)
-        super().__init__(**kwargs)
         if field is not None and not isinstance(field, BaseField):
             raise InvalidDocumentError(
                 f"ListField expects a field instance for its items, found {describe(field)}"
             )
-        self.field: BaseField[Any] = field if field is not None else DynamicField()
+        item: BaseField[Any] = field if field is not None else DynamicField()
+        # A new document's list of references is awaitable from the start, like a loaded one's.
+        kwargs.setdefault("default", getattr(item, "list_type", list))
+        super().__init__(**kwargs)
+        self.field = item
         self.max_length = max_length
         self.min_length = min_length
         #: References read as an awaitable ``RefList``; everything else as a plain list.
@@ -141,6 +145,22 @@ class ListField(BaseField[list[T]]):
         self._read_view = getattr(self.field, "read_container", None)
         self.coerces = self.field.coerces
         self.shares_stored = self.field.identity_load and self._list_type is list
+        self.plain_list = self._list_type is list
+
+    # --- self-description ---
+    container = Container.LIST
+    accepts_item_values = True
+
+    @property
+    def item_field(self) -> BaseField[Any]:
+        return self.field
+
+    def walk(self, part: str) -> PathStep:
+        """An index or positional operator reaches one item; any other part is looked up in
+        every item (``comments__author`` matches any comment's author)."""
+        if is_position(part):
+            return PathStep(part, self.field, part, position=True)
+        return self.field.walk(part)
 
     def stored_snapshot(self, raw: Any) -> bytes | None:
         return snapshots.take(raw) if type(raw) is list else None
@@ -301,6 +321,17 @@ class DictField(BaseField[dict[str, T]]):
         self._read_view = getattr(self.field, "read_container", None)
         self.coerces = self.field.coerces
         self.shares_stored = type(self) is DictField and type(self.field) is DynamicField
+
+    # --- self-description ---
+    container = Container.DICT
+
+    @property
+    def item_field(self) -> BaseField[Any]:
+        return self.field
+
+    def walk(self, part: str) -> PathStep:
+        """Any key reaches the value stored under it, as written."""
+        return PathStep(part, self.field, part)
 
     def stored_snapshot(self, raw: Any) -> bytes | None:
         if type(raw) is not dict:

@@ -13,10 +13,17 @@ from typing import Any, Generic, TypeVar
 
 from asyncodm._registry import registry
 from asyncodm.errors import InvalidDocumentError, ValidationError
-from asyncodm.fields._base import BaseField, InlineCheck, describe
+from asyncodm.fields._base import BaseField, InlineCheck, NoPath, PathStep, describe
 from asyncodm.fields._compound import ListField
 
-__all__ = ["EmbeddedDocumentField", "EmbeddedDocumentListField", "GenericEmbeddedDocumentField"]
+__all__ = [
+    "EmbeddedDocumentField",
+    "EmbeddedDocumentListField",
+    "GenericEmbeddedDocumentField",
+    "document_field",
+    "undeclared_step",
+    "walk_document",
+]
 
 E = TypeVar("E")
 
@@ -24,6 +31,41 @@ E = TypeVar("E")
 def _embedded_class(value: Any) -> bool:
     schema = getattr(value, "_schema", None)
     return isinstance(value, type) and schema is not None and schema.is_embedded
+
+
+def document_field(schema: Any, name: str) -> BaseField[Any] | None:
+    """The field ``name`` names in a document (a compiled ``Schema``): by attribute name,
+    ``pk``/``id`` for the primary key (``id`` unless a field is called that), or by stored
+    name."""
+    fields: Mapping[str, BaseField[Any]] = schema.fields
+    found = fields.get(name)
+    if found is not None:
+        return found
+    if schema.pk_name is not None and (name == "pk" or (name == "id" and "id" not in fields)):
+        return fields[schema.pk_name]
+    by_db: BaseField[Any] | None = schema.db_fields.get(name)
+    return by_db
+
+
+def undeclared_step(schema: Any, name: str) -> PathStep:
+    """A name no field of ``schema`` declares: ``_cls`` where class names are stored, and any
+    name of a dynamic document, lead to schemaless data.
+
+    Raises:
+        NoPath: the document cannot hold anything under ``name``.
+    """
+    if (name == "_cls" and schema.stores_cls) or schema.dynamic:
+        return PathStep(name, None, name, schemaless=True)
+    known = ", ".join(schema.fields) or "none"
+    raise NoPath(f"{schema.model.__name__} has no field {name!r}; its fields are: {known}")
+
+
+def walk_document(schema: Any, name: str) -> PathStep:
+    """What ``name`` leads to in a document: its field, stored under the field's db name."""
+    found = schema.fields.get(name) or document_field(schema, name)
+    if found is None:
+        return undeclared_step(schema, name)
+    return found.member_step
 
 
 class EmbeddedDocumentField(BaseField[E], Generic[E]):
@@ -68,6 +110,17 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
             else self._document_type.__name__
         )
         return f"a {name} embedded document"
+
+    # --- self-description ---
+    @property
+    def embedded_model(self) -> type[E]:
+        return self.document_type
+
+    def walk(self, part: str) -> PathStep:
+        doc_type = self._document_type
+        if type(doc_type) is str:
+            doc_type = self.document_type  # a forward reference, resolved once
+        return walk_document(doc_type._schema, part)  # type: ignore[union-attr]
 
     def to_python(self, value: Any) -> Any:
         if type(value) is dict or isinstance(value, Mapping):
@@ -152,6 +205,7 @@ class GenericEmbeddedDocumentField(BaseField[Any]):
     """An embedded document of any registered class; ``_cls`` is always stored to find it."""
 
     expected = "an embedded document"
+    is_schemaless = True  # any registered class: nothing declares the inside
 
     def __init__(self, choices: Iterable[type | str] | None = None, **kwargs: Any) -> None:
         self._allowed = tuple(choices) if choices is not None else None

@@ -69,6 +69,7 @@ class IntField(BaseField[int]):
 
     identity_load = True
     expected = "an integer"
+    integer_only = True
 
     kind = "int"
 

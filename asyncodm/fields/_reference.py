@@ -23,10 +23,10 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from bson import DBRef
 
-from asyncodm._context import dereference_disabled
+from asyncodm._context import collection_name_for, dereference_disabled
 from asyncodm._registry import registry
 from asyncodm.errors import InvalidDocumentError, NotRegistered
-from asyncodm.fields._base import BaseField, describe
+from asyncodm.fields._base import BaseField, NoPath, PathStep, describe
 from asyncodm.fields._spec import frozen_mapping
 
 __all__ = [
@@ -139,8 +139,6 @@ class Ref(Generic[T]):
         return self.fetch().__await__()  # type: ignore[return-value]
 
     def to_dbref(self) -> DBRef:
-        from asyncodm._context import collection_name_for
-
         return DBRef(self._collection or collection_name_for(self.model), self.pk)
 
     def __getattr__(self, name: str) -> Any:
@@ -330,6 +328,19 @@ class ReferenceField(_ReadsAsReference, BaseField[Ref[T]], Generic[T]):
     def expected(self) -> str:  # type: ignore[override]
         return f"a saved {self.target_name} (a document, its pk or a DBRef)"
 
+    def walk(self, part: str) -> PathStep:
+        """A DBRef's ``$id``/``$ref``; nothing else of the target is stored here.
+
+        Raises:
+            NoPath: the path walks into the referenced document.
+        """
+        if self.dbref and part in ("$id", "$ref"):
+            return PathStep(part, None, part, schemaless=True)
+        raise NoPath(
+            f"it walks into a reference ({self.name!r}), which stores only the referenced "
+            f"document's id; name {self.name!r} itself"
+        )
+
     def make_ref(self, pk: Any, document: Any = None) -> Ref[T]:
         return Ref(self.document_type, pk, document, null_ok=self.null, where=self._where())
 
@@ -375,12 +386,12 @@ class ReferenceField(_ReadsAsReference, BaseField[Ref[T]], Generic[T]):
         pk_field = model._schema.pk_field  # type: ignore[attr-defined]
         stored = pk_field.to_mongo(pk) if pk_field is not None and pk is not None else pk
         if self.dbref:
-            from asyncodm._context import collection_name_for
-
             return DBRef(collection_name_for(model), stored)
         return stored
 
     def check(self, value: Any) -> str | None:
+        if _is_document_class(type(value)):  # put into a list or dict in place (``append``)
+            value = self.coerce(value)
         if isinstance(value, Ref):
             pk = value.pk if value._document is None else value._document.pk
             if pk is None:
@@ -478,13 +489,13 @@ class GenericReferenceField(_ReadsAsReference, BaseField[Ref[Any]]):
             model, pk = type(value), value.pk
         else:
             return value
-        from asyncodm._context import collection_name_for
-
         pk_field = model._schema.pk_field
         stored = pk_field.to_mongo(pk) if pk_field is not None and pk is not None else pk
         return {"_cls": model._schema.class_name, "_ref": DBRef(collection_name_for(model), stored)}
 
     def check(self, value: Any) -> str | None:
+        if _is_document_class(type(value)):  # put into a list or dict in place (``append``)
+            value = self.coerce(value)
         if not isinstance(value, Ref):
             return f"expected a saved document, found {describe(value)}"
         pk = value.pk if value._document is None else value._document.pk

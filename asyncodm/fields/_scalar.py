@@ -79,6 +79,7 @@ class ObjectIdField(BaseField[ObjectId]):
     identity_load = True
     coerces = True
     expected = "an ObjectId or a 24-character hex string"
+    auto_id = True
 
     kind = "objectid"
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from bson import Decimal128
 
-from asyncodm.fields._compound import ListField
-from asyncodm.queryset._lookups import resolve_path
+from asyncodm.fields._base import Container
+from asyncodm.queryset._compile import resolve_name
 
 if TYPE_CHECKING:
     from asyncodm._drivers._protocol import CursorAdapter, RawDoc
@@ -137,16 +137,19 @@ def aggregate(
 
 def _path(qs: QuerySet, name: str) -> tuple[str, Any, list[dict[str, Any]]]:
     """The stored path of a field, its field, and ``$unwind`` stages for every list on the way
-    (``reviews__stars`` unwinds ``reviews``; a list field itself is unwound too)."""
-    schema = qs.model._schema
-    parts = name.replace(".", "__").split("__")
+    (``reviews__stars`` unwinds ``reviews``; a list field itself is unwound too; a list
+    followed by an index is not)."""
+    resolved = resolve_name(qs.model, name)
+    steps = resolved.steps
     unwinds: list[dict[str, Any]] = []
-    for i in range(1, len(parts) + 1):
-        path, field, _ = resolve_path(schema, parts[:i], key=name)
-        following = parts[i] if i < len(parts) else None
-        if isinstance(field, ListField) and not (following is not None and following.isdigit()):
-            unwinds.append({"$unwind": f"${path}"})
-    return path, field, unwinds
+    stored: list[str] = []
+    for i, step in enumerate(steps):
+        stored.append(step.stored)
+        field = step.field
+        indexed = i + 1 < len(steps) and steps[i + 1].stored.isdigit()
+        if field is not None and field.container is Container.LIST and not indexed:
+            unwinds.append({"$unwind": "$" + ".".join(stored)})
+    return resolved.path, resolved.field, unwinds
 
 
 async def _run(qs: QuerySet, stages: list[dict[str, Any]]) -> list[RawDoc]:
@@ -177,8 +180,8 @@ async def total(qs: QuerySet, name: str, operator: str) -> Any:
 async def item_frequencies(qs: QuerySet, name: str, normalize: bool) -> dict[Any, Any]:
     """How often each value of a field occurs (each item of a list field)."""
     path, field, stages = _path(qs, name)
-    if isinstance(field, ListField):
-        field = field.field
+    if field is not None and field.container is Container.LIST:
+        field = field.item_field
     stages.append({"$group": {"_id": f"${path}", "count": {"$sum": 1}}})
     found = await _run(qs, stages)
     convert = (lambda v: v) if field is None or field.identity_load else field.to_python

@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from asyncodm._registry import registry
+from asyncodm._schema._filters import cls_filter as _schema_cls_filter
+from asyncodm._schema._paths import LOOKUP, ResolvedPath, resolve
 from asyncodm.errors import LookUpError
-from asyncodm.queryset._lookups import parse_lookup, resolve_path
+from asyncodm.queryset._lookups import parse_lookup
 from asyncodm.queryset._operators import compile_condition
 from asyncodm.queryset._q import Q
 
@@ -28,7 +29,9 @@ __all__ = [
     "compile_q",
     "compile_sort",
     "merge_and",
+    "resolve_name",
     "schema_of",
+    "stored_path",
 ]
 
 
@@ -131,15 +134,9 @@ def compile_q(schema: Any, node: Q) -> dict[str, Any]:
 
 
 def cls_filter(model: Any) -> dict[str, Any]:
-    """``{"_cls": {"$in": [...]}}`` when ``model`` is a subclass in an inheritance hierarchy.
-
-    The root of a hierarchy needs no condition: every document in its collection is one of
-    its classes.
-    """
-    schema = schema_of(model)
-    if not schema.stores_cls or "." not in schema.class_name:
-        return {}
-    return {"_cls": {"$in": registry.class_names_under(schema.model)}}
+    """``{"_cls": {"$in": [...]}}`` when ``model`` (a class or its Schema) is a subclass in an
+    inheritance hierarchy (built by ``_schema._filters.cls_filter``)."""
+    return _schema_cls_filter(schema_of(model))
 
 
 def compile_filter(model: Any, node: Q) -> dict[str, Any]:
@@ -174,14 +171,20 @@ def compile_sort(model: Any, keys: Sequence[str | tuple[str, Any]]) -> list[tupl
         if name.startswith("$"):  # {"$meta": "textScore"} and friends
             out.append((name, direction))
             continue
-        path = resolve_path(schema, name.replace(".", "__").split("__"), key=name)[0]
-        out.append((path, direction))
+        out.append((resolve_name(schema, name).path, direction))
     return out
+
+
+def resolve_name(model: Any, name: str) -> ResolvedPath:
+    """A field path written by a user (``author__name`` or ``author.name``), resolved."""
+    return resolve(
+        schema_of(model), name.replace(".", "__").split("__"), written=name, rules=LOOKUP
+    )
 
 
 def stored_path(model: Any, name: str) -> str:
     """The stored dotted path of a field path (``author__name`` or ``author.name``)."""
-    return resolve_path(schema_of(model), name.replace(".", "__").split("__"), key=name)[0]
+    return resolve_name(model, name).path
 
 
 def compile_projection(

@@ -24,7 +24,7 @@ from bson import Regex
 
 from asyncodm.errors import ValidationError
 from asyncodm.fields._base import BaseField, describe
-from asyncodm.fields._compound import DynamicField, ListField
+from asyncodm.fields._compound import DynamicField
 from asyncodm.queryset._lookups import Lookup
 
 __all__ = ["compile_condition", "document_to_pk", "pattern_to_regex", "string_condition"]
@@ -140,7 +140,7 @@ def _match(lookup: Lookup, value: Any, compile_sub: Any) -> dict[str, Any]:
     (``{"$gte": 80}``). https://www.mongodb.com/docs/manual/reference/operator/query/elemMatch/
     """
     field = lookup.field
-    item = field.field if isinstance(field, ListField) else None
+    item = field.item_field if field is not None and field.accepts_item_values else None
     doc_type = getattr(item, "document_type", None)
     schema = getattr(doc_type, "_schema", None) if doc_type is not None else None
     if schema is not None and (not isinstance(value, Mapping) or not _all_operators(value)):

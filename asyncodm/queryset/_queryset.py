@@ -26,6 +26,7 @@ from asyncodm._io._collection import collection_for
 from asyncodm.queryset import _aggregate, _reads, _writes
 from asyncodm.queryset._compile import compile_filter, compile_projection, compile_sort
 from asyncodm.queryset._q import Q
+from asyncodm.queryset._reads import Mode
 
 __all__ = ["QuerySet"]
 
@@ -52,8 +53,7 @@ class QuerySet:
     _limit: int | None = None
     _only: frozenset[str] | None = None
     _exclude: frozenset[str] = frozenset()
-    _mode: str = "documents"
-    """documents | raw | values | values_list | flat"""
+    _mode: Mode = Mode.DOCUMENTS
     _fields: tuple[str, ...] = ()
     _empty: bool = False
     _batch_size: int | None = None
@@ -171,14 +171,14 @@ class QuerySet:
 
     def as_pymongo(self) -> Self:
         """Yield the raw stored dicts instead of documents (no conversion at all)."""
-        return replace(self, _mode="raw")
+        return replace(self, _mode=Mode.RAW)
 
     def values(self, *fields: str) -> Self:
         """Yield dicts: the raw stored documents (PyMODM) or, with field names, ``{name: value}``
         with values converted by their fields (Django)."""
         if not fields:
-            return replace(self, _mode="raw")
-        return replace(self, _mode="values", _fields=fields)
+            return replace(self, _mode=Mode.RAW)
+        return replace(self, _mode=Mode.VALUES, _fields=fields)
 
     def values_list(self, *fields: str, flat: bool = False) -> Self:
         """Yield tuples of converted values, or bare values with ``flat=True`` (one field)."""
@@ -186,7 +186,7 @@ class QuerySet:
             raise TypeError("values_list(flat=True) takes exactly one field")
         if not fields:
             raise TypeError("values_list() needs at least one field name")
-        return replace(self, _mode="flat" if flat else "values_list", _fields=fields)
+        return replace(self, _mode=Mode.FLAT if flat else Mode.VALUES_LIST, _fields=fields)
 
     def scalar(self, *fields: str) -> Self:
         """MongoEngine's ``scalar``: bare values for one field, tuples for several."""
@@ -255,7 +255,7 @@ class QuerySet:
         return compile_sort(self.model, keys) if keys else []
 
     def _projection(self) -> dict[str, Any] | None:
-        if self._mode in ("values", "values_list", "flat"):
+        if self._mode.projects_fields:
             return compile_projection(self.model, self._fields)
         return compile_projection(self.model, self._only, self._exclude)
 

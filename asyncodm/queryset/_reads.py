@@ -9,6 +9,7 @@ handed out, so iterating a large collection never holds it whole.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -16,15 +17,36 @@ from asyncodm import connection
 from asyncodm._context import dereference_disabled
 from asyncodm._io._deref import after_batch
 from asyncodm.errors import DoesNotExist, MultipleObjectsReturned
-from asyncodm.fields._base import BaseField
-from asyncodm.fields._compound import ListField, copy_stored
-from asyncodm.queryset._lookups import resolve_path
+from asyncodm.fields._base import BaseField, Container
+from asyncodm.fields._compound import copy_stored
+from asyncodm.queryset._compile import resolve_name
 
 if TYPE_CHECKING:
     from asyncodm._drivers._protocol import CursorAdapter
     from asyncodm.queryset._queryset import QuerySet
 
-__all__ = ["count", "distinct", "exists", "first", "get", "iterate", "to_list"]
+__all__ = ["Mode", "count", "distinct", "exists", "first", "get", "iterate", "to_list"]
+
+
+class Mode(str, enum.Enum):
+    """What a queryset yields for each stored document (a ``str`` enum: it equals its value,
+    as the plain strings it replaces did)."""
+
+    DOCUMENTS = "documents"
+    """Instances of the model (the default)."""
+    RAW = "raw"
+    """The stored dicts as the driver returned them (``as_pymongo``, ``values()``)."""
+    VALUES = "values"
+    """``{name: value}`` for the named fields (``values(*fields)``)."""
+    VALUES_LIST = "values_list"
+    """Tuples of the named fields' values."""
+    FLAT = "flat"
+    """The one named field's value (``values_list(field, flat=True)``, ``scalar``)."""
+
+    @property
+    def projects_fields(self) -> bool:
+        """Only the named fields are loaded."""
+        return self in (Mode.VALUES, Mode.VALUES_LIST, Mode.FLAT)
 
 
 def open_cursor(qs: QuerySet) -> CursorAdapter:
@@ -44,8 +66,9 @@ def open_cursor(qs: QuerySet) -> CursorAdapter:
 
 def _extractor(qs: QuerySet, name: str) -> Callable[[dict[str, Any]], Any]:
     """Read one (possibly dotted) field from a raw document, converted by its field."""
-    path, field, _ = resolve_path(qs.model._schema, name.replace(".", "__").split("__"), key=name)
-    parts = path.split(".")
+    resolved = resolve_name(qs.model, name)
+    field = resolved.field
+    parts = resolved.path.split(".")
     convert = _converter(field, raw_references=_raw_references(qs))
 
     def walk(value: Any, i: int) -> Any:
@@ -68,7 +91,7 @@ def _extractor(qs: QuerySet, name: str) -> Callable[[dict[str, Any]], Any]:
 def _converter(field: BaseField[Any] | None, raw_references: bool = False) -> Callable[[Any], Any]:
     if field is None or field.identity_load:
         return lambda v: v
-    if raw_references and hasattr(getattr(field, "field", field), "read_container"):
+    if raw_references and hasattr(field.item_field or field, "read_container"):
         return copy_stored  # references (or lists / dicts of them) as stored: raw ids
     return field.to_python
 
@@ -80,7 +103,7 @@ def _raw_references(qs: QuerySet) -> bool:
 def loader(qs: QuerySet) -> Callable[[dict[str, Any]], Any] | None:
     """How a raw document becomes a result; None: the raw document itself."""
     mode = qs._mode
-    if mode == "documents":
+    if mode is Mode.DOCUMENTS:
         # With only/exclude the fields left out are missing on purpose: enforce_schema must
         # not reject them, so projected reads use the loader without that check.
         projected = qs._only is not None or bool(qs._exclude)
@@ -89,12 +112,12 @@ def loader(qs: QuerySet) -> Callable[[dict[str, Any]], Any] | None:
             model._from_projected_son if projected else model._from_son
         )
         return load
-    if mode == "raw":
+    if mode is Mode.RAW:
         return None
     getters = [(name, _extractor(qs, name)) for name in qs._fields]
-    if mode == "values":
+    if mode is Mode.VALUES:
         return lambda raw: {name: get(raw) for name, get in getters}
-    if mode == "flat":
+    if mode is Mode.FLAT:
         return getters[0][1]
     return lambda raw: tuple(get(raw) for _, get in getters)
 
@@ -104,7 +127,7 @@ async def iterate(qs: QuerySet) -> AsyncIterator[Any]:
         return
     cursor = open_cursor(qs)
     load = loader(qs)
-    per_batch = qs._mode == "documents" and (qs._no_dereference or bool(qs._select_related))
+    per_batch = qs._mode is Mode.DOCUMENTS and (qs._no_dereference or bool(qs._select_related))
     try:
         async for batch in cursor.batches():
             if load is None:
@@ -130,7 +153,7 @@ async def to_list(qs: QuerySet, length: int | None = None) -> list[Any]:
         qs = qs.limit(length if qs._limit is None else min(length, qs._limit))
     cursor = open_cursor(qs)
     load = loader(qs)
-    per_batch = qs._mode == "documents" and (qs._no_dereference or bool(qs._select_related))
+    per_batch = qs._mode is Mode.DOCUMENTS and (qs._no_dereference or bool(qs._select_related))
     out: list[Any] = []
     try:
         async for batch in cursor.batches():
@@ -210,10 +233,11 @@ async def exists(qs: QuerySet) -> bool:
 async def distinct(qs: QuerySet, name: str) -> list[Any]:
     if qs._empty:
         return []
-    path, field, _ = resolve_path(qs.model._schema, name.replace(".", "__").split("__"), key=name)
-    values = await qs._collection().distinct(path, qs._query)
-    if isinstance(field, ListField):
-        field = field.field  # distinct flattens arrays: values are items
+    resolved = resolve_name(qs.model, name)
+    values = await qs._collection().distinct(resolved.path, qs._query)
+    field = resolved.field
+    if field is not None and field.container is Container.LIST:
+        field = field.item_field  # distinct flattens arrays: values are items
     convert = _converter(field, raw_references=_raw_references(qs))
     return [None if v is None else convert(v) for v in values]
 

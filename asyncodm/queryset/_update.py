@@ -15,9 +15,8 @@ from typing import Any
 
 from asyncodm.errors import OperationError, ValidationError
 from asyncodm.fields._base import BaseField, describe
-from asyncodm.fields._compound import DynamicField, ListField
-from asyncodm.fields._numeric import IntField
-from asyncodm.queryset._compile import schema_of, stored_path
+from asyncodm.fields._compound import DynamicField
+from asyncodm.queryset._compile import compile_lookups, schema_of, stored_path
 from asyncodm.queryset._lookups import UpdateKey, parse_update_key
 from asyncodm.queryset._operators import document_to_pk
 
@@ -59,11 +58,11 @@ def _convert(field: BaseField[Any] | None, op: str, value: Any) -> Any:
 
 
 def _item_field(field: BaseField[Any] | None, key: UpdateKey) -> BaseField[Any] | None:
-    """The field of one list item, for push/pull/add_to_set on a list."""
-    if isinstance(field, ListField):
-        return field.field
-    if field is None or isinstance(field, DynamicField):
+    """The field of one list item, for push/pull/add_to_set on a list (None: untyped items)."""
+    if field is None:
         return None
+    if field.accepts_item_values:
+        return field.item_field
     raise _fail(key.label, f"expected a list field for {key.op!r}, found {type(field).__name__}")
 
 
@@ -71,7 +70,8 @@ def _number(key: UpdateKey, value: Any) -> None:
     """Increments are checked for type only: bounds apply to the result, which is unknown."""
     if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
         raise _fail(key.label, f"expected a number for {key.op!r}, found {describe(value)}")
-    if isinstance(key.field, IntField) and not (isinstance(value, int) or value == int(value)):
+    integral = key.field is not None and key.field.integer_only
+    if integral and not (isinstance(value, int) or value == int(value)):
         raise _fail(key.label, f"expected an integer for {key.op!r}, found {describe(value)}")
 
 
@@ -161,8 +161,6 @@ def _pull_condition(item: BaseField[Any] | None, value: Mapping[str, Any]) -> An
     schema = getattr(doc_type, "_schema", None) if doc_type is not None else None
     if schema is None or any(str(k).startswith("$") for k in value):
         return dict(value)
-    from asyncodm.queryset._compile import compile_lookups
-
     return compile_lookups(schema, value.items())
 
 

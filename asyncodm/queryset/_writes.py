@@ -33,8 +33,7 @@ from asyncodm._io._persistence import (
     run_before_write,
 )
 from asyncodm.errors import OperationError, ValidationError
-from asyncodm.fields._scalar import ObjectIdField
-from asyncodm.queryset._reads import loader
+from asyncodm.queryset._reads import Mode, loader
 from asyncodm.queryset._update import compile_update, merge_updates
 
 if TYPE_CHECKING:
@@ -114,7 +113,7 @@ async def _insert(qs: QuerySet, docs: list[Any], session: Any, kwargs: dict[str,
         son = doc._dump(doc)
         made = "_id" not in son
         if made:
-            if not isinstance(schema.pk_field, ObjectIdField):
+            if schema.pk_field is None or not schema.pk_field.auto_id:
                 raise ValidationError(
                     errors={schema.pk_name: "expected a primary key value, found None"},
                     model=type(doc).__name__,
@@ -225,7 +224,7 @@ async def delete(qs: QuerySet, write_concern: Any = None) -> int:
     if one_by_one or has_rules(model):
         # Load the matches and delete them as one plan: every DENY of every match is checked
         # before anything is deleted, and cascades run in one transaction where possible.
-        whole = replace(qs, _mode="documents", _only=None, _exclude=frozenset())
+        whole = replace(qs, _mode=Mode.DOCUMENTS, _only=None, _exclude=frozenset())
         docs = await whole.to_list()
         with qs._switched():
             return await delete_documents(docs, write_concern=write_concern)

@@ -9,8 +9,6 @@ differences this module keeps, so MongoMotor code runs unchanged:
   awaits to ``None`` (asyncodm reads it as plain ``None``, and ``await None`` fails). It is
   falsy and equal to ``None``, so ``if doc.ref:`` and ``doc.ref == None`` still work; only an
   identity test (``doc.ref is None``) sees the difference;
-* a ``ListField`` of references on a new document starts as an awaitable empty list, as a
-  loaded one does;
 * ``FileField`` values are ``GridFSProxy`` objects: ``put(data, **kwargs)`` keeps keywords
   GridFS has no name for (``mime_type=...``) as fields of the stored ``files`` document,
   readable as attributes of the proxy and of its ``gridout``, as MongoEngine stores them;
@@ -61,6 +59,7 @@ from asyncodm.fields import (  # MongoMotor re-exports every field in its fields
     IntField,
     JavaScriptField,
     LineStringField,
+    ListField,
     LongField,
     MapField,
     MultiLineStringField,
@@ -211,18 +210,6 @@ class ReferenceField(_AwaitableWhenUnset, _f.ReferenceField[Any]):
 
 class GenericReferenceField(_AwaitableWhenUnset, _f.GenericReferenceField):
     """asyncodm's ``GenericReferenceField``; unset, it reads as ``NO_REFERENCE``."""
-
-
-class ListField(_f.ListField[Any]):
-    """asyncodm's ``ListField``; a list of references starts as an awaitable empty ``RefList``
-    (asyncodm's default is a plain ``[]`` until the document is saved or loaded)."""
-
-    def __init__(self, field: Any = None, *args: Any, **kwargs: Any) -> None:
-        if "default" not in kwargs and isinstance(
-            field, (_f.ReferenceField, _f.GenericReferenceField)
-        ):
-            kwargs["default"] = _f.RefList
-        super().__init__(field, *args, **kwargs)
 
 
 # -- GridFS --------------------------------------------------------------------------------
