@@ -38,7 +38,7 @@ from typing import Any
 from pymongo import IndexModel
 from pymongo.collation import Collation
 
-from asyncodm._schema._compile import Schema
+from asyncodm._schema._record import Schema
 from asyncodm.errors import InvalidDocumentError, NotRegistered
 from asyncodm.fields._base import BaseField
 from asyncodm.fields._compound import DictField, DynamicField, ListField

@@ -89,6 +89,7 @@ class DateTimeField(BaseField[datetime.datetime]):
     identity_load = True
     coerces = True
     expected = "a datetime"
+    coerce_keeps = datetime.datetime
 
     def dump_guard(self) -> InlineCheck | None:
         # A naive datetime already at millisecond precision is stored as given.

@@ -152,6 +152,7 @@ class FloatField(BaseField[float]):
     identity_load = True
     coerces = True
     expected = "a float"
+    coerce_keeps = float
 
     def dump_guard(self) -> InlineCheck | None:
         return InlineCheck("type(v) is float")
