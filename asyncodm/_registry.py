@@ -102,6 +102,8 @@ class Registry:
 
     def rules_for(self, model: type) -> list[RuleEntry]:
         """Rules that apply when a document of ``model`` is deleted (rules on its parents too)."""
+        if not self._rules:
+            return []
         names = {klass.__name__ for klass in model.__mro__}
         out = []
         for rule in self._rules:

@@ -265,16 +265,15 @@ async def delete_document(
         raise OperationError(f"cannot delete a {cls.__name__} that was never saved (it has no pk)")
     if signals.pre_delete:
         await signals.pre_delete.send(cls, document=doc, **extra)
-    record: ClassRecord = doc._schema
-    work = record.delete_work
-    tokens: list[tuple[BaseField[Any], Any]] = []
+    work = doc._schema.delete_work  # most classes have no field with delete-time work
     if work:
-        context = _Context(record, session, doc._son is None)
+        context = _Context(doc._schema, session, doc._son is None)
         tokens = [(fld, await fld.before_delete(doc, context)) for fld in work]
     collection = collection_for(cls, write_concern=write_concern)
     await collection.delete_one(identity_filter(doc), session=session)
-    for fld, token in tokens:
-        await fld.after_delete(doc, context, token)
+    if work:
+        for fld, token in tokens:
+            await fld.after_delete(doc, context, token)
     if signals.post_delete:
         await signals.post_delete.send(cls, document=doc, **extra)
 

@@ -447,7 +447,12 @@ class PlainAccess:
     Such values live in the instance ``__dict__`` (for a loaded document, the ``__dict__`` is
     the stored document itself), so reading them is an ordinary attribute lookup at C speed.
     This object has no ``__set__``, so the instance dict wins; it is consulted only when the
-    value is absent (then the default applies), and on the class it gives the field back."""
+    value is absent (then the default applies: ``_instance._state.read_missing``), and on the
+    class it gives the field back.
+
+    It lives here, not with the state owner (``_instance._state``), because the class-record
+    builder (``_schema``, a layer below ``_instance``) must see through it (``unwrap_field``)
+    to collect the fields a class inherits."""
 
     __slots__ = ("field",)
 
