@@ -50,12 +50,6 @@ def _hint(kind: str, cls: Any) -> str:
     return f"{kind} {cls.__module__}.{cls.__qualname__}"
 
 
-def _kept_types(field: BaseField[Any]) -> tuple[type, ...]:
-    """Types whose values ``field.coerce`` returns unchanged (the field says), so the call can
-    be skipped."""
-    return field.coerce_keeps_types()
-
-
 def compile_init(cls: Any, general: Callable[..., None]) -> Callable[..., None]:
     """``cls.__init__`` for keyword construction: the keyword dict itself becomes the instance
     ``__dict__`` (CPython always builds a fresh one for ``**kwargs``), values of fields that are
@@ -124,12 +118,12 @@ def _coerce_lines(field: BaseField[Any], i: int, ns: dict[str, Any], *, target: 
     """Lines that coerce ``v`` into ``target`` unless ``v`` is None or already coerced."""
     coerce, keeps = cname("coerce", i), cname("keeps", i)
     ns[coerce] = field.coerce
-    kept = _kept_types(field)
+    kept = field.coerce_keeps_types()  # the field says which values coerce keeps
     if kept:
         ns[keeps] = kept[0]
         return [f"    if v is not None and type(v) is not {keeps}: {target} = {coerce}(v)"]
     if isinstance(field, ListField) and field._list_type is list:
-        items = _kept_types(field.field)
+        items = field.field.coerce_keeps_types()
         if items:
             ns[keeps] = frozenset(items).issuperset
             return [
