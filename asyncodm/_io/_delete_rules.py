@@ -26,7 +26,7 @@ from asyncodm._io._collection import alias_for, collection_for
 from asyncodm._io._persistence import delete_document
 from asyncodm._io._transactions import transaction
 from asyncodm._registry import RuleEntry, registry
-from asyncodm._schema._compile import check_rule
+from asyncodm._schema._rules import SUPPORTED, check_rule
 from asyncodm._types import DeleteRule
 from asyncodm.connection import get_client_adapter
 from asyncodm.errors import InvalidDocumentError, OperationError
@@ -40,16 +40,11 @@ __all__ = [
     "register_delete_rule",
 ]
 
-_SUPPORTED = (
-    "a rule applies to a ReferenceField or GenericReferenceField of a document, or to a "
-    "ListField or DictField of them"
-)
-
 
 def _references_of(referrer: type, name: str, field: BaseField[Any]) -> References:
     held = field.references()
     if held is None:
-        raise InvalidDocumentError(f"{referrer.__name__}.{name} holds no references; {_SUPPORTED}")
+        raise InvalidDocumentError(f"{referrer.__name__}.{name} holds no references; {SUPPORTED}")
     return held
 
 

@@ -15,12 +15,11 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from asyncodm._registry import RuleEntry
 from asyncodm._schema._index_plans import check_definition
 from asyncodm._schema._record import ClassRecord, Schema
-from asyncodm._types import DeleteRule
+from asyncodm._schema._rules import rule_declarations
 from asyncodm.errors import InvalidDocumentError
-from asyncodm.fields._base import BaseField, Container, unwrap_field
+from asyncodm.fields._base import BaseField, unwrap_field
 from asyncodm.fields._scalar import ObjectIdField
 
 __all__ = [
@@ -28,7 +27,6 @@ __all__ = [
     "RESERVED_NAMES",
     "ClassRecord",
     "Schema",
-    "check_rule",
     "compile_class",
     "resolve_meta",
     "snake_case",
@@ -185,7 +183,7 @@ def compile_class(cls: type, *, is_embedded: bool, dynamic: bool) -> ClassRecord
         reference_fields=tuple(
             (n, f.db_field) for n, f in fields.items() if f.references() is not None
         ),
-        delete_rules=_rule_declarations(cls, fields, is_embedded, is_document, collection),
+        delete_rules=rule_declarations(cls, fields, is_embedded, is_document, collection),
     )
     plans, capped, error = check_definition(record)
     return replace(record, index_plans=plans, capped=capped, definition_error=error)
@@ -351,98 +349,6 @@ def _fields_with(fields: Mapping[str, BaseField[Any]], flag: str) -> tuple[BaseF
     ``save_order`` (sequences before uploads), declaration order within one."""
     found = [f for f in fields.values() if getattr(f, flag)]
     return tuple(sorted(found, key=lambda f: f.save_order))
-
-
-_SUPPORTED = (
-    "a rule applies to a ReferenceField or GenericReferenceField of a document, or to a "
-    "ListField or DictField of them"
-)
-
-
-def _nested_rule(declared: BaseField[Any]) -> BaseField[Any] | None:
-    """A reference field with a rule held deeper than a list or dict of references, if any."""
-    item: Any = getattr(declared, "field", None)
-    while isinstance(item, BaseField):
-        held = item.references()
-        if held is not None and held.container is Container.NONE:
-            return held.field if held.rule != DeleteRule.DO_NOTHING else None
-        item = getattr(item, "field", None)
-    return None
-
-
-def check_rule(cls: type, name: str, container: Container, rule: DeleteRule) -> None:
-    """PULL needs a list to pull from."""
-    if rule == DeleteRule.PULL and container is Container.NONE:
-        raise InvalidDocumentError(
-            f"{cls.__name__}.{name}: PULL removes items from a list, so it needs "
-            f"ListField(ReferenceField(...)); use NULLIFY for a single reference"
-        )
-    if rule == DeleteRule.PULL and container is Container.DICT:
-        raise InvalidDocumentError(
-            f"{cls.__name__}.{name}: PULL removes items from a list, and a DictField holds no "
-            f"list; use NULLIFY, which removes the keys that refer to the deleted document"
-        )
-
-
-def _rule_declarations(
-    cls: type,
-    fields: Mapping[str, BaseField[Any]],
-    is_embedded: bool,
-    is_document: bool,
-    collection: str | None,
-) -> tuple[RuleEntry, ...]:
-    """The delete rules ``cls`` declares on its reference fields, as rule-graph edges.
-
-    A rule asyncodm cannot apply is refused here, when the class is defined, rather than
-    ignored when a document is deleted: on a reference inside an embedded document, on one
-    nested deeper than a list or dict, and PULL where there is no list. An abstract class
-    declares none itself (each concrete subclass does), nor does a subclass for a field it
-    inherits from a parent in the same collection (the parent's rule covers it)."""
-    out: list[RuleEntry] = []
-    for name, declared in fields.items():
-        held = declared.references()
-        nested = None if held is not None else _nested_rule(declared)
-        if held is not None and held.rule == DeleteRule.DO_NOTHING:
-            held = None
-        if held is None and nested is None:
-            continue
-        if is_embedded:
-            raise InvalidDocumentError(
-                f"{cls.__name__}.{name}: reverse_delete_rule is not supported inside an "
-                f"EmbeddedDocument (the rule cannot find the documents that embed it); "
-                f"{_SUPPORTED}"
-            )
-        if nested is not None:
-            raise InvalidDocumentError(
-                f"{cls.__name__}.{name}: reverse_delete_rule on a reference nested this deep "
-                f"in {type(declared).__name__} is not supported; {_SUPPORTED}"
-            )
-        assert held is not None
-        if not is_document:
-            continue
-        check_rule(cls, name, held.container, held.rule)
-        if _declared_by_parent_in_same_collection(cls, name, declared, collection):
-            continue
-        many = held.container is Container.LIST
-        out.extend(
-            RuleEntry(target, cls, name, declared.db_field, held.rule, many)
-            for target in held.targets
-        )
-    return tuple(out)
-
-
-def _declared_by_parent_in_same_collection(
-    cls: type, name: str, declared: BaseField[Any], collection: str | None
-) -> bool:
-    for parent in cls.__mro__[1:]:
-        record = parent.__dict__.get("_schema")
-        if (
-            isinstance(record, ClassRecord)
-            and record.is_document
-            and record.fields.get(name) is declared
-        ):
-            return record.collection == collection
-    return False
 
 
 def _default_factory(field: BaseField[Any]) -> Any:
