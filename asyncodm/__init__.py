@@ -14,7 +14,6 @@ from asyncodm._document import (
     DynamicEmbeddedDocument,
     EmbeddedDocument,
 )
-from asyncodm._io import _field_hooks  # noqa: F401 - registers file and sequence save hooks
 from asyncodm._io._deref import fetch_dbref
 from asyncodm._io._indexes import ensure_indexes
 from asyncodm._io._transactions import transaction

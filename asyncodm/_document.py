@@ -12,14 +12,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from bson import DBRef
 
-from asyncodm._instance._base import _CLASS_HOOKS, BaseDocument
+from asyncodm._context import collection_name_for
+from asyncodm._instance import _state
+from asyncodm._instance._base import BaseDocument
 from asyncodm._instance._dynamic import _DynamicMixin
 from asyncodm._io import _indexes
 from asyncodm._io._collection import collection_for
 from asyncodm._io._delete_rules import delete_documents, register_delete_rule
-from asyncodm._io._deref import cascade_save
+from asyncodm._io._deref import cascade_save, fetch_documents
 from asyncodm._io._persistence import reload_document, save_document
-from asyncodm._schema._index_plans import check_model
+from asyncodm.errors import OperationError
 from asyncodm.queryset import QuerySetManager
 
 if TYPE_CHECKING:
@@ -82,11 +84,7 @@ class Document(BaseDocument):
 
     def to_dbref(self) -> DBRef:
         """A DBRef naming this document's collection and pk."""
-        from asyncodm._context import collection_name_for
-
         if self.pk is None:
-            from asyncodm.errors import OperationError
-
             raise OperationError(f"an unsaved {type(self).__name__} has no pk to refer to")
         return DBRef(collection_name_for(type(self)), self.pk)
 
@@ -148,8 +146,6 @@ class Document(BaseDocument):
         """Apply update operators to this stored document (``inc__views=1``); returns the
         number of documents modified. The instance is not refreshed: ``reload()`` for that."""
         if self.pk is None:
-            from asyncodm.errors import OperationError
-
             raise OperationError(f"cannot update a {type(self).__name__} that was never saved")
         qs = type(self).objects._for_instance(self)
         return await qs.update_one(**operations)  # type: ignore[no-any-return]
@@ -158,8 +154,6 @@ class Document(BaseDocument):
         """Update atomically (``find_one_and_update``) and load the new values into this
         instance; ``query`` adds conditions. False if nothing matched."""
         if self.pk is None:
-            from asyncodm.errors import OperationError
-
             raise OperationError(f"cannot modify a {type(self).__name__} that was never saved")
         qs = type(self).objects._for_instance(self)
         if query:
@@ -167,8 +161,14 @@ class Document(BaseDocument):
         updated = await qs.modify(new=True, **operations)
         if updated is None:
             return False
-        self._load_state(updated._son)
+        _state.load_into(self, updated._son)
         return True
+
+    @classmethod
+    async def _fetch_by_pks(cls, pks: list[Any], null_ok: bool, where: str) -> dict[Any, Any]:
+        """``{pk: document}`` for reference handles (``_types.FetchesReferences``): ``Ref``
+        asks its document class, so fetching needs no registration or import order."""
+        return await fetch_documents(cls, pks, null_ok, where)
 
     # --- collection -------------------------------------------------------------------------
 
@@ -195,10 +195,6 @@ class Document(BaseDocument):
     async def list_indexes(cls) -> list[dict[str, Any]]:
         """The indexes the server lists for the collection (nothing is created)."""
         return await _indexes.list_indexes(cls)
-
-
-# Index specs and capped settings are compiled, and rejected, when a class is defined.
-_CLASS_HOOKS.append(check_model)
 
 
 class DynamicDocument(_DynamicMixin, Document):

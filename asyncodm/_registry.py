@@ -1,18 +1,22 @@
 """The registry: every document class by name, so stored ``_cls`` values and string references
 find their class.
 
-Stage: schema/registry. One object (``registry``) that tests can reset. Defining a class again
-under the same name (a REPL session, a reloaded module, a test) replaces the earlier one.
-Later stages add their own tables here (forward references, the delete-rule graph), so there is
-one place that knows every model.
+Stage: schema/registry. One object (``registry``) that tests can reset: ``reset()`` forgets
+every class and every delete rule, and nothing else holds per-class state (each class's own
+record holds the rest, and leaves with the class). Defining a class again under the same name
+(a REPL session, a reloaded module, a test) replaces the earlier one, and its rules.
+String references (forward references) are resolved through this table when used, so they
+need no table of their own. Registering a class adds the delete rules its record declares
+(``ClassRecord.delete_rules``) to the rule graph: no listeners, no import order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from asyncodm._types import DeleteRule
 from asyncodm.errors import NotRegistered
 
 __all__ = ["Registry", "RuleEntry", "registry"]
@@ -31,8 +35,7 @@ class RuleEntry:
     """The attribute name on the referrer."""
     path: str
     """The stored path that holds the reference."""
-    rule: int
-    """An ``asyncodm.DeleteRule`` value."""
+    rule: DeleteRule
     many: bool
     """The path holds a list of references (PULL removes items; NULLIFY pulls them too)."""
 
@@ -43,23 +46,20 @@ class Registry:
     def __init__(self) -> None:
         self._by_class_name: dict[str, type] = {}
         self._by_name: dict[str, type] = {}
-        self._listeners: list[Callable[[type], None]] = []
         self._rules: list[RuleEntry] = []
 
     def register(self, cls: type) -> None:
-        class_name: str = cls._schema.class_name  # type: ignore[attr-defined]
+        """Add ``cls`` (its record is built) and the delete rules it declares."""
+        record = cls._schema  # type: ignore[attr-defined]
+        class_name: str = record.class_name
         old = self._by_class_name.get(class_name)
         if old is not None and old is not cls:
             # A redefinition replaces the old class, and the rules it declared, everywhere.
             self._rules = [r for r in self._rules if r.referrer is not old]
         self._by_class_name[class_name] = cls
         self._by_name[cls.__name__] = cls
-        for listener in list(self._listeners):
-            listener(cls)
-
-    def on_register(self, listener: Callable[[type], None]) -> None:
-        """Call ``listener(cls)`` for every class registered from now on (forward references)."""
-        self._listeners.append(listener)
+        for entry in record.delete_rules:
+            self.add_rule(entry)
 
     def get(self, name: str) -> type:
         """The class registered as ``name`` (a ``_cls`` value or a plain class name)."""
@@ -102,6 +102,8 @@ class Registry:
 
     def rules_for(self, model: type) -> list[RuleEntry]:
         """Rules that apply when a document of ``model`` is deleted (rules on its parents too)."""
+        if not self._rules:
+            return []
         names = {klass.__name__ for klass in model.__mro__}
         out = []
         for rule in self._rules:
@@ -117,10 +119,13 @@ class Registry:
     def rules(self) -> list[RuleEntry]:
         return list(self._rules)
 
-    def clear(self) -> None:
+    def reset(self) -> None:
+        """Forget every class and every delete rule: nothing registered before applies."""
         self._by_class_name.clear()
         self._by_name.clear()
         self._rules.clear()
+
+    clear = reset
 
     def snapshot(self) -> dict[str, Any]:
         return {

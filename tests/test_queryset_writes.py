@@ -11,9 +11,7 @@ import pytest
 from bson import ObjectId
 
 import asyncodm
-from asyncodm import IntField, OperationError, StringField, ValidationError, signals
-from asyncodm._io._persistence import DELETE_HOOKS
-from asyncodm.queryset._writes import DELETE_RULE_HOOKS
+from asyncodm import Document, IntField, OperationError, StringField, ValidationError, signals
 from tests._backends import Backend
 from tests.models.library import Book, Ebook, Media, Review, Writer
 
@@ -424,47 +422,46 @@ async def test_delete_on_a_subclass_keeps_the_others(backend: Backend) -> None:
     assert [m.name for m in await Media.objects.to_list()] == ["m"]
 
 
+class NotesDeletes(StringField):
+    """A field with delete-time work (as FileField has): it notes each deleted document."""
+
+    has_delete_work = True
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.calls: list[Any] = []
+
+    async def after_delete(self, doc: Any, context: Any, token: Any) -> None:
+        self.calls.append(doc.title)
+
+
+class NotedBook(Document):
+    title = StringField(db_field="t")
+    note = NotesDeletes()
+    meta = {"collection": "noted_books"}
+
+
 @pytest.fixture
-def rule_hook() -> Iterator[list[Any]]:
-    calls: list[Any] = []
-
-    async def hook(queryset: Any) -> None:
-        calls.append(queryset._query)
-
-    DELETE_RULE_HOOKS.append(hook)
-    try:
-        yield calls
-    finally:
-        DELETE_RULE_HOOKS.remove(hook)
+def noted() -> Iterator[list[Any]]:
+    calls = NotedBook.note.calls  # type: ignore[attr-defined]
+    calls.clear()
+    yield calls
+    calls.clear()
 
 
-@pytest.fixture
-def document_hook() -> Iterator[list[Any]]:
-    calls: list[Any] = []
-
-    async def hook(doc: Any, session: Any) -> None:
-        calls.append(doc.title)
-
-    DELETE_HOOKS.append(hook)
-    try:
-        yield calls
-    finally:
-        DELETE_HOOKS.remove(hook)
-
-
-async def test_delete_calls_delete_rule_hooks(backend: Backend, rule_hook: list[Any]) -> None:
+async def test_delete_without_rules_or_field_work_keeps_the_others(backend: Backend) -> None:
     await Book.objects.bulk_create([Book(title="a"), Book(title="b")])
     assert await Book.objects(title="a").delete() == 1
-    assert rule_hook == [{"t": "a"}]
+    assert [d["t"] for d in await backend.db["books"].find({}).to_list(None)] == ["b"]
 
 
-async def test_delete_goes_one_by_one_with_document_hooks(
-    backend: Backend, document_hook: list[Any]
-) -> None:
-    await Book.objects.bulk_create([Book(title="a"), Book(title="b"), Book(title="c")])
-    assert await Book.objects(title__in=["a", "b"]).only("pages").delete() == 2
-    assert sorted(document_hook) == ["a", "b"]
-    assert [d["t"] for d in await backend.db["books"].find({}).to_list(None)] == ["c"]
+async def test_delete_goes_one_by_one_with_delete_work(backend: Backend, noted: list[Any]) -> None:
+    await NotedBook.objects.bulk_create(
+        [NotedBook(title="a"), NotedBook(title="b"), NotedBook(title="c")]
+    )
+    assert await NotedBook.objects(title__in=["a", "b"]).only("note").delete() == 2
+    assert sorted(noted) == ["a", "b"]
+    assert [d["t"] for d in await backend.db["noted_books"].find({}).to_list(None)] == ["c"]
 
 
 async def test_delete_sends_delete_signals(backend: Backend) -> None:
@@ -479,30 +476,14 @@ async def test_delete_sends_delete_signals(backend: Backend) -> None:
     assert sorted(seen) == ["a", "b"]
 
 
-@pytest.fixture
-def unrelated_document_hook() -> Iterator[list[Any]]:
-    calls: list[Any] = []
-
-    async def hook(doc: Any, session: Any) -> None:
-        calls.append(doc)
-
-    hook.applies_to = lambda model: model is Writer  # type: ignore[attr-defined]
-    DELETE_HOOKS.append(hook)
-    try:
-        yield calls
-    finally:
-        DELETE_HOOKS.remove(hook)
-
-
 @pytest.mark.needs("command_monitoring")
-async def test_hooks_for_other_models_keep_one_delete_many(
-    backend: Backend, unrelated_document_hook: list[Any], rule_hook: list[Any]
+async def test_delete_work_of_other_models_keeps_one_delete_many(
+    backend: Backend, noted: list[Any]
 ) -> None:
     await Book.objects.bulk_create([Book(title="a"), Book(title="b")])
     with backend.query_counter() as q:
         assert await Book.objects.delete() == 2
-    assert q.names == ["delete"] and unrelated_document_hook == []
-    assert rule_hook == [{}]
-    await Writer.objects.bulk_create([Writer(name="w")])
-    assert await Writer.objects.delete() == 1
-    assert [w.name for w in unrelated_document_hook] == ["w"]
+    assert q.names == ["delete"] and noted == []
+    await NotedBook.objects.bulk_create([NotedBook(title="w")])
+    assert await NotedBook.objects.delete() == 1
+    assert noted == ["w"]

@@ -1,33 +1,35 @@
 """Per-class fast paths, generated once when a document class is defined.
 
-Stage: schema. Loading, constructing and quick validation run for every document an
-application touches, so each class gets them as straight-line code with every per-class
+Stage: instance. Loading, constructing, dumping and quick validation run for every document
+an application touches, so each class gets them as straight-line code with every per-class
 decision (which fields are plain, which coerce, which have defaults) taken here, once. Each
 generated function handles the common case only and hands anything unusual (positional
 arguments, init signals, unknown keywords, subclasses with their own ``__init__``) to the
 general implementation it is given, so the two can never disagree on an edge case.
+
+The generated ``__init__`` and loader inline the state operations of ``_state`` through its
+slot setters (this module and ``_state`` are the only code that writes a document's slots).
+``compile_loader`` is the one loader: every stored document becomes an instance through it
+(``_from_son``; ``_from_projected_son`` is the same code without the ``enforce_schema``
+check). All source is compiled by ``_codegen.compile_function``, under a filename naming the
+class (``<asyncodm generated loader blog.Post>``), so tracebacks show the generated line.
 """
 
 from __future__ import annotations
 
-import datetime
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-from bson import ObjectId
-
 from asyncodm import signals
+from asyncodm._codegen import compile_function
+from asyncodm._codegen import constant_name as cname
+from asyncodm._instance._state import set_dict, set_orig, set_son, set_values
 from asyncodm._registry import registry
+from asyncodm._types import MISSING
 from asyncodm.errors import MigrationError
 from asyncodm.fields._base import BaseField, InlineCheck
-from asyncodm.fields._datetime import DateTimeField
-from asyncodm.fields._embedded import EmbeddedDocumentField
-from asyncodm.fields._numeric import FloatField
-from asyncodm.fields._scalar import ObjectIdField, UUIDField
 
 __all__ = [
-    "SlotSetters",
     "compile_dumper",
     "compile_init",
     "compile_loader",
@@ -40,44 +42,14 @@ _new = object.__new__
 #: The live receiver lists of the init signals: the fast paths test them without a call.
 _pre_init_receivers = signals.pre_init._receivers
 _post_init_receivers = signals.post_init._receivers
-_MISSING = object()
 
 
-class SlotSetters:
-    """The slot setters of the document base class, bound once: the one way the fast paths
-    (and the document class itself) set state without going through ``__setattr__``."""
-
-    def __init__(self, base: type) -> None:
-        slots = base.__dict__
-        self.dict = slots["__dict__"].__set__
-        self.son = slots["_son"].__set__
-        self.values = slots["_values"].__set__
-        self.orig = slots["_orig"].__set__
+def _hint(kind: str, cls: Any) -> str:
+    """The filename hint of a generated function: ``"__init__ blog.Post"``."""
+    return f"{kind} {cls.__module__}.{cls.__qualname__}"
 
 
-#: Types whose values each ``coerce`` returns unchanged, keyed by the function itself, so a
-#: subclass that overrides ``coerce`` never inherits a promise its own method does not keep.
-_COERCE_KEEPS: dict[Any, type] = {
-    DateTimeField.coerce: datetime.datetime,
-    ObjectIdField.coerce: ObjectId,
-    FloatField.coerce: float,
-    UUIDField.coerce: uuid.UUID,
-}
-
-
-def _kept_types(field: BaseField[Any]) -> tuple[type, ...]:
-    """Types whose values ``field.coerce`` returns unchanged, so the call can be skipped."""
-    coerce = type(field).coerce
-    if coerce is EmbeddedDocumentField.coerce:
-        doc_type = getattr(field, "_document_type", None)
-        return (doc_type,) if isinstance(doc_type, type) else ()
-    kept = _COERCE_KEEPS.get(coerce)
-    return () if kept is None else (kept,)
-
-
-def compile_init(
-    cls: Any, setters: SlotSetters, general: Callable[..., None]
-) -> Callable[..., None]:
+def compile_init(cls: Any, general: Callable[..., None]) -> Callable[..., None]:
     """``cls.__init__`` for keyword construction: the keyword dict itself becomes the instance
     ``__dict__`` (CPython always builds a fresh one for ``**kwargs``), values of fields that are
     not plain move to ``_values``, missing defaults are filled and coercions run only where
@@ -89,11 +61,11 @@ def compile_init(
         "names": schema.field_names.issuperset,
         "pre": _pre_init_receivers,
         "post": _post_init_receivers,
-        "set_son": setters.son,
-        "set_orig": setters.orig,
-        "set_values": setters.values,
-        "set_dict": setters.dict,
-        "M": _MISSING,
+        "set_son": set_son,
+        "set_orig": set_orig,
+        "set_values": set_values,
+        "set_dict": set_dict,
+        "M": MISSING,
     }
     defaults = {name: (make, constant) for name, make, constant, _ in schema.default_table}
     body: list[str] = []
@@ -101,8 +73,8 @@ def compile_init(
         plain = name in schema.plain_names
         default = defaults.get(name)
         if default is not None:
-            ns[f"d{i}"] = default[1] if default[0] is None else default[0]
-            make = f"d{i}" if default[0] is None else f"d{i}()"
+            ns[cname("default", i)] = default[1] if default[0] is None else default[0]
+            make = cname("default", i) if default[0] is None else f"{cname('default', i)}()"
         if plain:
             if field.coerces:
                 body += [
@@ -133,8 +105,7 @@ def compile_init(
         "    set_dict(self, kw)",
     ]
     source = "\n".join(lines)
-    exec(source, ns)
-    init: Callable[..., None] = ns["__init__"]
+    init: Callable[..., None] = compile_function(source, _hint("__init__", cls), ns)
     init.__doc__ = general.__doc__
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.compiled_init = True  # type: ignore[attr-defined]
@@ -144,68 +115,78 @@ def compile_init(
 
 def _coerce_lines(field: BaseField[Any], i: int, ns: dict[str, Any], *, target: str) -> list[str]:
     """Lines that coerce ``v`` into ``target`` unless ``v`` is None or already coerced."""
-    ns[f"c{i}"] = field.coerce
-    kept = _kept_types(field)
+    coerce, keeps = cname("coerce", i), cname("keeps", i)
+    ns[coerce] = field.coerce
+    kept = field.coerce_keeps_types()  # the field says which values coerce keeps
     if kept:
-        ns[f"k{i}"] = kept[0]
-        return [f"    if v is not None and type(v) is not k{i}: {target} = c{i}(v)"]
+        ns[keeps] = kept[0]
+        return [f"    if v is not None and type(v) is not {keeps}: {target} = {coerce}(v)"]
     item = field.item_field if field.plain_list else None
     if item is not None:
-        items = _kept_types(item)
+        items = item.coerce_keeps_types()
         if items:
-            ns[f"k{i}"] = frozenset(items).issuperset
+            ns[keeps] = frozenset(items).issuperset
             return [
-                f"    if v is not None and not (type(v) is list and k{i}(map(type, v))): "
-                f"{target} = c{i}(v)"
+                f"    if v is not None and not (type(v) is list and {keeps}(map(type, v))): "
+                f"{target} = {coerce}(v)"
             ]
-    return [f"    if v is not None: {target} = c{i}(v)"]
+    return [f"    if v is not None: {target} = {coerce}(v)"]
 
 
-def compile_loader(
-    cls: Any, setters: SlotSetters, *, projected: bool = False
-) -> Callable[[dict[str, Any]], Any]:
-    """The load path of ``cls`` as one closure: raw stored document -> instance.
+def compile_loader(cls: Any, *, projected: bool = False) -> Callable[[dict[str, Any]], Any]:
+    """The one load path of ``cls``: raw stored document -> instance (no copy, no conversion
+    yet; ``_state.load_into``'s steps inlined for a new instance).
 
     ``projected``: the loader of documents read with a projection (``only``/``exclude``),
     which ``enforce_schema`` must not reject for the fields left out on purpose."""
     schema = cls._schema
-    fast = schema.fast_keys.issuperset
-    plain_names = schema.plain_names
-    polymorphic = bool(schema.stores_cls)
-    class_name = schema.class_name
-    enforce = bool(schema.meta.get("enforce_schema")) and not projected
-    by_class_name = registry.by_class_name
-    new, set_dict, set_son, set_values, set_orig = (
-        _new,
-        setters.dict,
-        setters.son,
-        setters.values,
-        setters.orig,
-    )
-    post_init = _post_init_receivers
-
-    def load(son: dict[str, Any]) -> Any:
-        if polymorphic:
-            name = son.get("_cls")
-            if name is not None and name != class_name:
-                found: Any = by_class_name(name)
-                if found is not None and found is not cls and issubclass(found, cls):
-                    return (found._from_projected_son if projected else found._from_son)(son)
-        obj = new(cls)
-        if fast(son):
-            set_dict(obj, son)
-        else:
-            set_dict(obj, {k: v for k, v in son.items() if k in plain_names})
-        set_son(obj, son)
-        set_values(obj, {})
-        set_orig(obj, None)
-        if enforce:
-            enforce_schema(schema, son)
-        if post_init and signals.post_init.has_receivers_for(cls):
-            signals.post_init.send_sync(cls, document=obj)
-        return obj
-
+    ns: dict[str, Any] = {
+        "cls": cls,
+        "schema": schema,
+        "new": _new,
+        "fast": schema.fast_keys.issuperset,
+        "plain_names": schema.plain_names,
+        "class_name": schema.class_name,
+        "by_class_name": registry.by_class_name,
+        "enforce_schema": enforce_schema,
+        "set_dict": set_dict,
+        "set_son": set_son,
+        "set_values": set_values,
+        "set_orig": set_orig,
+        "post_init": _post_init_receivers,
+        "signals": signals,
+    }
+    lines = ["def load(son):"]
+    if schema.stores_cls:
+        subclass_loader = "_from_projected_son" if projected else "_from_son"
+        lines += [
+            "    name = son.get('_cls')",
+            "    if name is not None and name != class_name:",
+            "        found = by_class_name(name)",
+            "        if found is not None and found is not cls and issubclass(found, cls):",
+            f"            return found.{subclass_loader}(son)",
+        ]
+    lines += [
+        "    obj = new(cls)",
+        "    if fast(son):",
+        "        set_dict(obj, son)",
+        "    else:",
+        "        set_dict(obj, {k: v for k, v in son.items() if k in plain_names})",
+        "    set_son(obj, son)",
+        "    set_values(obj, {})",
+        "    set_orig(obj, None)",
+    ]
+    if schema.enforce_schema and not projected:
+        lines.append("    enforce_schema(schema, son)")
+    lines += [
+        "    if post_init and signals.post_init.has_receivers_for(cls):",
+        "        signals.post_init.send_sync(cls, document=obj)",
+        "    return obj",
+    ]
+    kind = "projected loader" if projected else "loader"
+    load: Callable[[dict[str, Any]], Any] = compile_function("\n".join(lines), _hint(kind, cls), ns)
     load.__doc__ = f"Build a {cls.__name__} around a raw stored document (no copy, no conversion)."
+    load.__qualname__ = f"{cls.__qualname__}._from_son"
     return load
 
 
@@ -228,18 +209,19 @@ def compile_quick_valid(cls: Any) -> Callable[[Any], bool]:
         namespace["fields"] = cls._schema.fields
     for i, (name, field, quick, is_plain) in enumerate(table):
         if isinstance(quick, InlineCheck):
-            test = quick.inline(f"_{i}", namespace)
+            test = quick.inline(str(i), namespace)
         else:
-            namespace[f"q{i}"] = quick
-            test = f"q{i}(v)"
+            namespace[cname("quick", i)] = quick
+            test = f"{cname('quick', i)}(v)"
         lines.append(f"    v = {'plain' if is_plain else 'values'}.get({name!r})")
         if field.required:
             lines.append(f"    if v is None or not {test}: return False")
         else:
             lines.append(f"    if v is not None and not {test}: return False")
     lines.append("    return True")
-    exec("\n".join(lines), namespace)
-    check: Callable[[Any], bool] = namespace["check"]
+    check: Callable[[Any], bool] = compile_function(
+        "\n".join(lines), _hint("quick check", cls), namespace
+    )
     return check
 
 
@@ -285,10 +267,13 @@ def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callab
         if dump is None:
             value = "v"
         else:
-            ns[f"d{i}"] = dump
+            dumper_name = cname("dump", i)
+            ns[dumper_name] = dump
             guard = field.dump_guard()
             value = (
-                f"d{i}(v)" if guard is None else f"v if {guard.inline(f'_{i}', ns)} else d{i}(v)"
+                f"{dumper_name}(v)"
+                if guard is None
+                else f"v if {guard.inline(str(i), ns)} else {dumper_name}(v)"
             )
         lines.append(f"    v = {source}.get({name!r})")
         lines.append(f"    if v is not None: out[{db!r}] = {value}")
@@ -298,6 +283,5 @@ def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callab
             lines.append("    out['_cls'] = CN")
             cls_after_first = False
     lines.append("    return out")
-    exec("\n".join(lines), ns)
-    dumper: Callable[[Any], Any] = ns["dump"]
+    dumper: Callable[[Any], Any] = compile_function("\n".join(lines), _hint("dumper", cls), ns)
     return dumper

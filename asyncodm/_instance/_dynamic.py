@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from asyncodm._instance._state import set_value
 from asyncodm.fields._compound import DynamicField
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class _DynamicMixin:
         if son is not None and name in son and name not in type(self)._schema.db_fields:
             value = _dynamic_field.to_python(son[name])
             if value is not None:  # caching a stored null would mark it deleted: a save unset it
-                values[name] = value
+                set_value(self, name, value)
             return value
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 

@@ -16,7 +16,7 @@ from asyncodm.fields._compound import check_key, validate_dynamic
 if TYPE_CHECKING:
     from asyncodm._schema._compile import Schema
 
-__all__ = ["ValidationMixin", "collect_errors", "raise_if_invalid"]
+__all__ = ["ValidationMixin", "clean_errors", "collect_errors", "raise_if_invalid"]
 
 
 def collect_errors(
@@ -75,6 +75,15 @@ def collect_errors(
             validate_dynamic(value, path, errors)
 
 
+def clean_errors(exc: ValidationError, prefix: str = "") -> dict[str, str]:
+    """The errors a ``clean()`` raised, by dotted path under ``prefix``: a message without
+    paths is filed under ``"__all__"`` (Django's name for errors of the whole document)."""
+    found = exc.errors or {"__all__": exc.message}
+    if not prefix:
+        return dict(found)
+    return {f"{prefix}.{path}": message for path, message in found.items()}
+
+
 def raise_if_invalid(
     doc: Any, *, touched_only: bool = False, exclude: frozenset[str] = frozenset()
 ) -> None:
@@ -101,8 +110,7 @@ class ValidationMixin:
         try:
             self.clean()
         except ValidationError as exc:
-            for path, message in (exc.errors or {"__all__": exc.message}).items():
-                errors[f"{prefix}.{path}" if prefix else path] = message
+            errors.update(clean_errors(exc, prefix))
 
     def clean_fields(self, exclude: Any = None) -> None:
         """Validate every field (except ``exclude``) and raise once with all errors."""
@@ -130,7 +138,7 @@ class ValidationMixin:
         try:
             self.clean()
         except ValidationError as exc:
-            errors.update(exc.errors or {"__all__": exc.message})
+            errors.update(clean_errors(exc))
         if errors:
             raise ValidationError(errors=errors, model=type(self).__name__, instance=self)
 

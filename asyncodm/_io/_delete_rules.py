@@ -1,10 +1,11 @@
 """Reverse delete rules: what deleting a document does to the documents that refer to it.
 
-Stage: delete rules (awaits). The rules live in the registry's rule graph, filled when classes
-are defined (``register_rules``), so rules on abstract parents, subclasses and classes defined
-after their target all apply. Rules apply to reference and generic reference fields of
-documents and to lists and dicts of them; any other rule (inside an embedded document, nested
-deeper, PULL without a list) is refused when its class is defined. A delete first *plans*,
+Stage: delete rules (awaits). The rules live in the registry's rule graph: each class record
+declares its own (``_schema._compile`` builds them, refusing any rule that cannot apply: inside
+an embedded document, nested deeper than a list or dict, PULL without a list) and registering
+the class adds them, so rules on abstract parents, subclasses and classes defined after their
+target all apply. Rules apply to reference and generic reference fields of documents and to
+lists and dicts of them (``field.references()`` says which). A delete first *plans*,
 reading only: it finds the whole CASCADE closure (cycle-safe), then checks every DENY against
 the referrers outside that closure, then collects NULLIFY / PULL updates, so the outcome never
 depends on declaration order. Nothing is written unless the whole plan is allowed. Then it applies the plan — in one transaction when
@@ -25,134 +26,26 @@ from asyncodm._io._collection import alias_for, collection_for
 from asyncodm._io._persistence import delete_document
 from asyncodm._io._transactions import transaction
 from asyncodm._registry import RuleEntry, registry
+from asyncodm._schema._rules import SUPPORTED, check_rule
+from asyncodm._types import DeleteRule
 from asyncodm.connection import get_client_adapter
 from asyncodm.errors import InvalidDocumentError, OperationError
-from asyncodm.fields._compound import DictField, ListField
-from asyncodm.fields._reference import (
-    CASCADE,
-    DENY,
-    DO_NOTHING,
-    NULLIFY,
-    PULL,
-    DeleteRule,
-    GenericReferenceField,
-    ReferenceField,
-)
+from asyncodm.fields._base import BaseField, Container, References
 
 __all__ = [
     "DeletePlan",
     "delete_documents",
+    "has_rules",
     "plan_delete",
     "register_delete_rule",
-    "register_rules",
 ]
 
 
-#: How a field holds its references, which decides how referrers are found and changed.
-ONE, LIST, DICT = "one", "list", "dict"
-
-_SUPPORTED = (
-    "a rule applies to a ReferenceField or GenericReferenceField of a document, or to a "
-    "ListField or DictField of them"
-)
-
-
-def _reference_of(field: Any) -> tuple[Any, str]:
-    """The reference field ``field`` is or holds directly, and how (``ONE``/``LIST``/``DICT``)."""
-    if isinstance(field, (ReferenceField, GenericReferenceField)):
-        return field, ONE
-    item = getattr(field, "field", None)
-    if isinstance(item, (ReferenceField, GenericReferenceField)):
-        if isinstance(field, ListField):
-            return item, LIST
-        if isinstance(field, DictField):
-            return item, DICT
-    return None, ONE
-
-
-def _nested_rule(field: Any) -> Any:
-    """A reference field with a rule held deeper than ``_reference_of`` reaches, if any."""
-    item = getattr(field, "field", None)
-    if isinstance(field, (ListField, DictField)) and isinstance(
-        item, (ReferenceField, GenericReferenceField)
-    ):
-        item = None  # a list or dict of references: supported
-    while item is not None:
-        if isinstance(item, (ReferenceField, GenericReferenceField)):
-            return item if item.reverse_delete_rule != DO_NOTHING else None
-        item = getattr(item, "field", None)
-    return None
-
-
-def _check_rule(cls: type, name: str, kind: str, rule: int) -> None:
-    if rule == PULL and kind == ONE:
-        raise InvalidDocumentError(
-            f"{cls.__name__}.{name}: PULL removes items from a list, so it needs "
-            f"ListField(ReferenceField(...)); use NULLIFY for a single reference"
-        )
-    if rule == PULL and kind == DICT:
-        raise InvalidDocumentError(
-            f"{cls.__name__}.{name}: PULL removes items from a list, and a DictField holds no "
-            f"list; use NULLIFY, which removes the keys that refer to the deleted document"
-        )
-
-
-def _targets(ref: Any) -> tuple[str, ...]:
-    """The registry names a rule of ``ref`` watches: its target, a generic field's ``choices``,
-    or ``"*"`` (every document class) for a generic field without them."""
-    if isinstance(ref, ReferenceField):
-        return (ref.target_name,)
-    return ref.target_names or ("*",)
-
-
-def register_rules(cls: type) -> None:
-    """Add the rules ``cls`` declares on its reference fields (a class-definition hook).
-
-    A rule asyncodm cannot apply is refused here, when the class is defined, rather than
-    ignored when a document is deleted: on a reference inside an embedded document, on one
-    nested deeper than a list or dict, and PULL where there is no list."""
-    schema = cls._schema  # type: ignore[attr-defined]
-    for name, declared in schema.fields.items():
-        ref, kind = _reference_of(declared)
-        nested = _nested_rule(declared)
-        ruled = ref if ref is not None and ref.reverse_delete_rule != DO_NOTHING else nested
-        if ruled is None:
-            continue
-        if schema.is_embedded:
-            raise InvalidDocumentError(
-                f"{cls.__name__}.{name}: reverse_delete_rule is not supported inside an "
-                f"EmbeddedDocument (the rule cannot find the documents that embed it); "
-                f"{_SUPPORTED}"
-            )
-        if nested is not None:
-            raise InvalidDocumentError(
-                f"{cls.__name__}.{name}: reverse_delete_rule on a reference nested this deep "
-                f"in {type(declared).__name__} is not supported; {_SUPPORTED}"
-            )
-        if not schema.is_document:
-            continue  # an abstract class: each concrete subclass registers the rule
-        _check_rule(cls, name, kind, ruled.reverse_delete_rule)
-        if _declared_by_parent_in_same_collection(cls, name, declared):
-            continue
-        for target in _targets(ruled):
-            registry.add_rule(
-                RuleEntry(
-                    target,
-                    cls,
-                    name,
-                    declared.db_field,
-                    int(ruled.reverse_delete_rule),
-                    kind == LIST,
-                )
-            )
-
-
-def _declared_by_parent_in_same_collection(cls: type, name: str, field: Any) -> bool:
-    for parent in cls.__mro__[1:]:
-        schema = parent.__dict__.get("_schema")
-        if schema is not None and schema.is_document and schema.fields.get(name) is field:
-            return bool(schema.collection == cls._schema.collection)  # type: ignore[attr-defined]
-    return False
+def _references_of(referrer: type, name: str, field: BaseField[Any]) -> References:
+    held = field.references()
+    if held is None:
+        raise InvalidDocumentError(f"{referrer.__name__}.{name} holds no references; {SUPPORTED}")
+    return held
 
 
 def register_delete_rule(
@@ -163,14 +56,18 @@ def register_delete_rule(
     field = schema.fields.get(field_name)
     if field is None:
         raise InvalidDocumentError(f"{referrer.__name__} has no field {field_name!r}")
-    ref, kind = _reference_of(field)
-    if ref is None:
-        raise InvalidDocumentError(
-            f"{referrer.__name__}.{field_name} holds no references; {_SUPPORTED}"
-        )
-    _check_rule(referrer, field_name, kind, int(rule))
+    held = _references_of(referrer, field_name, field)
+    rule = DeleteRule(int(rule))
+    check_rule(referrer, field_name, held.container, rule)
     registry.add_rule(
-        RuleEntry(target.__name__, referrer, field_name, field.db_field, int(rule), kind == LIST)
+        RuleEntry(
+            target.__name__,
+            referrer,
+            field_name,
+            field.db_field,
+            rule,
+            held.container is Container.LIST,
+        )
     )
 
 
@@ -218,15 +115,12 @@ class _Match:
 
     def __init__(self, rule: RuleEntry, targets: Sequence[Any]) -> None:
         field = rule.referrer._schema.fields[rule.field]  # type: ignore[attr-defined]
-        ref, self.kind = _reference_of(field)
-        if ref is None:
-            raise InvalidDocumentError(
-                f"{rule.referrer.__name__}.{rule.field} holds no references; {_SUPPORTED}"
-            )
+        held = _references_of(rule.referrer, rule.field, field)
+        self.kind = held.container
         self.rule = rule
         self.path = rule.path
-        self.stored = [ref.to_mongo(t) for t in targets]
-        self.generic = isinstance(ref, GenericReferenceField)
+        self.stored = [held.field.to_mongo(t) for t in targets]
+        self.generic = held.generic
         schema = rule.referrer._schema  # type: ignore[attr-defined]
         self.cls_filter: dict[str, Any] = {}
         if schema.stores_cls and "." in schema.class_name:
@@ -241,7 +135,7 @@ class _Match:
 
     def filter(self) -> dict[str, Any]:
         """The referrers: documents whose field holds one of the targets."""
-        if self.kind == DICT:
+        if self.kind is Container.DICT:
             # Any value of the dict, whatever its key ($objectToArray turns it into k/v pairs).
             pairs = {"$ifNull": [{"$objectToArray": "$" + self.path}, []]}
             held = {"$filter": {"input": pairs, "cond": {"$in": ["$$this.v", self.stored]}}}
@@ -249,7 +143,7 @@ class _Match:
         if not self.generic:
             return {**self.cls_filter, self.path: {"$in": self.stored}}
         item = self._generic_item()
-        if self.kind == LIST:
+        if self.kind is Container.LIST:
             return {**self.cls_filter, self.path: {"$elemMatch": item}}
         return {**self.cls_filter, **{f"{self.path}.{k}": v for k, v in item.items()}}
 
@@ -257,9 +151,9 @@ class _Match:
         """NULLIFY and PULL as ``(model, filter, update)``: unset a single reference, pull the
         targets out of a list, unset the keys of a dict that hold them."""
         model = self.rule.referrer
-        if self.kind == ONE:
+        if self.kind is Container.NONE:
             return [(model, self.filter(), {"$unset": {self.path: ""}})]
-        if self.kind == LIST:
+        if self.kind is Container.LIST:
             item = self._generic_item() if self.generic else {"$in": self.stored}
             return [(model, self.filter(), {"$pull": {self.path: item}})]
         # A dict: which keys hold a target is known only by reading the referrers.
@@ -295,7 +189,7 @@ async def plan_delete(documents: Sequence[Any], session: Any = None) -> DeletePl
         found: list[Any] = []
         for model, targets in _by_model(frontier).items():
             for rule in registry.rules_for(model):
-                if rule.rule != CASCADE:
+                if rule.rule != DeleteRule.CASCADE:
                     continue
                 referrer = rule.referrer
                 cursor = collection_for(referrer).find(
@@ -316,7 +210,7 @@ async def plan_delete(documents: Sequence[Any], session: Any = None) -> DeletePl
     cascaded = {id(d) for d in plan.cascade}
     for model, targets in groups.items():
         for rule in registry.rules_for(model):
-            if rule.rule == DENY:
+            if rule.rule == DeleteRule.DENY:
                 blockers = await _outside(rule, targets, planned, session)
                 if blockers:
                     raise OperationError(
@@ -324,7 +218,7 @@ async def plan_delete(documents: Sequence[Any], session: Any = None) -> DeletePl
                     )
     for model, targets in groups.items():
         for rule in registry.rules_for(model):
-            if rule.rule in (NULLIFY, PULL):
+            if rule.rule in (DeleteRule.NULLIFY, DeleteRule.PULL):
                 plan.updates.extend(await _Match(rule, targets).updates(session))
     return plan
 
@@ -419,14 +313,3 @@ async def _atomic(alias: str, session: Any) -> AsyncIterator[Any]:
             yield txn
         return
     yield None
-
-
-def describe_rules(model: type) -> list[str]:
-    """Human-readable rules that apply when ``model`` is deleted (for errors and admins)."""
-    return [
-        f"{r.referrer.__name__}.{r.field}: {DeleteRule(r.rule).name}"
-        for r in registry.rules_for(model)
-    ]
-
-
-registry.on_register(register_rules)

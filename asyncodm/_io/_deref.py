@@ -1,7 +1,7 @@
 """Fetching referenced documents: one query per collection, never one per reference.
 
 Stage: deref (awaits). ``Ref`` handles (``fields/_reference.py``) do no I/O of their own; they
-call the fetcher registered here. ``select_related`` walks a page of loaded documents along all
+ask their document class (``Document._fetch_by_pks``), which calls ``fetch_documents`` here. ``select_related`` walks a page of loaded documents along all
 its paths at once, one level of references at a time: the references every path reaches at a
 level are grouped by the collection they live in (under the current ``switch_*`` blocks) and
 fetched with one ``$in`` query per collection (split in chunks of ``MAX_IN`` ids), so awaiting
@@ -19,19 +19,13 @@ from typing import Any
 from bson import DBRef
 
 from asyncodm._context import alias_for, collection_name_for, schema_of, switch_for
+from asyncodm._instance import _state
 from asyncodm._instance._codec import compute_delta
 from asyncodm._io._collection import collection_for
 from asyncodm._registry import registry
 from asyncodm.errors import NotRegistered
 from asyncodm.fields._compound import copy_stored
-from asyncodm.fields._reference import (
-    GenericReferenceField,
-    Ref,
-    RefDict,
-    ReferenceField,
-    RefList,
-    fetcher,
-)
+from asyncodm.fields._reference import Ref, RefDict, RefList
 
 __all__ = ["after_batch", "cascade_save", "fetch_dbref", "fetch_documents", "select_related"]
 
@@ -44,7 +38,6 @@ MAX_IN = 10_000
 _READ_OPTIONS = ("read_preference", "read_concern", "write_concern", "codec_options")
 
 
-@fetcher
 async def fetch_documents(model: type, pks: list[Any], null_ok: bool, where: str) -> dict[Any, Any]:
     """Documents of ``model`` by pk, in one query; a missing one raises unless ``null_ok``."""
     if not pks:
@@ -168,14 +161,7 @@ def _children(value: Any) -> list[Any]:
 
 def reference_paths(model: type) -> list[str]:
     """The top-level fields of ``model`` that hold references (``select_related()`` default)."""
-    paths = []
-    for name, field in model._schema.fields.items():  # type: ignore[attr-defined]
-        item = getattr(field, "field", field)
-        if isinstance(field, (ReferenceField, GenericReferenceField)) or isinstance(
-            item, (ReferenceField, GenericReferenceField)
-        ):
-            paths.append(name)
-    return paths
+    return [name for name, _ in model._schema.reference_fields]  # type: ignore[attr-defined]
 
 
 class _Walk:
@@ -300,31 +286,17 @@ def _changed(document: Any) -> bool:
     return bool(compute_delta(document))
 
 
-def _reference_fields(model: type) -> list[tuple[str, str]]:
-    out = []
-    for name, field in model._schema.fields.items():  # type: ignore[attr-defined]
-        item = getattr(field, "field", field)
-        if isinstance(item, (ReferenceField, GenericReferenceField)):
-            out.append((name, field.db_field))
-    return out
-
-
 def keep_raw_references(documents: Sequence[Any]) -> None:
     """``qs.no_dereference()``: references of these documents read as the stored ids/DBRefs.
 
     The stored value is set as the field's value; it converts back to exactly what is stored,
     so a later save sends nothing for it."""
-    fields_by_model: dict[type, list[tuple[str, str]]] = {}
     for doc in documents:
-        model = type(doc)
-        fields = fields_by_model.get(model)
-        if fields is None:
-            fields = fields_by_model[model] = _reference_fields(model)
         son = doc._son
-        for name, db in fields:
+        for name, db in doc._schema.reference_fields:
             raw = son.get(db)
             if raw is not None:
-                doc._values[name] = copy_stored(raw)
+                _state.set_value(doc, name, copy_stored(raw))
 
 
 async def after_batch(qs: Any, documents: list[Any]) -> None:

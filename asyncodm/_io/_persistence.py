@@ -4,83 +4,101 @@ Stage: persistence (awaits). A new document is inserted (or upserted when it alr
 primary key); a loaded one sends only the paths that changed (``$set``/``$unset``) and nothing
 at all when nothing changed. Validation runs before anything is sent, so an invalid document
 never leaves a half-written trace.
+
+What else a save or delete does is read from the class record, computed when the class was
+defined: the fields with save-time work (``record.save_work``: sequences, files) are called
+directly, before the write (``before_write``) and after it (``after_write``, told whether it
+succeeded); those with delete-time work (``record.delete_work``) around the delete. A model
+without such fields skips all of it. Each call gets a ``WriteContext`` built here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Protocol
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from bson import ObjectId
 
 from asyncodm import signals
+from asyncodm._instance import _state
 from asyncodm._instance._codec import compute_delta, to_son
-from asyncodm._instance._validation import raise_if_invalid
+from asyncodm._instance._validation import clean_errors, raise_if_invalid
 from asyncodm._io._collection import collection_for
 from asyncodm._schema._filters import shard_key_paths, shard_values
+from asyncodm._schema._record import ClassRecord
 from asyncodm._types import MISSING
 from asyncodm.errors import LookUpError, NotUniqueError, OperationError, ValidationError
-from asyncodm.fields import _snapshots as snapshots
-from asyncodm.fields._scalar import ObjectIdField
+from asyncodm.fields._base import BaseField
 
 __all__ = [
-    "DELETE_HOOKS",
-    "POST_DELETE_HOOKS",
-    "WRITE_HOOKS",
-    "WriteHook",
+    "PreparedWrite",
     "delete_document",
+    "finish_write",
     "identity_filter",
+    "prepare_write",
     "reload_document",
     "save_document",
 ]
 
-#: Called as ``await hook(doc, session)`` before a document is deleted (delete rules, files).
-DELETE_HOOKS: list[Callable[[Any, Any], Awaitable[None]]] = []
-#: Called as ``await hook(doc, session)`` after a document was deleted (its GridFS files).
-POST_DELETE_HOOKS: list[Callable[[Any, Any], Awaitable[None]]] = []
+
+class _Context:
+    """The ``WriteContext`` of one save or delete of one document (``_types.WriteContext``)."""
+
+    __slots__ = ("session", "is_new", "force_insert", "_record", "_stored")
+
+    def __init__(self, record: ClassRecord, session: Any, is_new: bool) -> None:
+        self.session = session
+        self.is_new = is_new
+        self.force_insert = False
+        self._record = record
+        self._stored: Any = MISSING
+
+    async def stored(self, doc: Any) -> Mapping[str, Any] | None:
+        """The stored document, read once (projected to the fields with delete-time work)
+        when the loaded one may not show them all."""
+        son = doc._son
+        wanted = self._record.delete_work
+        if son is not None and all(f.db_field in son for f in wanted):
+            return son  # type: ignore[no-any-return]
+        if self._stored is MISSING:
+            projection = {f.db_field: 1 for f in wanted}
+            self._stored = await collection_for(type(doc)).find_one(
+                {"_id": doc.pk}, projection, session=self.session
+            )
+        return self._stored  # type: ignore[no-any-return]
 
 
-class WriteHook(Protocol):
-    """Work that must happen around a save: sequences and file uploads before the write,
-    clean-up after it (old files once the save succeeded, new uploads if it failed).
+@dataclass(slots=True)
+class PreparedWrite:
+    """What ``prepare_write`` did for one document: ``finish_write`` completes it."""
 
-    ``before`` runs after validation and returns a token passed back to exactly one of
-    ``succeeded`` / ``failed``; a token whose ``force_insert`` is true makes the write an
-    insert (the hook generated the primary key)."""
-
-    async def before(self, doc: Any, session: Any) -> Any: ...
-
-    async def succeeded(self, doc: Any, session: Any, token: Any) -> None: ...
-
-    async def failed(self, doc: Any, session: Any, token: Any) -> None: ...
+    context: _Context
+    done: list[tuple[BaseField[Any], Any]] = field(default_factory=list)
 
 
-#: Registered by later stages (sequences, files, cascade save); run in order for every save,
-#: including each document of ``bulk_create`` (see ``run_before_write``).
-WRITE_HOOKS: list[WriteHook] = []
-
-
-async def run_before_write(doc: Any, session: Any) -> list[tuple[WriteHook, Any]]:
-    """Run every hook's ``before``; if one fails, the earlier ones are told the write failed."""
-    done: list[tuple[WriteHook, Any]] = []
+async def prepare_write(doc: Any, session: Any) -> PreparedWrite | None:
+    """Run the ``before_write`` of each field with save-time work (in ``save_order``); if one
+    fails, the earlier ones are told the write failed. None for a class without such fields."""
+    record: ClassRecord = doc._schema
+    if not record.save_work:
+        return None
+    prepared = PreparedWrite(_Context(record, session, doc._son is None))
     try:
-        for hook in WRITE_HOOKS:
-            token = await hook.before(doc, session)
-            done.append((hook, token))
+        for fld in record.save_work:
+            prepared.done.append((fld, await fld.before_write(doc, prepared.context)))
     except BaseException:
-        await run_after_write(doc, session, done, ok=False)
+        await finish_write(doc, prepared, ok=False)
         raise
-    return done
+    return prepared
 
 
-async def run_after_write(
-    doc: Any, session: Any, done: list[tuple[WriteHook, Any]], *, ok: bool
-) -> None:
-    for hook, token in reversed(done):
-        if ok:
-            await hook.succeeded(doc, session, token)
-        else:
-            await hook.failed(doc, session, token)
+async def finish_write(doc: Any, prepared: PreparedWrite | None, *, ok: bool) -> None:
+    """Tell each field that prepared the write whether it succeeded (in reverse order)."""
+    if prepared is None:
+        return
+    for fld, token in reversed(prepared.done):
+        await fld.after_write(doc, prepared.context, token, ok=ok)
 
 
 def identity_filter(doc: Any) -> dict[str, Any]:
@@ -117,9 +135,10 @@ async def save_document(
             raise_if_invalid(doc, touched_only=True)
             if clean:
                 _run_clean(doc)
-    hooks = await run_before_write(doc, session) if WRITE_HOOKS else []
-    if any(getattr(token, "force_insert", False) for _, token in hooks):
-        force_insert = True  # a hook generated the primary key (SequenceField): never upsert
+    # Most classes have no field with save-time work: they pay one attribute test for it.
+    prepared = await prepare_write(doc, session) if doc._schema.save_work else None
+    if prepared is not None and prepared.context.force_insert:
+        force_insert = True  # a field generated the primary key (SequenceField): never upsert
     try:
         created = await _write(
             doc, force_insert=force_insert, write_concern=write_concern, session=session
@@ -127,11 +146,11 @@ async def save_document(
     except BaseException as exc:
         if isinstance(exc, NotUniqueError):  # the seam cannot know which document it was
             exc.instance = doc
-        if hooks:
-            await run_after_write(doc, session, hooks, ok=False)
+        if prepared is not None:
+            await finish_write(doc, prepared, ok=False)
         raise
-    if hooks:
-        await run_after_write(doc, session, hooks, ok=True)
+    if prepared is not None:
+        await finish_write(doc, prepared, ok=True)
     if signals.post_save:
         await signals.post_save.send(cls, document=doc, created=created, **extra)
     return doc
@@ -146,7 +165,8 @@ async def _write(doc: Any, *, force_insert: bool, write_concern: Any, session: A
     if is_new:
         son = doc._dump(doc)
         if "_id" not in son:
-            if not isinstance(schema.pk_field, ObjectIdField):
+            pk_field = schema.pk_field
+            if pk_field is None or not pk_field.generates_id:
                 raise ValidationError(
                     errors={schema.pk_name: "expected a primary key value, found None"},
                     model=cls.__name__,
@@ -154,14 +174,14 @@ async def _write(doc: Any, *, force_insert: bool, write_concern: Any, session: A
             new_id = ObjectId()
             son = {"_id": new_id, **son}
             await collection.insert_one(son, session=session)
-            doc._values[schema.pk_name] = new_id  # only once stored: a retry inserts again
+            _state.set_generated_pk(doc, new_id)  # only once stored: a retry inserts again
         elif force_insert:
             await collection.insert_one(son, session=session)
         else:
             await collection.replace_one(
                 identity_filter_for_son(doc, son), son, upsert=True, session=session
             )
-        doc._mark_saved(son)
+        _state.mark_saved(doc, son)
         created = True
     else:
         delta = compute_delta(doc)
@@ -181,14 +201,10 @@ async def _write(doc: Any, *, force_insert: bool, write_concern: Any, session: A
                 await collection.replace_one(
                     identity_filter_for_son(doc, full), full, upsert=True, session=session
                 )
-                doc._mark_saved(full)
+                _state.mark_saved(doc, full)
             else:
-                for key, value in delta.new_values.items():
-                    if value is MISSING:
-                        son.pop(key, None)
-                    else:
-                        son[key] = value
-                doc._mark_saved(son)
+                _state.apply_delta(son, delta.new_values)
+                _state.mark_saved(doc, son)
         created = False
     return created
 
@@ -208,7 +224,7 @@ def _run_clean(doc: Any) -> None:
     except ValidationError as exc:
         if exc.errors:
             raise
-        raise ValidationError(errors={"__all__": exc.message}, model=type(doc).__name__) from exc
+        raise ValidationError(errors=clean_errors(exc), model=type(doc).__name__) from exc
 
 
 async def delete_document(
@@ -224,12 +240,15 @@ async def delete_document(
         raise OperationError(f"cannot delete a {cls.__name__} that was never saved (it has no pk)")
     if signals.pre_delete:
         await signals.pre_delete.send(cls, document=doc, **extra)
-    for hook in DELETE_HOOKS:
-        await hook(doc, session)
+    work = doc._schema.delete_work  # most classes have no field with delete-time work
+    if work:
+        context = _Context(doc._schema, session, doc._son is None)
+        tokens = [(fld, await fld.before_delete(doc, context)) for fld in work]
     collection = collection_for(cls, write_concern=write_concern)
     await collection.delete_one(identity_filter(doc), session=session)
-    for hook in POST_DELETE_HOOKS:
-        await hook(doc, session)
+    if work:
+        for fld, token in tokens:
+            await fld.after_delete(doc, context, token)
     if signals.post_delete:
         await signals.post_delete.send(cls, document=doc, **extra)
 
@@ -253,27 +272,8 @@ async def reload_document(doc: Any, fields: Iterable[str] = (), *, session: Any 
         raise cls.DoesNotExist(
             f"{cls.__name__} with pk {doc.pk!r} is no longer in collection {collection.name!r}"
         )
-    if not names:
-        doc._load_state(raw)
-        return doc
-    son = doc._son if doc._son is not None else {}
-    plain = doc.__dict__
-    orig = doc._orig
-    for name in names:
-        db = schema.fields[name].db_field if name in schema.fields else name
-        if db in raw:
-            son[db] = raw[db]
-        else:
-            son.pop(db, None)
-        if name in schema.plain_names:
-            if db in raw:
-                plain[name] = raw[db]
-            else:
-                plain.pop(name, None)
-            if orig is not None:
-                orig.pop(name, None)
-        if orig is not None:
-            orig.pop(snapshots.key(name), None)
-        doc._values.pop(name, None)
-    doc._son = son
+    if names:
+        _state.reload_fields(doc, raw, names)
+    else:
+        _state.load_into(doc, raw)
     return doc

@@ -1,8 +1,9 @@
-"""Compile a document class once, at definition time, into one frozen ``Schema``.
+"""Build a document class's record once, at definition time: ``compile_class(cls)``.
 
-Stage: schema. Every later step (loading, saving, validation, queries, indexes) reads only the
-Schema, never the class body again. Settings come from ``meta = {...}`` (MongoEngine) or an
-inner ``class Meta:`` (PyMODM); both are merged with what the parent classes set.
+Stage: schema (pure). Every later step (loading, saving, deleting, validation, queries,
+indexes) reads only the frozen ``ClassRecord``, never the class body again. Settings come from
+``meta = {...}`` (MongoEngine) or an inner ``class Meta:`` (PyMODM); both are merged with what
+the parent classes set. One small function per job, after attrs' ``_ClassBuilder``.
 """
 
 from __future__ import annotations
@@ -10,14 +11,26 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
+from asyncodm._schema._index_plans import check_definition
+from asyncodm._schema._record import ClassRecord, Schema
+from asyncodm._schema._rules import rule_declarations
 from asyncodm.errors import InvalidDocumentError
 from asyncodm.fields._base import BaseField, unwrap_field
+from asyncodm.fields._scalar import ObjectIdField
 
-__all__ = ["META_KEYS", "Schema", "compile_schema", "resolve_meta", "snake_case"]
+__all__ = [
+    "META_KEYS",
+    "RESERVED_NAMES",
+    "ClassRecord",
+    "Schema",
+    "compile_class",
+    "resolve_meta",
+    "snake_case",
+]
 
 #: Keys a subclass inherits from its parents unless it sets them itself.
 _INHERITED = frozenset(
@@ -51,6 +64,44 @@ _ALIASES = {
     "index_cls": "index_cls",
 }
 
+#: Attribute names of the document API that a field may not take (a test pins that this
+#: covers every public attribute of ``Document``).
+RESERVED_NAMES = frozenset(
+    {
+        "clean",
+        "clean_fields",
+        "compare_indexes",
+        "delete",
+        "drop_collection",
+        "ensure_indexes",
+        "from_document",
+        "from_json",
+        "from_son",
+        "full_clean",
+        "get_collection",
+        "is_valid",
+        "list_indexes",
+        "modify",
+        "objects",
+        "pk",
+        "refresh_from_db",
+        "register_delete_rule",
+        "reload",
+        "save",
+        "to_dbref",
+        "to_dict",
+        "to_json",
+        "to_mongo",
+        "to_son",
+        "update",
+        "validate",
+        "DoesNotExist",
+        "MultipleObjectsReturned",
+        "meta",
+        "Meta",
+    }
+)
+
 _FIRST_CAP = re.compile(r"(.)([A-Z][a-z]+)")
 _ALL_CAP = re.compile(r"([a-z0-9])([A-Z])")
 
@@ -58,56 +109,6 @@ _ALL_CAP = re.compile(r"([a-z0-9])([A-Z])")
 def snake_case(name: str) -> str:
     """``BlogPost`` -> ``blog_post``; ``HTTPServer`` -> ``http_server``."""
     return _ALL_CAP.sub(r"\1_\2", _FIRST_CAP.sub(r"\1_\2", name)).lower()
-
-
-@dataclass(frozen=True, slots=True)
-class Schema:
-    """Everything known about a document class, compiled once."""
-
-    model: type
-    class_name: str
-    """The ``_cls`` value: parent class names joined by dots (``"Page.SpecialPage"``)."""
-    fields: Mapping[str, BaseField[Any]]
-    """Declared fields by attribute name, primary key first, then declaration order."""
-    db_fields: Mapping[str, BaseField[Any]]
-    """The same fields by stored key."""
-    positional: tuple[str, ...]
-    """Field names that positional constructor arguments bind to, in order."""
-    defaults: tuple[BaseField[Any], ...]
-    """Fields with a default, applied when a new document is constructed."""
-    pk_name: str | None
-    is_document: bool
-    """A top-level document with a collection (not embedded, not abstract)."""
-    is_embedded: bool
-    abstract: bool
-    dynamic: bool
-    stores_cls: bool
-    """Whether ``_cls`` is written: the class hierarchy allows inheritance."""
-    allow_inheritance: bool
-    collection: str | None
-    meta: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    indexes: tuple[Any, ...] = ()
-    dump_table: tuple[tuple[str, str, BaseField[Any], Any, bool], ...] = ()
-    """``(name, stored name, field, to_mongo or None when stored as is, plain)``."""
-    check_table: tuple[tuple[str, BaseField[Any], Any, bool], ...] = ()
-    """``(name, field, quick validity predicate or None, plain)``."""
-    default_table: tuple[tuple[str, Any, Any, bool], ...] = ()
-    """``(name, factory or None, constant, plain)``: how a new document gets each default."""
-    field_names: frozenset[str] = frozenset()
-    plain_names: frozenset[str] = frozenset()
-    """Plain fields (see ``fields._base.PlainAccess``): values live in the instance dict."""
-    fast_keys: frozenset[str] = frozenset()
-    """Stored keys that are safe in the instance dict as they are: when a loaded document has
-    no other key, its stored document becomes its ``__dict__`` (an embedded document copies it
-    before its first change: it is part of its parent's baseline). Empty for dynamic
-    documents: they always copy just the plain values."""
-    plain_coercers: tuple[tuple[str, Any], ...] = ()
-    other_fields: tuple[tuple[str, Any], ...] = ()
-    """``(name, coerce or None)`` for the fields that are not plain."""
-
-    @property
-    def pk_field(self) -> BaseField[Any] | None:
-        return self.fields[self.pk_name] if self.pk_name else None
 
 
 def resolve_meta(cls: type) -> dict[str, Any]:
@@ -131,26 +132,76 @@ def resolve_meta(cls: type) -> dict[str, Any]:
     return own
 
 
-def compile_schema(
-    cls: type,
-    *,
-    is_embedded: bool,
-    dynamic: bool,
-    make_pk: Any,
-) -> Schema:
-    """Build the Schema of ``cls`` from its own namespace and its parents' Schemas.
+def compile_class(cls: type, *, is_embedded: bool, dynamic: bool) -> ClassRecord:
+    """Build the record of ``cls`` from its own namespace and its parents' records.
+
+    Each job is its own step below (meta, fields, primary key, stored names, naming, the hot
+    paths' tables, save-time work, delete rules, index plans); the record is frozen once built.
 
     Args:
         cls: The class being defined (its namespace holds the fields declared on it).
         is_embedded: Whether it is an embedded document (no collection, no primary key).
         dynamic: Whether undeclared attributes are stored.
-        make_pk: Factory for the automatic ``id`` field when no primary key is declared.
     """
     own_meta = resolve_meta(cls)
-    parents = [b for b in cls.__mro__[1:] if "_schema" in b.__dict__]
-    parent: Schema | None = parents[0].__dict__["_schema"] if parents else None
+    parent = _parent_record(cls)
     abstract = bool(own_meta.get("abstract", False))
+    meta = _merged_meta(cls, own_meta, parent, abstract)
+    is_document = not is_embedded and not abstract
+    fields, pk_name, auto_pk = _choose_pk(
+        cls, _collect_fields(cls), is_embedded=is_embedded, abstract=abstract
+    )
+    db_fields = _stored_names(cls, fields, auto_pk)
+    class_name, stores_cls = _class_name(cls, parent, meta)
+    collection = _collection(cls, own_meta, parent, is_document)
+    if collection is not None:
+        meta["collection"] = collection
+    indexes = (*(parent.indexes if parent is not None else ()), *(own_meta.get("indexes") or ()))
+    meta["indexes"] = list(indexes)
+    record = ClassRecord(
+        model=cls,
+        class_name=class_name,
+        fields=MappingProxyType(fields),
+        db_fields=MappingProxyType(db_fields),
+        positional=tuple(n for n in fields if not (auto_pk and n == pk_name)),
+        defaults=tuple(f for f in fields.values() if f.has_default),
+        pk_name=pk_name,
+        is_document=is_document,
+        is_embedded=is_embedded,
+        abstract=abstract,
+        dynamic=dynamic,
+        stores_cls=stores_cls,
+        allow_inheritance=bool(meta.get("allow_inheritance", False)),
+        collection=collection,
+        meta=MappingProxyType(meta),
+        indexes=indexes,
+        auto_pk=auto_pk,
+        enforce_schema=bool(meta.get("enforce_schema")),
+        **_hot_path_tables(fields, dynamic),
+        save_work=_fields_with(fields, "has_save_work"),
+        delete_work=_fields_with(fields, "has_delete_work"),
+        reference_fields=tuple(
+            (n, f.db_field) for n, f in fields.items() if f.references() is not None
+        ),
+        delete_rules=rule_declarations(cls, fields, is_embedded, is_document, collection),
+    )
+    plans, capped, error = check_definition(record)
+    return replace(record, index_plans=plans, capped=capped, definition_error=error)
 
+
+def _parent_record(cls: type) -> ClassRecord | None:
+    """The record of the nearest parent that has one (the library's bases have none)."""
+    for klass in cls.__mro__[1:]:
+        record = klass.__dict__.get("_schema")
+        if isinstance(record, ClassRecord):
+            return record
+    return None
+
+
+def _merged_meta(
+    cls: type, own_meta: dict[str, Any], parent: ClassRecord | None, abstract: bool
+) -> dict[str, Any]:
+    """The parent's inherited settings overlaid with this class's own."""
     meta: dict[str, Any] = {}
     if parent is not None:
         meta.update({k: v for k, v in parent.meta.items() if k in _INHERITED})
@@ -160,8 +211,11 @@ def compile_schema(
                 "allow inheritance (set allow_inheritance=True, or make it abstract)"
             )
     meta.update(own_meta)
+    return meta
 
-    # Fields: parents first (in MRO order, most basic first), then this class's own.
+
+def _collect_fields(cls: type) -> dict[str, BaseField[Any]]:
+    """Parents' fields first (in MRO order, most basic first), then this class's own."""
     fields: dict[str, BaseField[Any]] = {}
     for klass in reversed(cls.__mro__):
         for name, value in vars(klass).items():
@@ -170,8 +224,16 @@ def compile_schema(
                 fields[name] = found
             elif name in fields and klass is cls:
                 del fields[name]  # a subclass may hide a parent's field with a plain attribute
+    return fields
 
-    is_document = not is_embedded and not abstract
+
+def _choose_pk(
+    cls: type, fields: dict[str, BaseField[Any]], *, is_embedded: bool, abstract: bool
+) -> tuple[dict[str, BaseField[Any]], str | None, bool]:
+    """``(fields with the primary key first, its name, whether it is the automatic id)``.
+
+    A concrete document without a declared primary key gets an automatic ``id`` (an
+    ``ObjectIdField``, set on the class here: the one class attribute the builder adds)."""
     pk_names = [n for n, f in fields.items() if f.primary_key]
     if is_embedded and pk_names:
         raise InvalidDocumentError(f"{cls.__name__}: embedded documents have no primary key")
@@ -179,19 +241,28 @@ def compile_schema(
         raise InvalidDocumentError(
             f"{cls.__name__} declares more than one primary key: {', '.join(pk_names)}"
         )
-    pk_name: str | None = pk_names[0] if pk_names else None
-    if pk_name is None and not is_embedded and (is_document or abstract):
-        if not abstract:
-            pk_name = "id" if "id" not in fields else "auto_id_0"
-            pk_field = make_pk()
-            setattr(cls, pk_name, pk_field)
-            pk_field.bind(cls, pk_name)
-            fields = {pk_name: pk_field, **fields}
-    elif pk_name is not None:
-        fields = {pk_name: fields[pk_name], **{k: v for k, v in fields.items() if k != pk_name}}
+    if pk_names:
+        pk_name = pk_names[0]
+        return {pk_name: fields[pk_name], **fields}, pk_name, False
+    if is_embedded or abstract:
+        return fields, None, False
+    pk_name = "id" if "id" not in fields else "auto_id_0"
+    pk_field = ObjectIdField(primary_key=True)
+    setattr(cls, pk_name, pk_field)
+    pk_field.bind(cls, pk_name)
+    return {pk_name: pk_field, **fields}, pk_name, True
 
+
+def _stored_names(
+    cls: type, fields: dict[str, BaseField[Any]], auto_pk: bool
+) -> dict[str, BaseField[Any]]:
+    """The fields by stored key; names the document API or MongoDB reserve are refused."""
     db_fields: dict[str, BaseField[Any]] = {}
     for name, f in fields.items():
+        if name in RESERVED_NAMES and not (auto_pk and f.primary_key):
+            raise InvalidDocumentError(
+                f"{cls.__name__}.{name}: the name {name!r} is used by asyncodm itself"
+            )
         if f.db_field in db_fields and db_fields[f.db_field] is not f:
             raise InvalidDocumentError(
                 f"{cls.__name__}: fields {db_fields[f.db_field].name!r} and {name!r} are both "
@@ -204,92 +275,80 @@ def compile_schema(
                 f"{cls.__name__}.{name}: only the primary key may be stored as '_id'"
             )
         db_fields[f.db_field] = f
+    return db_fields
 
-    allow_inheritance = bool(meta.get("allow_inheritance", False))
-    inherits_collection = parent is not None and parent.is_document and parent.allow_inheritance
-    if inherits_collection:
-        assert parent is not None
-        class_name = f"{parent.class_name}.{cls.__name__}"
-    elif parent is not None and parent.is_embedded and parent.allow_inheritance:
-        class_name = f"{parent.class_name}.{cls.__name__}"
+
+def _class_name(cls: type, parent: ClassRecord | None, meta: Mapping[str, Any]) -> tuple[str, bool]:
+    """``(the _cls value, whether _cls is stored)``: parents' names joined by dots in a
+    hierarchy that allows inheritance."""
+    if (
+        parent is not None
+        and parent.allow_inheritance
+        and (parent.is_document or parent.is_embedded)
+    ):
+        return f"{parent.class_name}.{cls.__name__}", True
+    return cls.__name__, bool(meta.get("allow_inheritance", False))
+
+
+def _collection(
+    cls: type, own_meta: Mapping[str, Any], parent: ClassRecord | None, is_document: bool
+) -> str | None:
+    """The collection name: the class's own setting, the parent's in a hierarchy, else the
+    class name in snake_case; a function of the class is allowed (MongoEngine)."""
+    if not is_document:
+        return None
+    collection: Any
+    if "collection" in own_meta:
+        collection = own_meta["collection"]
+    elif parent is not None and parent.is_document and parent.allow_inheritance:
+        collection = parent.collection
     else:
-        class_name = cls.__name__
-    stores_cls = (
-        allow_inheritance
-        or inherits_collection
-        or (parent is not None and parent.is_embedded and parent.allow_inheritance)
-    )
-
-    collection: Any = None
-    if is_document:
-        if "collection" in own_meta:
-            collection = own_meta["collection"]
-        elif inherits_collection:
-            assert parent is not None
-            collection = parent.collection
-        else:
-            collection = snake_case(cls.__name__)
+        collection = snake_case(cls.__name__)
     if callable(collection):
-        collection = collection(cls)  # MongoEngine allows a function of the class
-    if collection is not None:
-        meta["collection"] = collection
+        collection = collection(cls)
     if collection is not None and (
         not isinstance(collection, str) or not collection or "$" in collection
     ):
         raise InvalidDocumentError(f"{cls.__name__}: invalid collection name {collection!r}")
+    return collection
 
-    indexes: list[Any] = []
-    if parent is not None:
-        indexes.extend(parent.indexes)
-    indexes.extend(own_meta.get("indexes", ()) or ())
-    meta["indexes"] = list(indexes)
 
-    positional = tuple(
-        n for n, f in fields.items() if not (n == pk_name and getattr(f, "_auto_pk", False))
-    )
-    defaults = tuple(f for f in fields.values() if f.has_default)
+def _hot_path_tables(fields: Mapping[str, BaseField[Any]], dynamic: bool) -> dict[str, Any]:
+    """The tables the generated fast paths and the codec read (see ``ClassRecord``)."""
     plain = frozenset(
         n for n, f in fields.items() if f.identity_load and f.db_field == n and not f.primary_key
-    )
-    dump_table = tuple(
-        (n, f.db_field, f, None if f.identity_dump else f.to_mongo, n in plain)
-        for n, f in fields.items()
-    )
-    check_table = tuple((n, f, f.fast_validator(), n in plain) for n, f in fields.items())
-    default_table = tuple(
-        (f.name, _default_factory(f), f.default, f.name in plain) for f in defaults
     )
     fast_keys: frozenset[str] = frozenset()
     if not dynamic:
         fast_keys = frozenset({"_id", "_cls"} | {n for n, f in fields.items() if f.db_field == n})
-    return Schema(
-        model=cls,
-        class_name=class_name,
-        fields=MappingProxyType(fields),
-        db_fields=MappingProxyType(db_fields),
-        positional=positional,
-        defaults=defaults,
-        pk_name=pk_name,
-        is_document=is_document,
-        is_embedded=is_embedded,
-        abstract=abstract,
-        dynamic=dynamic,
-        stores_cls=stores_cls,
-        allow_inheritance=allow_inheritance,
-        collection=collection,
-        meta=MappingProxyType(meta),
-        indexes=tuple(indexes),
-        dump_table=dump_table,
-        check_table=check_table,
-        default_table=default_table,
-        field_names=frozenset(fields),
-        plain_names=plain,
-        fast_keys=fast_keys,
-        plain_coercers=tuple((n, f.coerce) for n, f in fields.items() if n in plain and f.coerces),
-        other_fields=tuple(
+    return {
+        "dump_table": tuple(
+            (n, f.db_field, f, None if f.identity_dump else f.to_mongo, n in plain)
+            for n, f in fields.items()
+        ),
+        "check_table": tuple((n, f, f.fast_validator(), n in plain) for n, f in fields.items()),
+        "default_table": tuple(
+            (f.name, _default_factory(f), f.default, f.name in plain)
+            for f in fields.values()
+            if f.has_default
+        ),
+        "field_names": frozenset(fields),
+        "plain_names": plain,
+        "fast_keys": fast_keys,
+        "plain_coercers": tuple(
+            (n, f.coerce) for n, f in fields.items() if n in plain and f.coerces
+        ),
+        "other_fields": tuple(
             (n, f.coerce if f.coerces else None) for n, f in fields.items() if n not in plain
         ),
-    )
+    }
+
+
+def _fields_with(fields: Mapping[str, BaseField[Any]], flag: str) -> tuple[BaseField[Any], ...]:
+    """The fields whose ``flag`` (``has_save_work`` / ``has_delete_work``) is set, in
+    ``save_order`` (sequences before uploads), declaration order within one."""
+    found = [f for f in fields.values() if getattr(f, flag)]
+    return tuple(sorted(found, key=lambda f: f.save_order))
 
 
 def _default_factory(field: BaseField[Any]) -> Any:

@@ -4,8 +4,8 @@ Stage: compile (pure; no I/O). ``index_plans(model)`` is every index one class d
 ``meta["indexes"]`` (parents' included; ``_index_specs`` compiles each spec) then the fields'
 own -- ``unique``/``unique_with`` and geo fields' automatic ones -- merged into a declared
 index with the same keys, all over ``meta["index_options"]``. It is compiled when the class is
-defined (``check_model``, from ``_document._CLASS_HOOKS``) and cached, so an invalid spec
-raises ``InvalidDocumentError`` at the class statement.
+defined (``check_definition``, called by the class-record builder) and kept on the class
+record, so an invalid spec raises ``InvalidDocumentError`` at the class statement.
 
 A collection holds a whole inheritance hierarchy, so what it needs is the union of its
 classes' indexes (``collection_plans``), plus a ``_cls`` index when documents store ``_cls``
@@ -15,7 +15,6 @@ declared index with one a server lists by key pattern and meaningful options, ne
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -24,7 +23,6 @@ from pymongo import IndexModel
 from pymongo.collation import Collation
 
 from asyncodm._registry import registry
-from asyncodm._schema._compile import Schema
 from asyncodm._schema._filters import shard_key_names, shard_key_path
 from asyncodm._schema._index_specs import (
     Deferred,
@@ -35,12 +33,14 @@ from asyncodm._schema._index_specs import (
     field_plans,
     index_defaults,
 )
+from asyncodm._schema._record import Schema
 from asyncodm.errors import InvalidDocumentError, LookUpError, NotRegistered
 
 __all__ = [
     "DEFAULT_CAPPED_SIZE",
     "capped_options",
-    "check_model",
+    "capped_settings",
+    "check_definition",
     "collection_members",
     "collection_plans",
     "failed_definition",
@@ -58,16 +58,11 @@ DEFAULT_CAPPED_SIZE = 10 * 2**20
 # Whole models
 
 
-_cache: weakref.WeakKeyDictionary[type, tuple[IndexPlan, ...]] = weakref.WeakKeyDictionary()
-#: Classes whose definition raised here: they were registered before the check ran, but the
-#: user never got them, so collection-wide operations skip them.
-_invalid: weakref.WeakSet[type] = weakref.WeakSet()
-
-
 def failed_definition(model: type) -> bool:
-    """Whether ``model``'s class statement raised here (it is registered, but never existed
-    for the user's code)."""
-    return model in _invalid
+    """Whether ``model``'s class statement raised because of its index settings (it is
+    registered, but never existed for the user's code)."""
+    schema: Schema = model._schema  # type: ignore[attr-defined]
+    return schema.definition_error is not None
 
 
 def index_plans(model: type) -> tuple[IndexPlan, ...]:
@@ -78,18 +73,15 @@ def index_plans(model: type) -> tuple[IndexPlan, ...]:
         InvalidDocumentError: a spec is malformed, names an unknown field, or two specs
             with the same keys (or the same name) disagree.
     """
-    cached = _cache.get(model)
-    if cached is not None:
-        return cached
     schema: Schema = model._schema  # type: ignore[attr-defined]
+    if schema.index_plans is not None:
+        return schema.index_plans  # compiled when the class was defined
     try:
-        plans = _compile(schema)
+        return _compile(schema)  # it had to wait for a class named by a string
     except Deferred as exc:
         raise InvalidDocumentError(
             f"{model.__name__}: cannot compile its indexes yet: {exc}"
         ) from None
-    _cache[model] = plans
-    return plans
 
 
 def _compile(schema: Schema) -> tuple[IndexPlan, ...]:
@@ -170,6 +162,12 @@ def capped_options(model: type) -> dict[str, Any] | None:
     https://www.mongodb.com/docs/manual/core/capped-collections/
     """
     schema: Schema = model._schema  # type: ignore[attr-defined]
+    return None if schema.capped is None else dict(schema.capped)
+
+
+def capped_settings(schema: Schema) -> dict[str, Any] | None:
+    """``capped_options`` computed from the settings (when the class record is built)."""
+    model = schema.model
     max_documents = schema.meta.get("max_documents")
     max_size = schema.meta.get("max_size")
     if max_documents is None and max_size is None:
@@ -190,28 +188,30 @@ def capped_options(model: type) -> dict[str, Any] | None:
     return options
 
 
-def check_model(model: type) -> None:
-    """``_CLASS_HOOKS`` entry: compile a new document class's indexes and capped settings.
+def check_definition(
+    schema: Schema,
+) -> tuple[tuple[IndexPlan, ...] | None, dict[str, Any] | None, InvalidDocumentError | None]:
+    """The index plans and capped settings of a new document class, or why they are invalid:
+    ``(plans or None, capped options or None, error or None)``.
 
-    An embedded document class named by a string that is not defined yet postpones the
-    check to first use, so two modules can still refer to each other.
+    The error is returned, not raised: the class is registered first and then its class
+    statement raises it (collection-wide operations skip it, see ``failed_definition``). An
+    embedded document class named by a string that is not defined yet postpones the plans to
+    first use (None), so two modules can still refer to each other.
     """
-    schema: Schema = model._schema  # type: ignore[attr-defined]
     if schema.is_embedded:
-        return
+        return None, None, None
+    plans: tuple[IndexPlan, ...] | None = None
     try:
         try:
             plans = _compile(schema)
         except Deferred:
-            pass
-        else:
-            if not schema.abstract:
-                _cache[model] = plans
-        capped_options(model)
+            plans = None
+        capped = capped_settings(schema)
         _check_shard_key(schema)
-    except InvalidDocumentError:
-        _invalid.add(model)
-        raise
+    except InvalidDocumentError as exc:
+        return None, None, exc
+    return (None if schema.abstract else plans), capped, None
 
 
 def _check_shard_key(schema: Schema) -> None:

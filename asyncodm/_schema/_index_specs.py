@@ -38,8 +38,8 @@ from typing import Any
 from pymongo import IndexModel
 from pymongo.collation import Collation
 
-from asyncodm._schema._compile import Schema
 from asyncodm._schema._paths import STORED, WILDCARD, resolve
+from asyncodm._schema._record import Schema
 from asyncodm.errors import InvalidDocumentError, LookUpError, NotRegistered
 from asyncodm.fields._base import BaseField, Container
 

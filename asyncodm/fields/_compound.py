@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, TypeVar, cast
 
 from typing_extensions import Self
 
 from asyncodm.errors import InvalidDocumentError
 from asyncodm.fields import _snapshots as snapshots
-from asyncodm.fields._base import BaseField, Container, PathStep, describe, is_position
+from asyncodm.fields._base import BaseField, Container, PathStep, References, describe, is_position
 from asyncodm.fields._schemaless import (
     check_key,
     compile_list_check,
@@ -164,6 +165,15 @@ class ListField(BaseField[list[T]]):
 
     def stored_snapshot(self, raw: Any) -> bytes | None:
         return snapshots.take(raw) if type(raw) is list else None
+
+    # -- what this field says about itself ----------------------------------------------------
+
+    def references(self) -> References | None:
+        """A list of references, when its items are references (not lists of them)."""
+        held = self.field.references()
+        if held is None or held.container is not Container.NONE:
+            return None
+        return replace(held, container=Container.LIST)
 
     def __new__(cls, field: Any = None, *args: Any, **kwargs: Any) -> Self:
         return cast("Self", object.__new__(_reading_through_items(cls, field)))
@@ -332,6 +342,15 @@ class DictField(BaseField[dict[str, T]]):
     def walk(self, part: str) -> PathStep:
         """Any key reaches the value stored under it, as written."""
         return PathStep(part, self.field, part)
+
+    # -- what this field says about itself ----------------------------------------------------
+
+    def references(self) -> References | None:
+        """A dict of references, when its values are references (not lists of them)."""
+        held = self.field.references()
+        if held is None or held.container is not Container.NONE:
+            return None
+        return replace(held, container=Container.DICT)
 
     def stored_snapshot(self, raw: Any) -> bytes | None:
         if type(raw) is not dict:

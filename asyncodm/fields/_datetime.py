@@ -90,6 +90,7 @@ class DateTimeField(BaseField[datetime.datetime]):
     identity_load = True
     coerces = True
     expected = "a datetime"
+    coerce_keeps = datetime.datetime
 
     kind = "datetime"
 

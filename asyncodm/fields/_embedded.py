@@ -150,6 +150,13 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
     def item_loader(self) -> Callable[[dict[str, Any]], Any] | None:
         return self._loader()
 
+    def coerce_keeps_types(self) -> tuple[type, ...]:
+        """An instance of exactly the declared class is kept (once the class is known)."""
+        if type(self).coerce is not EmbeddedDocumentField.coerce:
+            return ()
+        doc_type = self._document_type
+        return (doc_type,) if isinstance(doc_type, type) else ()
+
     def _loader(self) -> Callable[[Mapping[str, Any]], Any]:
         """The compiled loader of the document class (a forward reference resolved once)."""
         doc_type = self._document_type

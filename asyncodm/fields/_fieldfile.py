@@ -6,7 +6,8 @@ Stage: fields. It reads (``read``, ``seek``, ``chunks``), replaces (``put``, Mon
 database (``filename``, ``length``...) come from its ``files`` document, which ``open()``
 fetches; after an upload or a save they are known.
 
-The save-time work (uploading pending content, removing replaced files) is ``_field_hooks``'.
+The save-time work (uploading pending content, removing replaced files) is ``FileField``'s
+(``before_write`` / ``after_write``).
 """
 
 from __future__ import annotations
@@ -266,7 +267,7 @@ class FieldFile:
         )
         if self._attached and self._instance is not None:
             # Become the field's value now, so the next ``doc.field.write()`` finds this writer.
-            self._instance._values[self._field.name] = self
+            self._field.keep_value(self._instance, self)
 
     async def write(self, data: bytes | str) -> None:
         if self._writer is None:
@@ -292,9 +293,9 @@ class FieldFile:
         self._forget()
         self._pending = None
         if self._attached and self._instance is not None:
-            self._instance._values[self._field.name] = None
+            self._field.keep_value(self._instance, None)
 
-    # -- bookkeeping (also used by _field_hooks) ---------------------------------------------
+    # -- bookkeeping (also used by FileField's save-time work) ---------------------------------------------
 
     async def _adopt_upload(self, info: FileInfo) -> None:
         previous = self._unsaved
@@ -302,7 +303,7 @@ class FieldFile:
         self._pending = None
         self._file_id, self._info, self._unsaved = info.file_id, info, info
         if self._attached and self._instance is not None:
-            self._instance._values[self._field.name] = self
+            self._field.keep_value(self._instance, self)
         if previous is not None:
             await self._field.discard(
                 previous.file_id, info=previous, alias=self._alias(), session=None

@@ -4,8 +4,16 @@ Stage: fields. The document stores only the file's id. Reading the field gives a
 (never None: an empty one is falsy), which reads, streams, replaces and deletes the content.
 
 Content assigned to the field (a ``File``, bytes, str, a file object...) is *pending*: nothing
-is read until the document is saved, when ``_field_hooks`` uploads it before the write, removes
-the file it replaced after the write succeeded, and removes the new upload if the write failed.
+is read until the document is saved, when the field's save-time work (``before_write`` /
+``after_write``, called by ``_io._persistence`` for the fields its class record lists) uploads
+it before the write, removes the file it replaced after the write succeeded, and removes the
+new upload if the write failed. Deleting the document removes its files once it is gone
+(``before_delete`` / ``after_delete``), so a delete a delete rule refused removes nothing.
+
+Inside ``asyncodm.transaction()`` the uploads and removals use the transaction's session
+(the collection adapters pick it up), so they commit or roll back with the document.
+Clean-up failures after the fact are logged rather than raised: the save or delete itself
+already happened, and raising would tell the caller it had not.
 ``await doc.attachment.put(...)`` (MongoMotor's style) uploads at once instead; the document
 still has to be saved to keep the reference.
 
@@ -16,20 +24,41 @@ database need its ``files`` document, which ``await doc.attachment.open()`` (or 
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, overload
 
 from typing_extensions import Self
 
+from asyncodm._context import alias_for, current_session
 from asyncodm._gridfs._sources import is_source
 from asyncodm._gridfs._storage import File, FileInfo, GridFSStorage, Storage, model_alias
-from asyncodm._types import MISSING
-from asyncodm.errors import InvalidDocumentError, ValidationError
+from asyncodm._types import MISSING, WriteContext
+from asyncodm.errors import InvalidDocumentError, ODMError, ValidationError
 from asyncodm.fields._base import BaseField, describe
 from asyncodm.fields._fieldfile import FieldFile
-from asyncodm.fields._hooked import mark_needed
 from asyncodm.fields._spec import frozen_mapping
 
 __all__ = ["FieldFile", "FileField"]
+
+log = logging.getLogger("asyncodm.files")
+
+
+@dataclass(slots=True)
+class _Upload:
+    """What ``before_write`` did, for ``after_write``: the content it uploaded (removed again
+    if the write failed) and the stored file the save replaces (removed if it succeeded)."""
+
+    uploaded: tuple[FieldFile, File, str] | None = None
+    replaced: tuple[Any, str] | None = None
+
+
+@dataclass(slots=True)
+class _Doomed:
+    """The files ``before_delete`` found, removed by ``after_delete`` once the document is gone:
+    ``(file id, its record if known, alias)``."""
+
+    files: list[tuple[Any, FileInfo | None, str]] = field(default_factory=list)
 
 
 class FileField(BaseField[FieldFile]):
@@ -51,6 +80,7 @@ class FileField(BaseField[FieldFile]):
     streams: ClassVar[bool] = True
     coerces = True
     expected = "a file (a File, bytes, str, a file object or a stored file's id)"
+    save_order = 1  # after sequences: an upload may be named after the document
 
     def __init__(
         self,
@@ -74,7 +104,8 @@ class FileField(BaseField[FieldFile]):
     def __set_name__(self, owner: type, name: str) -> None:
         super().__set_name__(owner, name)
         self.managed = not getattr(owner, "_is_embedded", False)
-        mark_needed("files")
+        # Only a managed field uploads and cleans up, so only it is on its class's record.
+        self.has_save_work = self.has_delete_work = self.managed
 
     kind = "file"
 
@@ -111,7 +142,12 @@ class FileField(BaseField[FieldFile]):
         return value  # type: ignore[no-any-return]
 
     def __set__(self, instance: object, value: Any) -> None:
-        instance._values[self.name] = self._wrap(instance, value)  # type: ignore[attr-defined]
+        self.keep_value(instance, self._wrap(instance, value))
+
+    def keep_value(self, instance: object, value: FieldFile | None) -> None:
+        """Make ``value`` the field's current value as it is (a ``FieldFile`` becoming the
+        value while it streams is still empty, so it must not go through ``_wrap``)."""
+        instance._values[self.name] = value  # type: ignore[attr-defined]
 
     def coerce(self, value: Any) -> Any:
         return self._wrap(None, value)
@@ -206,3 +242,92 @@ class FileField(BaseField[FieldFile]):
     def storage_alias(self, doc: Any) -> str:
         """The connection this field's files of ``doc`` live on."""
         return self.storage.alias or model_alias(type(doc))
+
+    # -- save-time work (listed on the class record when ``managed``) ------------------------
+
+    def _session(self, doc: Any, alias: str, session: Any) -> Any:
+        """``session`` belongs to the document's connection; files elsewhere get that
+        connection's own bound session (the adapters find it when given None)."""
+        return session if session is not None and alias == alias_for(type(doc)) else None
+
+    async def before_write(self, doc: Any, context: WriteContext) -> _Upload | None:
+        """Upload pending content; note the stored file the save replaces."""
+        value = doc._values.get(self.name, MISSING)
+        if value is MISSING:
+            return None  # untouched since loaded: nothing to upload or replace
+        token = _Upload()
+        alias = self.storage_alias(doc)
+        if isinstance(value, FieldFile):
+            if value.instance is None:
+                value._bind(doc)
+            pending = value.pending
+            if pending is not None:
+                info = await self.store(
+                    pending, alias=alias, session=self._session(doc, alias, context.session)
+                )
+                value._uploaded(info)
+                token.uploaded = (value, pending, alias)
+        son = doc._son
+        old = son.get(self.db_field) if son is not None else None
+        new = value.file_id if isinstance(value, FieldFile) else None
+        if old is not None and old != new:
+            token.replaced = (old, alias)
+        return token
+
+    async def after_write(self, doc: Any, context: WriteContext, token: Any, *, ok: bool) -> None:
+        """Succeeded: the upload is referenced now, the replaced file goes. Failed: the new
+        upload goes and its content is pending again, so the save can be retried."""
+        if not ok:
+            if token is not None and token.uploaded is not None:
+                value, pending, alias = token.uploaded
+                info = value.info
+                value._pending_again(pending)
+                token.uploaded = None
+                if info is not None:
+                    await self._discard_quietly(doc, info.file_id, info, alias, context.session)
+            return
+        value = doc._values.get(self.name)
+        if isinstance(value, FieldFile):
+            value._saved()  # put() uploads are now referenced by the stored document
+        if token is not None and token.replaced is not None:
+            old, alias = token.replaced
+            await self._discard_quietly(doc, old, None, alias, context.session)
+
+    async def before_delete(self, doc: Any, context: WriteContext) -> _Doomed | None:
+        """Note the file the stored document refers to now, and an upload made with ``put()``
+        and never saved."""
+        stored = await context.stored(doc)
+        doomed = _Doomed()
+        alias = self.storage_alias(doc)
+        file_id = stored.get(self.db_field) if stored else None
+        if file_id is not None:
+            doomed.files.append((file_id, None, alias))
+        value = doc._values.get(self.name)
+        if isinstance(value, FieldFile) and value._unsaved is not None:
+            unsaved = value._unsaved
+            if unsaved.file_id != file_id:
+                doomed.files.append((unsaved.file_id, unsaved, alias))
+        return doomed if doomed.files else None
+
+    async def after_delete(self, doc: Any, context: WriteContext, token: Any) -> None:
+        """Remove the files ``before_delete`` noted, now that the document is gone."""
+        if token is not None:
+            for file_id, info, alias in token.files:
+                await self._discard_quietly(doc, file_id, info, alias, context.session)
+        value = doc._values.get(self.name)
+        if isinstance(value, FieldFile):
+            value._saved()
+
+    async def _discard_quietly(
+        self, doc: Any, file_id: Any, info: FileInfo | None, alias: str, session: Any
+    ) -> None:
+        session = self._session(doc, alias, session)
+        try:
+            await self.discard(file_id, info=info, alias=alias, session=session)
+        except ODMError as exc:
+            in_txn = (session or current_session(alias)) is not None
+            # Inside a transaction that failed, its abort removes the files anyway.
+            (log.debug if in_txn else log.warning)(
+                "could not remove file %r of %s.%s: %s",
+                file_id, type(doc).__name__, self.name, exc,
+            )  # fmt: skip

@@ -162,6 +162,7 @@ class FloatField(BaseField[float]):
     identity_load = True
     coerces = True
     expected = "a float"
+    coerce_keeps = float
 
     kind = "float"
 

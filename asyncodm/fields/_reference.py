@@ -17,16 +17,16 @@ Dangling references (the target was deleted): awaiting raises the target model's
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
-from typing import Any, ClassVar, Generic, TypeVar
+from collections.abc import Generator, Iterable, Mapping
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from bson import DBRef
 
 from asyncodm._context import collection_name_for, dereference_disabled
 from asyncodm._registry import registry
+from asyncodm._types import DeleteRule, FetchesReferences
 from asyncodm.errors import InvalidDocumentError, NotRegistered
-from asyncodm.fields._base import BaseField, NoPath, PathStep, describe
+from asyncodm.fields._base import BaseField, Container, NoPath, PathStep, References, describe
 from asyncodm.fields._spec import frozen_mapping
 
 __all__ = [
@@ -41,20 +41,9 @@ __all__ = [
     "RefDict",
     "RefList",
     "ReferenceField",
-    "fetcher",
 ]
 
 T = TypeVar("T")
-
-
-class DeleteRule(enum.IntEnum):
-    """What deleting a referenced document does to the documents that refer to it."""
-
-    DO_NOTHING = 0
-    NULLIFY = 1
-    CASCADE = 2
-    DENY = 3
-    PULL = 4
 
 
 DO_NOTHING = DeleteRule.DO_NOTHING
@@ -63,16 +52,11 @@ CASCADE = DeleteRule.CASCADE
 DENY = DeleteRule.DENY
 PULL = DeleteRule.PULL
 
-#: How handles fetch documents: set by ``_deref`` (the layer that may await), so this module
-#: stays free of I/O. ``fetcher(model, pks, null_ok, where) -> {pk: document}``.
-Fetcher = Callable[[type, list[Any], bool, str], Awaitable[dict[Any, Any]]]
-_fetcher: list[Fetcher] = []
 
-
-def fetcher(function: Fetcher) -> Fetcher:
-    """Register the function that fetches referenced documents (called once by ``_deref``)."""
-    _fetcher[:] = [function]
-    return function
+async def _fetch(model: type, pks: list[Any], null_ok: bool, where: str) -> dict[Any, Any]:
+    """``{pk: document}`` of ``model``: the document class fetches its own documents
+    (``FetchesReferences``), so this module stays free of I/O and needs no registration."""
+    return await cast(FetchesReferences, model)._fetch_by_pks(pks, null_ok, where)
 
 
 def _is_document_class(value: Any) -> bool:
@@ -129,9 +113,7 @@ class Ref(Generic[T]):
             return self._document
         if self.pk is None:
             return None
-        if not _fetcher:
-            raise RuntimeError("asyncodm._io._deref is not loaded")
-        found = await _fetcher[0](self.model, [self.pk], self._null_ok, self._where)
+        found = await _fetch(self.model, [self.pk], self._null_ok, self._where)
         self._document = found.get(self.pk)
         return self._document
 
@@ -199,7 +181,7 @@ async def _fetch_all(refs: list[Any]) -> list[Any]:
         if isinstance(ref, Ref) and ref._document is None and ref.pk is not None:
             pending.setdefault(ref.model, []).append(ref)
     for model, group in pending.items():
-        found = await _fetcher[0](
+        found = await _fetch(
             model, list({r.pk: None for r in group}), group[0]._null_ok, group[0]._where
         )
         for ref in group:
@@ -305,6 +287,14 @@ class ReferenceField(_ReadsAsReference, BaseField[Ref[T]], Generic[T]):
         super().bind(owner, name)
         if self._document_type == "self" and owner is not None:
             self._document_type = owner.__name__
+
+    # -- what this field says about itself ----------------------------------------------------
+
+    def references(self) -> References | None:
+        """A reference to one target class."""
+        return References(
+            self, Container.NONE, False, (self.target_name,), self.reverse_delete_rule
+        )
 
     @property
     def document_type(self) -> type[T]:
@@ -449,6 +439,14 @@ class GenericReferenceField(_ReadsAsReference, BaseField[Ref[Any]]):
 
     def _describe_stable(self) -> bool:
         return not any(isinstance(c, str) for c in self._allowed or ())
+
+    # -- what this field says about itself ----------------------------------------------------
+
+    def references(self) -> References | None:
+        """A generic reference: its ``choices``' classes, or ``"*"`` (every document class)."""
+        return References(
+            self, Container.NONE, True, self.target_names or ("*",), self.reverse_delete_rule
+        )
 
     @property
     def target_names(self) -> tuple[str, ...] | None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
 
+from asyncodm._codegen import compile_function
 from asyncodm._registry import registry
 from asyncodm.fields._base import InlineCheck, describe
 
@@ -218,7 +219,7 @@ def compile_list_check(
     inlined (faster than ``all(map(...))`` or type sets for the short lists documents hold)."""
     namespace: dict[str, Any] = {}
     if isinstance(item, InlineCheck):
-        test = item.inline("_item", namespace)
+        test = item.inline("item", namespace)
     else:
         namespace["item"] = item
         test = "item(v)"
@@ -227,8 +228,9 @@ def compile_list_check(
         namespace["low"], namespace["high"] = low, high if high is not None else float("inf")
         lines.append("    if not low <= len(items) <= high: return False")
     lines += ["    for v in items:", f"        if not {test}: return False", "    return True"]
-    exec("\n".join(lines), namespace)
-    check: Callable[[Any], bool] = namespace["check"]
+    check: Callable[[Any], bool] = compile_function(
+        "\n".join(lines), f"list check {low}..{high}", namespace
+    )
     return check
 
 

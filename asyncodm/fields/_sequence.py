@@ -25,9 +25,9 @@ from asyncodm import connection
 from asyncodm._context import bound_session
 from asyncodm._drivers._collection import BaseCollection
 from asyncodm._gridfs._storage import model_alias
+from asyncodm._types import WriteContext
 from asyncodm.errors import InvalidDocumentError, NotUniqueError
 from asyncodm.fields._base import BaseField
-from asyncodm.fields._hooked import mark_needed
 from asyncodm.fields._spec import frozen_mapping
 
 __all__ = ["COUNTERS_COLLECTION", "SequenceField"]
@@ -53,6 +53,9 @@ class SequenceField(BaseField[Any]):
 
     identity_load = True
     expected = "a sequence value"
+    #: The first save takes the value (``before_write``): the class record lists this field.
+    has_save_work = True
+    save_order = 0  # before uploads
 
     def __init__(
         self,
@@ -80,7 +83,6 @@ class SequenceField(BaseField[Any]):
                 f"{owner.__name__}.{name}: a SequenceField takes its value when a Document is "
                 "first saved, so it must be a field of a Document, not of an embedded document"
             )
-        mark_needed("sequences")
 
     kind = "sequence"
 
@@ -98,6 +100,19 @@ class SequenceField(BaseField[Any]):
         if value is None:
             return  # assigned by the first save, after validation
         super().validate(value, path, errors)
+
+    # -- save-time work ----------------------------------------------------------------------
+
+    async def before_write(self, doc: Any, context: WriteContext) -> None:
+        """A new document without a value takes the next one; when that is the primary key,
+        the write must be an insert (never an upsert that could overwrite a document holding
+        the same number). A failed save keeps the value: a retry reuses it (no gap)."""
+        if not context.is_new or getattr(doc, self.name) is not None:
+            return
+        # setattr: a sequence may be a plain field (kept in the instance dict).
+        setattr(doc, self.name, await self.next_value(type(doc)))
+        if self.primary_key:
+            context.force_insert = True
 
     # -- the counter -------------------------------------------------------------------------
 

@@ -5,33 +5,26 @@ values through their fields, new documents in full. ``bulk_create`` sends ONE ``
 and leaves each document saved (pk set, baseline taken), exactly as ``save()`` leaves a new
 document, so a later ``save()`` sends only what changed.
 
-Deletes: when the model has delete rules (``_delete_rules.has_rules``), a per-document hook of
-``_persistence.DELETE_HOOKS`` / ``POST_DELETE_HOOKS`` applies to it (a hook may carry
-``applies_to(model) -> bool``; without it, it applies to every model) or the delete signals
-have receivers for it, the matches are loaded and deleted as one plan by
-``_delete_rules.delete_documents`` (every DENY checked before anything is deleted; each
-document's hooks and signals run). Otherwise the queryset-level ``DELETE_RULE_HOOKS`` are
-awaited with the queryset and one ``delete_many`` deletes the matches.
+Deletes: when the model has delete rules (``_delete_rules.has_rules``), fields with
+delete-time work (its class record's ``delete_work``: files) or delete signals with receivers
+for it, the matches are loaded and deleted as one plan by ``_delete_rules.delete_documents``
+(every DENY checked before anything is deleted; each document's field work and signals run).
+Otherwise one ``delete_many`` deletes the matches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 
 from asyncodm import signals
+from asyncodm._instance import _state
+from asyncodm._instance._validation import clean_errors
 from asyncodm._io._delete_rules import delete_documents, has_rules
-from asyncodm._io._persistence import (
-    DELETE_HOOKS,
-    POST_DELETE_HOOKS,
-    WRITE_HOOKS,
-    WriteHook,
-    run_after_write,
-    run_before_write,
-)
+from asyncodm._io._persistence import PreparedWrite, finish_write, prepare_write
 from asyncodm.errors import OperationError, ValidationError
 from asyncodm.queryset._reads import Mode, loader
 from asyncodm.queryset._update import compile_update, merge_updates
@@ -39,10 +32,7 @@ from asyncodm.queryset._update import compile_update, merge_updates
 if TYPE_CHECKING:
     from asyncodm.queryset._queryset import QuerySet
 
-__all__ = ["DELETE_RULE_HOOKS", "bulk_create", "create", "delete", "modify", "update"]
-
-#: Awaited as ``await hook(queryset)`` before a queryset's bulk delete (delete rules plug in).
-DELETE_RULE_HOOKS: list[Callable[[Any], Awaitable[None]]] = []
+__all__ = ["bulk_create", "create", "delete", "modify", "update"]
 
 
 async def create(qs: QuerySet, values: dict[str, Any]) -> Any:
@@ -68,8 +58,7 @@ def _validated(qs: QuerySet, documents: Sequence[Any], full_clean: bool) -> None
         try:
             doc.validate(clean=full_clean)
         except ValidationError as exc:
-            for path, message in (exc.errors or {"__all__": exc.message}).items():
-                errors[f"{i}.{path}"] = message
+            errors.update(clean_errors(exc, str(i)))
     if errors:
         raise ValidationError(errors=errors, model=model.__name__)
 
@@ -85,20 +74,21 @@ async def bulk_create(
     session = kwargs.pop("session", None)
     if signals.pre_bulk_insert:
         await signals.pre_bulk_insert.send(model, documents=docs)
-    prepared: list[list[tuple[WriteHook, Any]]] = []
+    # The save-time work of the class record's fields (sequences, files), as save() runs it.
+    prepared: list[tuple[Any, PreparedWrite]] = []
     try:
         for doc in docs:
-            done = await run_before_write(doc, session) if WRITE_HOOKS else []
-            prepared.append(done)
+            if doc._schema.save_work:
+                done = await prepare_write(doc, session)
+                if done is not None:
+                    prepared.append((doc, done))
         ids = await _insert(qs, docs, session, kwargs)
     except BaseException:
-        for doc, done in zip(docs, prepared, strict=False):
-            if done:
-                await run_after_write(doc, session, done, ok=False)
+        for doc, done in prepared:
+            await finish_write(doc, done, ok=False)
         raise
-    for doc, done in zip(docs, prepared, strict=True):
-        if done:
-            await run_after_write(doc, session, done, ok=True)
+    for doc, done in prepared:
+        await finish_write(doc, done, ok=True)
     if signals.post_bulk_insert:
         await signals.post_bulk_insert.send(model, documents=docs, loaded=True)
     return docs if retrieve else ids
@@ -113,7 +103,8 @@ async def _insert(qs: QuerySet, docs: list[Any], session: Any, kwargs: dict[str,
         son = doc._dump(doc)
         made = "_id" not in son
         if made:
-            if schema.pk_field is None or not schema.pk_field.auto_id:
+            pk_field = schema.pk_field
+            if pk_field is None or not pk_field.generates_id:
                 raise ValidationError(
                     errors={schema.pk_name: "expected a primary key value, found None"},
                     model=type(doc).__name__,
@@ -125,8 +116,8 @@ async def _insert(qs: QuerySet, docs: list[Any], session: Any, kwargs: dict[str,
     ids = await collection.insert_many(sons, ordered=kwargs.pop("ordered", True), session=session)
     for doc, son, made in zip(docs, sons, fresh, strict=True):
         if made:
-            doc._values[doc._schema.pk_name] = son["_id"]  # only once stored, as save() does
-        doc._mark_saved(son)
+            _state.set_generated_pk(doc, son["_id"])  # only once stored, as save() does
+        _state.mark_saved(doc, son)
     return ids
 
 
@@ -215,10 +206,7 @@ async def delete(qs: QuerySet, write_concern: Any = None) -> int:
     if qs._empty:
         return 0
     model = qs.model
-    one_by_one = any(  # a hook may say it has nothing to do for this model (files: applies_to)
-        getattr(hook, "applies_to", lambda _: True)(model)
-        for hook in (*DELETE_HOOKS, *POST_DELETE_HOOKS)
-    ) or (
+    one_by_one = bool(model._schema.delete_work) or (
         signals.pre_delete.has_receivers_for(model) or signals.post_delete.has_receivers_for(model)
     )
     if one_by_one or has_rules(model):
@@ -228,8 +216,6 @@ async def delete(qs: QuerySet, write_concern: Any = None) -> int:
         docs = await whole.to_list()
         with qs._switched():
             return await delete_documents(docs, write_concern=write_concern)
-    for hook in DELETE_RULE_HOOKS:
-        await hook(qs)
     collection = qs._collection(write_concern=write_concern)
     query = qs._query
     if qs._skip or qs._limit:

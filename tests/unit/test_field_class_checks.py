@@ -17,17 +17,6 @@ import asyncodm
 
 PACKAGE = Path(asyncodm.__file__).parent
 
-#: Modules that still ask; each is being rewritten on another branch.
-PENDING = frozenset(
-    {
-        "_io/_delete_rules.py",  # being removed on branch records
-        "_io/_deref.py",  # being removed on branch records
-        "_io/_field_hooks.py",  # being removed on branch records
-        "_io/_persistence.py",  # being removed on branch records
-        "_instance/_base.py",  # being removed on branch records
-    }
-)
-
 #: Class names that may be checked: "is this a field at all?"
 ALLOWED = frozenset({"BaseField"})
 
@@ -86,17 +75,9 @@ def test_no_module_outside_fields_checks_a_field_class() -> None:
     offenders = [
         f"asyncodm/{relative}:{line}: {name}"
         for relative, path in _modules()
-        if relative not in PENDING
         for line, name in field_class_checks(path.read_text(encoding="utf-8"))
     ]
     assert offenders == [], "ask the field instead:\n" + "\n".join(offenders)
-
-
-def test_the_pending_list_names_only_modules_that_still_check() -> None:
-    """Empty ``PENDING`` as the modules are rewritten, so it never hides a new check."""
-    modules = dict(_modules())
-    clean = [m for m in sorted(PENDING) if not field_class_checks(modules[m].read_text("utf-8"))]
-    assert clean == [], f"remove from PENDING: {clean}"
 
 
 def test_the_scan_finds_every_spelling() -> None:

@@ -90,7 +90,7 @@ class TestSchema:
                 save = StringField()
 
     def test_reserved_names_cover_the_document_api(self) -> None:
-        from asyncodm._instance._base import RESERVED_NAMES
+        from asyncodm._schema._compile import RESERVED_NAMES
 
         public = {n for n in dir(Document) if not n.startswith("_")} - {"id"}
         assert public <= RESERVED_NAMES

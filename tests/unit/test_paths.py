@@ -154,7 +154,7 @@ class TestFieldQuestions:
     def test_numbers_and_ids(self) -> None:
         assert IntField().integer_only and LongField().integer_only
         assert not StringField().integer_only
-        assert ObjectIdField().auto_id and not StringField().auto_id
+        assert ObjectIdField().generates_id and not StringField().generates_id
 
     def test_plain_lists(self) -> None:
         assert ListField(IntField()).plain_list

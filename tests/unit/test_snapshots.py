@@ -21,6 +21,7 @@ from asyncodm import (
     ListField,
     StringField,
 )
+from asyncodm._instance import _state
 from asyncodm._instance._codec import compute_delta
 
 
@@ -70,9 +71,8 @@ def test_changes_after_a_save_are_tracked_against_what_was_saved() -> None:
     delta = compute_delta(shelf)
     son = shelf._son
     assert son is not None
-    for key, value in delta.new_values.items():
-        son[key] = value
-    shelf._mark_saved(son)  # what save() does once the update succeeded
+    _state.apply_delta(son, delta.new_values)
+    _state.mark_saved(shelf, son)  # what save() does once the update succeeded
     assert son["tags"] is not shelf.tags  # the new baseline is the sent copy
     shelf.tags.append("d")
     assert compute_delta(shelf).update_document() == {"$set": {"tags": ["a", "b", "c", "d"]}}
