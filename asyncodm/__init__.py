@@ -17,7 +17,7 @@ from asyncodm._document import (
 from asyncodm._io import _field_hooks  # noqa: F401 - registers file and sequence save hooks
 from asyncodm._io._deref import fetch_dbref
 from asyncodm._io._indexes import ensure_indexes
-from asyncodm._io._transactions import transaction
+from asyncodm._io._transactions import run_in_transaction, transaction
 from asyncodm.connection import (
     connect,
     disconnect,
@@ -197,6 +197,7 @@ __all__ = [
     "get_db",
     "no_auto_dereference",
     "queryset_manager",
+    "run_in_transaction",
     "signals",
     "switch_collection",
     "switch_connection",
