@@ -176,7 +176,11 @@ async def test_counters_do_not_roll_back_with_a_transaction(backend: Backend) ->
     assert [t.code for t in await Ticket.objects.to_list()] == ["before"]
 
 
-@pytest.mark.xfail_backend("nx", reason="nx-27017 rejects collection names containing a dot")
+@pytest.mark.xfail_backend(
+    "nx",
+    reason="nx-27017 rejects collection names containing a dot",
+    raises=asyncodm.OperationError,
+)
 async def test_the_default_counters_collection(backend: Backend) -> None:
     doc = DefaultNumbered()
     await doc.save()

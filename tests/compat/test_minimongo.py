@@ -36,7 +36,9 @@ def models(db: str) -> tuple[Any, Any]:
 
 
 @pytest.mark.xfail_backend(
-    "nx", reason="nx cannot index a collection whose name has a dot (Invalid identifier)"
+    "nx",
+    reason="nx cannot index a collection whose name has a dot (Invalid identifier)",
+    raises=asyncodm.OperationError,
 )
 async def test_readme_example(backend: Backend) -> None:
     class MyCollection(Model):
