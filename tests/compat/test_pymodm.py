@@ -426,9 +426,29 @@ async def test_context_managers(my_app: Backend) -> None:
 
 @pytest.mark.needs("transactions")
 async def test_models_join_transactions(my_app: Backend) -> None:
-    async with asyncodm.transaction():
+    """PmUser lives on the alias "my-app": a transaction on that alias takes its saves (an abort
+    undoes them), while one on "default" does not, as in PyMODM (one session per connection)."""
+    await my_app.db["user"].insert_one({"_id": "seed"})  # nx: create it outside a transaction
+    await my_app.db["user"].delete_one({"_id": "seed"})
+
+    async def aborted(alias: str, email: str) -> None:
+        async with asyncodm.transaction(alias=alias):
+            await PmUser(email, "T", "T").save()
+            raise RuntimeError("roll it back")
+
+    with pytest.raises(RuntimeError, match="roll it back"):
+        await aborted("my-app", "undone@t.org")
+    assert await my_app.db["user"].count_documents({}) == 0
+    with pytest.raises(RuntimeError, match="roll it back"):
+        await aborted("default", "other-alias@t.org")  # not this model's connection
+    assert await _emails(my_app) == ["other-alias@t.org"]
+    async with asyncodm.transaction(alias="my-app"):
         await PmUser("t@t.org", "T", "T").save()
-    assert await PmUser.objects.count() == 1
+    assert await _emails(my_app) == ["other-alias@t.org", "t@t.org"]
+
+
+async def _emails(backend: Backend) -> list[str]:
+    return sorted([d["_id"] async for d in backend.db["user"].find({})])
 
 
 async def test_file_field(my_app: Backend) -> None:
