@@ -138,9 +138,23 @@ async def test_item_frequencies(backend: Backend) -> None:
     assert await Book.objects(pages__gt=200).item_frequencies("pages") == {412: 1, 474: 1, 271: 1}
 
 
-@pytest.mark.needs("explain")
+@pytest.mark.needs("explain", "command_monitoring")
 async def test_explain(backend: Backend) -> None:
+    """The server is asked to explain exactly this queryset's find, and answers with MongoDB's
+    queryPlanner section for this collection and filter (not merely some reply with ``ok``)."""
     await seed()
+    backend.reset_commands()
     plan = await Book.objects(pages__gt=1).order_by("-pages").limit(2).explain()
-    assert isinstance(plan, dict) and plan
-    assert "queryPlanner" in plan or "ok" in plan
+    [sent] = [c.doc for c in backend.commands if c.name == "explain"]
+    assert sent["explain"] == {
+        "find": "books",
+        "filter": {"pages": {"$gt": 1}},
+        "sort": {"pages": -1},
+        "limit": 2,
+    }
+    assert sent["verbosity"] == "queryPlanner"
+    assert plan["ok"] == 1
+    planner = plan["queryPlanner"]
+    assert planner["namespace"] == f"{backend.db_name}.books"
+    assert planner["parsedQuery"] == {"pages": {"$gt": 1}}
+    assert planner["winningPlan"]
