@@ -623,8 +623,11 @@ class PmCascading(MongoModel):
 
 async def test_meta_cascade_saves_referenced_models(my_app: Backend) -> None:
     author = PmUser("c@c.org", "C", "D")
-    await PmCascading(author=author).save()
-    assert await my_app.db["user"].find_one({"_id": "c@c.org"}) is not None
+    cascading = await PmCascading(author=author).save()
+    stored = await my_app.db["user"].find_one({"_id": "c@c.org"})
+    assert stored == {"_id": "c@c.org", "_cls": "PmUser", "first_name": "C", "last_name": "D"}
+    holder = await my_app.db["pm_cascading"].find_one({"_id": cascading.pk})
+    assert holder is not None and holder["author"] == "c@c.org"
 
 
 async def test_unknown_stored_fields_are_kept(my_app: Backend) -> None:
