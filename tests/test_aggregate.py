@@ -121,6 +121,27 @@ async def test_aggregate_sends_one_pipeline(backend: Backend) -> None:
     assert command["allowDiskUse"] is True and command["cursor"] == {"batchSize": 3}
 
 
+async def test_aggregate_is_one_operation_on_every_backend(backend: Backend) -> None:
+    """The same pipeline, seen at the driver seam: one operation however many batches follow,
+    so this runs where no wire can be watched (mongomock) too."""
+    await seed()
+    qs = Book.objects(pages__gt=1).order_by("pages").skip(1).limit(5).batch_size(3)
+    async with assert_num_queries(1) as log:
+        rows = await qs.aggregate([{"$project": {"t": 1}}], allowDiskUse=True).to_list()
+    # four books over one page, by pages (Notes 10 first), the first skipped
+    assert [r["t"] for r in rows] == ["Neuromancer", "Dune", "Emma"]
+    [(name, collection, command)] = log.commands
+    assert (name, collection) == ("aggregate", "books")
+    assert command["pipeline"] == [
+        {"$match": {"pages": {"$gt": 1}}},
+        {"$sort": {"pages": 1}},
+        {"$skip": 1},
+        {"$limit": 5},
+        {"$project": {"t": 1}},
+    ]
+    assert command["allowDiskUse"] is True
+
+
 async def test_sum_and_average(backend: Backend) -> None:
     await seed()
     assert await Book.objects.sum("pages") == 412 + 474 + 271 + 10
