@@ -16,7 +16,7 @@ from asyncodm._document import (
 )
 from asyncodm._io._deref import fetch_dbref
 from asyncodm._io._indexes import ensure_indexes
-from asyncodm._io._transactions import transaction
+from asyncodm._io._transactions import run_in_transaction, transaction
 from asyncodm._schema._describe import ModelSpec, describe
 from asyncodm._types import MISSING
 from asyncodm.connection import (
@@ -203,6 +203,7 @@ __all__ = [
     "get_db",
     "no_auto_dereference",
     "queryset_manager",
+    "run_in_transaction",
     "signals",
     "switch_collection",
     "switch_connection",

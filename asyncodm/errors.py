@@ -48,6 +48,17 @@ __all__ = [
 class ODMError(Exception):
     """Root of every error asyncodm raises on purpose."""
 
+    def has_error_label(self, label: str) -> bool:
+        """Whether the driver error behind this one carries the server's error ``label``.
+
+        MongoDB labels errors that decide how to retry (``TransientTransactionError``: rerun
+        the whole transaction; ``UnknownTransactionCommitResult``: retry the commit). The
+        label lives on the driver's exception, kept as ``__cause__``; an error asyncodm raised
+        on its own has no labels. Duck-typed, so this module still imports no driver.
+        """
+        ask = getattr(self.__cause__, "has_error_label", None)
+        return bool(ask(label)) if callable(ask) else False
+
 
 class ValidationError(ODMError, ValueError):
     """Bad values: ``errors`` maps each dotted field path to what was expected and found.

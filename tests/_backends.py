@@ -15,9 +15,9 @@ variant             driver    server     notes
 No backend but a real MongoDB is faithful (``shared/test-backends/README.md`` has the 137-check
 matrix this table is drawn from). A test states what it relies on with
 ``@pytest.mark.needs("capability", ...)`` and is skipped, with the reason, where that is missing;
-a known, specific divergence is ``@pytest.mark.xfail_backend("nx", reason="...")`` (strict, so a
-fix upstream shows up; ``raises=AssertionError`` or another class narrows it to the failure the
-divergence causes, so any other error still fails the test). The real server has every capability.
+a known, specific divergence is ``@pytest.mark.xfail_backend("nx", reason="...",
+raises=AssertionError)`` (strict, so a fix upstream shows up; ``raises=`` is required and names
+the exception the divergence causes, so any other error still fails the test). The real server has every capability.
 """
 
 from __future__ import annotations

@@ -6,12 +6,13 @@
 * ``@pytest.mark.needs("transactions", ...)``: skipped where a capability is missing, with the
   reason ("mongomock lacks transactions: ...").
 * ``@pytest.mark.xfail_backend("nx", reason="...", raises=AssertionError)``: a strict xfail on
-  the matching variants (``raises=`` optional: only that exception counts as the expected failure).
+  the matching variants. ``raises=`` is required, here and on plain ``pytest.mark.xfail``: only
+  that exception counts as the expected failure, so an xfail never hides a different one.
 * ``@pytest.mark.backend_only("nx")``: the other variants are deselected.
 
 The markers act on tests that use ``backend`` (directly or through another fixture); on other
 tests they do nothing. A mistake in one (an unknown capability or selector, an xfail without a
-reason) makes that test error at setup.
+reason or without ``raises=``) makes that test error at setup.
 
 Selectors name a variant, a server (``nx``, ``mongomock``, ``mongodb``) or a driver
 (``pymongo``, ``motor``). nx-27017 starts once per session, and only if a selected test that is
@@ -132,15 +133,27 @@ def _marker_problems(item: pytest.Item) -> list[str]:
         problems += [f"unknown backend selector {s!r} in {m.name}()" for s in m.args if not _known_selector(s)]  # fmt: skip
         if m.name == "xfail_backend" and not m.kwargs.get("reason"):
             problems.append("xfail_backend() needs reason=: say how the backend deviates")
-        if m.name == "xfail_backend" and not _exception_classes(m.kwargs.get("raises")):
-            problems.append("xfail_backend(raises=...) takes an exception class or a tuple of them")
+        if m.name == "xfail_backend":
+            problems += _raises_problems(m)
+    for m in item.iter_markers("xfail"):
+        problems += _raises_problems(m)
     return problems
 
 
+def _raises_problems(mark: pytest.Mark) -> list[str]:
+    """An xfail must name the exception its deviation raises, so it cannot hide another one."""
+    raises = mark.kwargs.get("raises")
+    if raises is None:
+        return [f"{mark.name}() needs raises=: the exception class the deviation raises"]
+    if not _exception_classes(raises):
+        return [f"{mark.name}(raises=...) takes an exception class or a tuple of them"]
+    return []
+
+
 def _exception_classes(raises: object) -> bool:
-    """Whether ``raises`` is what ``pytest.mark.xfail(raises=...)`` accepts (None: any)."""
+    """Whether ``raises`` is what ``pytest.mark.xfail(raises=...)`` accepts."""
     classes = raises if isinstance(raises, tuple) else (raises,)
-    return raises is None or all(
+    return bool(classes) and all(
         isinstance(c, type) and issubclass(c, BaseException) for c in classes
     )
 

@@ -8,6 +8,8 @@ commands are recorded for query counting.
 
 from __future__ import annotations
 
+import ast
+import json
 import os
 import re
 import shutil
@@ -73,7 +75,9 @@ async def test_needs_runs_where_capable(backend: Backend) -> None:
     assert backend.has("transactions_commit_abort")  # README alias
 
 
-@pytest.mark.xfail_backend("nx", reason="nx-27017 cannot query an array index path (tags.0)")
+@pytest.mark.xfail_backend(
+    "nx", reason="nx-27017 cannot query an array index path (tags.0)", raises=AssertionError
+)
 async def test_xfail_backend_is_strict(backend: Backend) -> None:
     await backend.db.posts.insert_one({"_id": "p", "tags": ["red", "blue"]})
     assert await backend.db.posts.count_documents({"tags.0": "red"}) == 1
@@ -144,6 +148,14 @@ async def test_no_reason(backend):
 async def test_raises_not_a_class(backend):
     pass
 
+@pytest.mark.xfail_backend("nx", reason="deviates")
+async def test_raises_missing(backend):
+    pass
+
+@pytest.mark.xfail(strict=True, reason="a plain xfail names its exception too")
+def test_plain_xfail_without_raises():
+    assert False
+
 @pytest.mark.backend_only("mongomock")
 @pytest.mark.xfail_backend("mongomock", reason="deviates", raises=KeyError)
 async def test_raises_the_expected(backend):
@@ -182,9 +194,60 @@ def test_markers_in_a_separate_session(tmp_path: Path) -> None:
     assert "unknown capability 'no_such_capability'" in out, out
     assert "xfail_backend() needs reason=" in out, out
     assert "xfail_backend(raises=...) takes an exception class" in out, out
+    assert "xfail_backend() needs raises=: the exception class the deviation raises" in out, out
+    assert "xfail() needs raises=" in out, out
     assert "AssertionError: not the deviation the marker names" in out, out  # it failed
     summary = out.strip().splitlines()[-1]
     assert re.search(
-        r"1 failed, 1 passed, 3 skipped, 7 deselected, 1 xfailed, 9 errors", summary
+        r"1 failed, 1 passed, 3 skipped, 7 deselected, 1 xfailed, 13 errors", summary
     ), out
     assert not list(basetemp.glob("nx*")), "nx-27017 was started although no test needed it"
+
+
+AUDIT_PLUGIN = """
+import json, os
+from pathlib import Path
+
+def pytest_collection_finish(session):
+    found, bad = 0, []
+    for item in session.items:
+        for mark in item.iter_markers():
+            if mark.name in ("xfail", "xfail_backend"):
+                found += 1
+                if mark.kwargs.get("raises") is None:
+                    bad.append(f"{item.nodeid}: {mark.name}({mark.kwargs.get('reason')!r})")
+    Path(os.environ["XFAIL_AUDIT"]).write_text(json.dumps({"found": found, "bad": bad}))
+"""
+
+
+def test_every_xfail_in_the_suite_names_its_exception(tmp_path: Path) -> None:
+    """Collect the whole suite (nothing runs) and read every xfail mark, parametrized ones too.
+
+    The conftest refuses an xfail without ``raises=`` at setup, which only helps for the tests
+    a run selects; this audit covers all of them, and imperative ``pytest.xfail()`` calls,
+    which cannot name an exception at all, are not allowed anywhere in the suite.
+    """
+    (tmp_path / "xfail_audit.py").write_text(AUDIT_PLUGIN)
+    out_file = tmp_path / "audit.json"
+    env = {**os.environ, "XFAIL_AUDIT": str(out_file), "PYTHONPATH": str(tmp_path)}
+    env.pop("ASYNCODM_TEST_MONGODB_URI", None)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "xfail_audit",
+         "--collect-only", "-q", "tests"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    audit = json.loads(out_file.read_text())
+    assert audit["found"] > 40, audit  # the audit did see the suite's xfails
+    assert audit["bad"] == [], "xfail without raises=:\n" + "\n".join(audit["bad"])
+    imperative = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted(HERE.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "xfail"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "pytest"
+    ]
+    assert imperative == [], f"pytest.xfail() names no exception; use a mark: {imperative}"

@@ -245,7 +245,9 @@ async def test_put_uploads_now_and_the_save_keeps_it(backend: Backend) -> None:
     assert loaded.attachment.metadata == {"k": 1}
 
 
-@pytest.mark.xfail_backend("nx", reason="nx-27017 keeps no contentType in its GridFS table")
+@pytest.mark.xfail_backend(
+    "nx", reason="nx-27017 keeps no contentType in its GridFS table", raises=AssertionError
+)
 async def test_content_type_is_stored(backend: Backend) -> None:
     marmot = Attachment(title="marmot")
     await marmot.attachment.put(b"<jpeg>", filename="marmot.jpg", content_type="image/jpeg")
@@ -555,7 +557,9 @@ async def test_a_file_saved_in_a_committed_transaction_is_kept(backend: Backend)
 
 @pytest.mark.needs("transactions")
 @pytest.mark.xfail_backend(
-    "nx", reason="nx-27017 does not roll back deletes from its GridFS tables on abort"
+    "nx",
+    reason="nx-27017 does not roll back deletes from its GridFS tables on abort",
+    raises=AssertionError,
 )
 async def test_a_replacement_in_an_aborted_transaction_keeps_the_old_file(
     backend: Backend,

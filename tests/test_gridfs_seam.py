@@ -73,7 +73,7 @@ async def test_files_and_chunks_documents_hold_the_spec_fields(backend: Backend)
     assert all(c["files_id"] == info.file_id for c in chunks)
 
 
-@pytest.mark.xfail_backend("nx", reason=NX_FILES_TABLE)
+@pytest.mark.xfail_backend("nx", reason=NX_FILES_TABLE, raises=AssertionError)
 async def test_files_document_is_exactly_the_specs(backend: Backend) -> None:
     info = await bucket().upload(
         b"hello world!!", filename="a.txt", metadata={"k": "v"}, content_type="text/plain"
@@ -87,7 +87,7 @@ async def test_files_document_is_exactly_the_specs(backend: Backend) -> None:
     assert info == FileInfo.from_document(doc)
 
 
-@pytest.mark.xfail_backend("nx", reason=NX_FILES_TABLE)
+@pytest.mark.xfail_backend("nx", reason=NX_FILES_TABLE, raises=AssertionError)
 async def test_metadata_and_content_type_are_left_out_unless_given(backend: Backend) -> None:
     info = await bucket().upload(b"x", filename="plain")
     doc = await raw_file(backend, info.file_id)
@@ -317,7 +317,7 @@ async def test_delete_removes_file_and_chunks(backend: Backend) -> None:
     assert await bucket().download(keep.file_id) == b"keep"
 
 
-@pytest.mark.xfail_backend("nx", reason=NX_DELETE_MISSING)
+@pytest.mark.xfail_backend("nx", reason=NX_DELETE_MISSING, raises=asyncodm.OperationError)
 async def test_deleting_a_missing_file_is_not_an_error(backend: Backend) -> None:
     info = await bucket().upload(b"0123456789", filename="d")
     assert await bucket().delete(info.file_id) is True
@@ -352,7 +352,7 @@ async def test_an_upload_in_an_aborted_transaction_is_rolled_back(backend: Backe
 
 
 @pytest.mark.needs("transactions")
-@pytest.mark.xfail_backend("nx", reason=NX_GRIDFS_ROLLBACK)
+@pytest.mark.xfail_backend("nx", reason=NX_GRIDFS_ROLLBACK, raises=NoFile)
 async def test_a_delete_in_an_aborted_transaction_is_rolled_back(backend: Backend) -> None:
     info = await bucket().upload(b"survivor", filename="s")
     with pytest.raises(Aborted):

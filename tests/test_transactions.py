@@ -17,6 +17,7 @@ import pytest
 
 import asyncodm
 from asyncodm import OperationError
+from asyncodm.testing import assert_num_queries
 from tests._backends import Backend, Command
 from tests.models.ledger import LedgerAccount, LedgerLine
 from tests.models.refs import Author, Bookmark, Post
@@ -123,9 +124,8 @@ async def test_dereferencing_and_delete_rules_use_the_session_and_roll_back(
             lsid = session.session_id  # (an ended session can no longer tell)
             assert (await loaded.author).name == "ann"  # dereference
             [related] = await Post.objects.select_related("author").to_list()
-            finds = len([c for c in backend.commands if c.name == "find"])
-            assert (await related.author).name == "ann"  # already fetched: no query
-            assert len([c for c in backend.commands if c.name == "find"]) == finds
+            async with assert_num_queries(0):
+                assert (await related.author).name == "ann"  # already fetched: no query
             await ann.delete()  # cascades to the post, and from it to the bookmark
             assert await Post.objects.count() == 0 and await Bookmark.objects.count() == 0
             raise RuntimeError("roll it back")
@@ -272,3 +272,126 @@ async def test_transactions_do_not_nest(backend: Backend) -> None:
         with pytest.raises(OperationError, match="do not nest"):
             async with asyncodm.transaction():
                 pass
+
+
+# --- run_in_transaction: with_transaction's retries, on a server with transactions -----------
+
+
+async def _transfer(source: LedgerAccount, target: LedgerAccount, amount: int) -> int:
+    """The API.md example: move ``amount`` between two accounts; the new source balance."""
+    source.balance -= amount
+    target.balance += amount
+    await source.save()
+    await target.save()
+    return source.balance
+
+
+def _lsid(backend: Backend) -> Any:
+    return next(c.doc["lsid"] for c in backend.commands if c.name == "update")
+
+
+@pytest.mark.needs("transactions", "command_monitoring")
+async def test_run_in_transaction_commits_and_returns_fns_result(backend: Backend) -> None:
+    a = await LedgerAccount(owner="a", balance=100).save()
+    b = await LedgerAccount(owner="b", balance=0).save()
+    backend.reset_commands()
+    assert await asyncodm.run_in_transaction(_transfer, a, b, 10) == 90
+    assert [c.name for c in backend.commands if c.name in _TXN_CONTROL] == ["commitTransaction"]
+    assert_transactional([c for c in backend.commands if c.name == "update"], _lsid(backend))
+    stored = {d["owner"]: d["balance"] async for d in backend.db["ledger_accounts"].find({})}
+    assert stored == {"a": 90, "b": 10}
+
+
+@pytest.mark.needs("transactions", "command_monitoring")
+async def test_run_in_transaction_reruns_fn_after_a_transient_error(backend: Backend) -> None:
+    """The first attempt writes, then fails with the label: it is rolled back, fn reruns."""
+    from pymongo.errors import OperationFailure
+
+    runs = 0
+
+    async def record_then_conflict() -> str:
+        nonlocal runs
+        runs += 1
+        await LedgerLine(memo=f"attempt {runs}", amount=runs).save()
+        if runs == 1:
+            raise OperationFailure(
+                "WriteConflict (injected)",
+                112,
+                {"ok": 0, "code": 112, "errorLabels": ["TransientTransactionError"]},
+            )
+        return "committed"
+
+    backend.reset_commands()
+    assert await asyncodm.run_in_transaction(record_then_conflict) == "committed"
+    assert runs == 2
+    control = [c.name for c in backend.commands if c.name in _TXN_CONTROL]
+    assert control == ["abortTransaction", "commitTransaction"]
+    stored = await backend.db["ledger_lines"].find({}, {"_id": 0}).to_list(None)
+    assert stored == [{"memo": "attempt 2", "amount": 2}]  # attempt 1 was rolled back
+
+
+@pytest.mark.needs("transactions", "command_monitoring")
+async def test_run_in_transaction_retries_an_unknown_commit_result(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit whose outcome is unknown (injected before it reaches the server) is retried;
+    fn is not run again, and the retried commit really commits."""
+    from pymongo.errors import AutoReconnect
+
+    from asyncodm._drivers import BaseClient, translate
+
+    real_commit = BaseClient.commit_transaction
+    failures = [AutoReconnect("connection reset (injected)", errors=None)]
+    failures[0]._add_error_label("UnknownTransactionCommitResult")
+
+    async def flaky_commit(self: BaseClient, session: Any) -> None:
+        if failures:
+            driver = failures.pop()
+            raise translate(driver, self.alias, "commit_transaction") from driver
+        await real_commit(self, session)
+
+    monkeypatch.setattr(BaseClient, "commit_transaction", flaky_commit)
+    runs = 0
+
+    async def write() -> None:
+        nonlocal runs
+        runs += 1
+        await LedgerLine(memo="once", amount=1).save()
+
+    backend.reset_commands()
+    await asyncodm.run_in_transaction(write)
+    assert runs == 1 and not failures
+    assert [c.name for c in backend.commands if c.name in _TXN_CONTROL] == ["commitTransaction"]
+    stored = await backend.db["ledger_lines"].find({}, {"_id": 0}).to_list(None)
+    assert stored == [{"memo": "once", "amount": 1}]
+
+
+@pytest.mark.needs("transactions", "command_monitoring")
+async def test_run_in_transaction_raises_a_plain_error_at_once(backend: Backend) -> None:
+    runs = 0
+
+    async def fail() -> None:
+        nonlocal runs
+        runs += 1
+        await LedgerLine(memo="undone", amount=1).save()
+        raise LookupError("not retryable")
+
+    backend.reset_commands()
+    with pytest.raises(LookupError, match="not retryable"):
+        await asyncodm.run_in_transaction(fail)
+    assert runs == 1
+    assert [c.name for c in backend.commands if c.name in _TXN_CONTROL] == ["abortTransaction"]
+    assert await backend.db["ledger_lines"].count_documents({}) == 0
+
+
+@pytest.mark.backend_only("mongomock")
+async def test_run_in_transaction_without_transactions_raises(backend: Backend) -> None:
+    ran = False
+
+    async def fn() -> None:
+        nonlocal ran
+        ran = True
+
+    with pytest.raises(OperationError, match="no sessions or transactions"):
+        await asyncodm.run_in_transaction(fn)
+    assert not ran

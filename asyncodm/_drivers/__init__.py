@@ -18,7 +18,13 @@ from asyncodm import errors
 from asyncodm._drivers._base import BaseClient, BaseDatabase
 from asyncodm._drivers._collection import BaseCollection
 from asyncodm._drivers._cursor import DriverCursor
-from asyncodm._drivers._errors import duplicate_key_details, map_driver_errors, translate
+from asyncodm._drivers._errors import (
+    driver_error_code,
+    duplicate_key_details,
+    has_error_label,
+    map_driver_errors,
+    translate,
+)
 from asyncodm._drivers._protocol import (
     ClientAdapter,
     CollectionAdapter,
@@ -42,8 +48,10 @@ __all__ = [
     "RawDoc",
     "UpdateOutcome",
     "client_adapter",
+    "driver_error_code",
     "driver_kind",
     "duplicate_key_details",
+    "has_error_label",
     "map_driver_errors",
     "translate",
 ]

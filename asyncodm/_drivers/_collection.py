@@ -4,7 +4,9 @@ Stage: drivers. All three expose the same collection coroutines (``insert_one``,
 ``update_many``...) and the same result objects; they differ in ``aggregate`` and
 ``list_indexes`` (coroutine or not) and, for mongomock, in ``with_options`` returning a
 synchronous collection. Subclasses override only the *hook* methods. Every driver call runs
-inside ``map_driver_errors``.
+inside ``map_driver_errors``, and the operations an ODM call costs (find, insert, update,
+delete, aggregate, count, distinct, findAndModify) are reported to an active
+``asyncodm.testing`` capture first (``_capture``: one ContextVar read when none is active).
 
 A method whose ``session`` is None uses the session ``asyncodm.transaction()`` bound for this
 alias in the current task (``_context.current_session``), so code inside a transaction block
@@ -19,6 +21,7 @@ from typing import Any, ClassVar
 from pymongo import ReturnDocument
 
 from asyncodm._context import current_session
+from asyncodm._drivers._capture import capturing, report
 from asyncodm._drivers._cursor import DriverCursor
 from asyncodm._drivers._errors import map_driver_errors
 from asyncodm._drivers._protocol import RawDoc, UpdateOutcome
@@ -28,6 +31,38 @@ __all__ = ["BaseCollection"]
 
 def _outcome(result: Any) -> UpdateOutcome:
     return UpdateOutcome(result.matched_count, result.modified_count, result.upserted_id)
+
+
+# The command documents a capture records, shaped like MongoDB's (built only while capturing).
+
+
+def _find_doc(
+    filter: Mapping[str, Any], projection: Mapping[str, Any] | None, options: Mapping[str, Any]
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {"filter": filter}
+    if projection is not None:
+        doc["projection"] = projection
+    return {**doc, **options}
+
+
+def _update_doc(
+    filter: Mapping[str, Any], update: Any, *, upsert: bool, multi: bool, **options: Any
+) -> dict[str, Any]:
+    return {"updates": [{"q": filter, "u": update, "upsert": upsert, "multi": multi, **options}]}
+
+
+def _find_and_modify_doc(
+    filter: Mapping[str, Any],
+    projection: Mapping[str, Any] | None,
+    sort: Sequence[tuple[str, int]] | None,
+    **options: Any,
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {"query": filter}
+    if projection is not None:
+        doc["fields"] = projection
+    if sort:
+        doc["sort"] = dict(sort)
+    return {**doc, **options}
 
 
 class BaseCollection:
@@ -92,6 +127,8 @@ class BaseCollection:
         return type(self)(raw, self._alias)
 
     async def insert_one(self, document: Mapping[str, Any], *, session: Any = None) -> Any:
+        if sinks := capturing():
+            report(sinks, "insert", self.name, {"documents": [document]})
         with self._errors("insert_one"):
             result = await self._raw.insert_one(document, session=self._session(session))
         return result.inserted_id
@@ -99,6 +136,8 @@ class BaseCollection:
     async def insert_many(
         self, documents: Sequence[Mapping[str, Any]], *, ordered: bool = True, session: Any = None
     ) -> list[Any]:
+        if sinks := capturing():
+            report(sinks, "insert", self.name, {"documents": list(documents), "ordered": ordered})
         with self._errors("insert_many"):
             result = await self._raw.insert_many(
                 documents, ordered=ordered, session=self._session(session)
@@ -113,6 +152,8 @@ class BaseCollection:
         session: Any = None,
         **kwargs: Any,
     ) -> RawDoc | None:
+        if sinks := capturing():
+            report(sinks, "find", self.name, _find_doc(filter, projection, {**kwargs, "limit": 1}))
         with self._errors("find_one"):
             found: RawDoc | None = await self._raw.find_one(
                 filter, projection, session=self._session(session), **kwargs
@@ -127,6 +168,8 @@ class BaseCollection:
         session: Any = None,
         **kwargs: Any,
     ) -> DriverCursor:
+        if sinks := capturing():
+            report(sinks, "find", self.name, _find_doc(filter, projection, kwargs))
         with self._errors("find"):
             raw = self._raw.find(filter, projection, session=self._session(session), **kwargs)
         return self._make_cursor("find", raw=raw, chunk=kwargs.get("batch_size"))
@@ -140,6 +183,13 @@ class BaseCollection:
         session: Any = None,
         **kwargs: Any,
     ) -> UpdateOutcome:
+        if sinks := capturing():
+            report(
+                sinks,
+                "update",
+                self.name,
+                _update_doc(filter, update, upsert=upsert, multi=False, **kwargs),
+            )
         with self._errors("update_one"):
             result = await self._raw.update_one(
                 filter, update, upsert=upsert, session=self._session(session), **kwargs
@@ -155,6 +205,13 @@ class BaseCollection:
         session: Any = None,
         **kwargs: Any,
     ) -> UpdateOutcome:
+        if sinks := capturing():
+            report(
+                sinks,
+                "update",
+                self.name,
+                _update_doc(filter, update, upsert=upsert, multi=True, **kwargs),
+            )
         with self._errors("update_many"):
             result = await self._raw.update_many(
                 filter, update, upsert=upsert, session=self._session(session), **kwargs
@@ -169,6 +226,13 @@ class BaseCollection:
         upsert: bool = False,
         session: Any = None,
     ) -> UpdateOutcome:
+        if sinks := capturing():
+            report(
+                sinks,
+                "update",
+                self.name,
+                _update_doc(filter, replacement, upsert=upsert, multi=False),
+            )
         with self._errors("replace_one"):
             result = await self._raw.replace_one(
                 filter, replacement, upsert=upsert, session=self._session(session)
@@ -176,11 +240,15 @@ class BaseCollection:
         return _outcome(result)
 
     async def delete_one(self, filter: Mapping[str, Any], *, session: Any = None) -> int:
+        if sinks := capturing():
+            report(sinks, "delete", self.name, {"deletes": [{"q": filter, "limit": 1}]})
         with self._errors("delete_one"):
             result = await self._raw.delete_one(filter, session=self._session(session))
         return int(result.deleted_count)
 
     async def delete_many(self, filter: Mapping[str, Any], *, session: Any = None) -> int:
+        if sinks := capturing():
+            report(sinks, "delete", self.name, {"deletes": [{"q": filter, "limit": 0}]})
         with self._errors("delete_many"):
             result = await self._raw.delete_many(filter, session=self._session(session))
         return int(result.deleted_count)
@@ -188,6 +256,8 @@ class BaseCollection:
     async def count_documents(
         self, filter: Mapping[str, Any], *, session: Any = None, **kwargs: Any
     ) -> int:
+        if sinks := capturing():
+            report(sinks, "count", self.name, {"query": filter, **kwargs})
         with self._errors("count_documents"):
             count = await self._raw.count_documents(
                 filter, session=self._session(session), **kwargs
@@ -196,6 +266,8 @@ class BaseCollection:
 
     async def estimated_document_count(self) -> int:
         """Metadata count: never in a session (MongoDB refuses it inside transactions)."""
+        if sinks := capturing():
+            report(sinks, "count", self.name, {})
         with self._errors("estimated_document_count"):
             count = await self._raw.estimated_document_count()
         return int(count)
@@ -203,6 +275,8 @@ class BaseCollection:
     async def distinct(
         self, key: str, filter: Mapping[str, Any] | None = None, *, session: Any = None
     ) -> list[Any]:
+        if sinks := capturing():
+            report(sinks, "distinct", self.name, {"key": key, "query": filter or {}})
         with self._errors("distinct"):
             values = await self._raw.distinct(key, filter, session=self._session(session))
         return list(values)
@@ -218,6 +292,15 @@ class BaseCollection:
         return_new: bool = False,
         session: Any = None,
     ) -> RawDoc | None:
+        if sinks := capturing():
+            report(
+                sinks,
+                "findAndModify",
+                self.name,
+                _find_and_modify_doc(
+                    filter, projection, sort, update=update, upsert=upsert, new=return_new
+                ),
+            )
         with self._errors("find_one_and_update"):
             found: RawDoc | None = await self._raw.find_one_and_update(
                 filter,
@@ -238,6 +321,13 @@ class BaseCollection:
         sort: Sequence[tuple[str, int]] | None = None,
         session: Any = None,
     ) -> RawDoc | None:
+        if sinks := capturing():
+            report(
+                sinks,
+                "findAndModify",
+                self.name,
+                _find_and_modify_doc(filter, projection, sort, remove=True),
+            )
         with self._errors("find_one_and_delete"):
             found: RawDoc | None = await self._raw.find_one_and_delete(
                 filter,
@@ -252,6 +342,8 @@ class BaseCollection:
     ) -> DriverCursor:
         # Resolve the session now: the cursor may first be read after the transaction block.
         stages, bound = list(pipeline), self._session(session)
+        if sinks := capturing():
+            report(sinks, "aggregate", self.name, {"pipeline": stages, **kwargs})
 
         async def opener() -> Any:
             return await self._aggregate_cursor(stages, bound, kwargs)

@@ -49,7 +49,9 @@ __all__ = [
     "ERROR_MAP",
     "ErrorRule",
     "Where",
+    "driver_error_code",
     "duplicate_key_details",
+    "has_error_label",
     "is_driver_error",
     "map_driver_errors",
     "translate",
@@ -132,6 +134,25 @@ class map_driver_errors:  # noqa: N801 - used like a function: ``with map_driver
 def is_driver_error(exc: BaseException) -> bool:
     """Whether ``exc`` comes from the driver (PyMongo's tree, or a fake's look-alike)."""
     return isinstance(exc, _driver_error_classes())
+
+
+def has_error_label(exc: BaseException, label: str) -> bool:
+    """Whether ``exc`` -- a driver error, or an asyncodm error translated from one -- has ``label``.
+
+    Code that retries (``run_in_transaction``) may meet either: the ODM's calls raise asyncodm
+    errors (the driver's as ``__cause__``), an application's direct driver calls raise PyMongo's.
+    """
+    if isinstance(exc, errors.ODMError):
+        return exc.has_error_label(label)
+    ask = getattr(exc, "has_error_label", None)
+    return is_driver_error(exc) and callable(ask) and bool(ask(label))
+
+
+def driver_error_code(exc: BaseException) -> int | None:
+    """The server's error code of a driver error, or of the one behind an asyncodm error."""
+    driver = exc.__cause__ if isinstance(exc, errors.ODMError) else exc
+    code = getattr(driver, "code", None) if driver is not None else None
+    return code if isinstance(code, int) else None
 
 
 def translate(

@@ -36,7 +36,9 @@ def models(db: str) -> tuple[Any, Any]:
 
 
 @pytest.mark.xfail_backend(
-    "nx", reason="nx cannot index a collection whose name has a dot (Invalid identifier)"
+    "nx",
+    reason="nx cannot index a collection whose name has a dot (Invalid identifier)",
+    raises=asyncodm.OperationError,
 )
 async def test_readme_example(backend: Backend) -> None:
     class MyCollection(Model):
@@ -276,7 +278,37 @@ async def test_references_and_delete_rules(backend: Backend) -> None:
 
 @pytest.mark.needs("transactions")
 async def test_transactions(backend: Backend) -> None:
+    """A model's save joins a transaction on the connection it uses: an abort undoes it, a
+    commit keeps it (a save that ignored the transaction would survive the abort).
+
+    A ``MongoCollection(database=...)`` model uses its own alias, ``default/<database>``
+    (sharing the default client), so the transaction names that alias: one on "default" does
+    not cover it (asserted last).
+    """
     model, _ = models(backend.db_name)
-    async with asyncodm.transaction():
-        await model({"x": 1}).save()
-    assert await backend.db["minimongo_test"].count_documents({}) == 1
+    await _create_outside_a_transaction(backend, "minimongo_test")
+    model.mongo.bind()  # registers the model's alias (no I/O), as its first operation would
+    alias = model.mongo.alias
+    assert alias == f"default/{backend.db_name}"
+
+    async def aborted(alias: str = alias) -> None:
+        async with asyncodm.transaction(alias=alias):
+            await model({"x": 1}).save()
+            raise RuntimeError("roll it back")
+
+    with pytest.raises(RuntimeError, match="roll it back"):
+        await aborted()
+    assert await backend.db["minimongo_test"].count_documents({}) == 0
+    async with asyncodm.transaction(alias=alias):
+        await model({"x": 2}).save()
+    assert await backend.db["minimongo_test"].find({}, {"_id": 0}).to_list(None) == [{"x": 2}]
+    with pytest.raises(RuntimeError, match="roll it back"):
+        await aborted("default")  # not the model's connection: its save is not rolled back
+    stored = await backend.db["minimongo_test"].find({}, {"_id": 0}).sort("x").to_list(None)
+    assert stored == [{"x": 1}, {"x": 2}]
+
+
+async def _create_outside_a_transaction(backend: Backend, name: str) -> None:
+    """nx-27017 cannot use a collection first created inside a transaction that was aborted."""
+    await backend.db[name].insert_one({"_id": "seed"})
+    await backend.db[name].delete_one({"_id": "seed"})

@@ -582,7 +582,22 @@ async def test_references_and_delete_rules(backend: Backend) -> None:
 
 @pytest.mark.needs("transactions")
 async def test_transactions(backend: Backend) -> None:
+    """A dialect document's save joins the transaction: an abort undoes it, a commit keeps it
+    (a save that ignored the transaction would survive the abort)."""
+    await backend.db["blog_posts"].insert_one({"_id": "seed"})  # nx: create it outside a txn
+    await backend.db["blog_posts"].delete_one({"_id": "seed"})
+
+    async def aborted() -> None:
+        async with asyncodm.transaction():
+            post = MkBlogPost({"title": "gone", "author": "a", "date_creation": _now()})
+            await post.save(validate=False)
+            raise RuntimeError("roll it back")
+
+    with pytest.raises(RuntimeError, match="roll it back"):
+        await aborted()
+    assert await backend.db["blog_posts"].count_documents({}) == 0
     async with asyncodm.transaction():
-        post = MkBlogPost({"title": "t", "author": "a", "date_creation": _now()})
+        post = MkBlogPost({"title": "kept", "author": "a", "date_creation": _now()})
         await post.save(validate=False)
-    assert await backend.db["blog_posts"].count_documents({}) == 1
+    stored = await backend.db["blog_posts"].find({}).to_list(None)
+    assert [(d["_id"], d["title"]) for d in stored] == [(post["_id"], "kept")]

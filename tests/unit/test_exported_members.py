@@ -4,6 +4,7 @@ exports exactly these names, each defined, and a new public name is a deliberate
 from __future__ import annotations
 
 import asyncodm
+import asyncodm.testing
 
 EXPORTED = [
     "CASCADE",
@@ -102,6 +103,7 @@ EXPORTED = [
     "get_db",
     "no_auto_dereference",
     "queryset_manager",
+    "run_in_transaction",
     "signals",
     "switch_collection",
     "switch_connection",
@@ -123,3 +125,30 @@ def test_the_model_description_is_public() -> None:
     # API.md §11: describe(), its two records and the MISSING default marker.
     assert {"describe", "FieldSpec", "ModelSpec", "MISSING"} <= set(asyncodm.__all__)
     assert asyncodm.FieldSpec is asyncodm.fields.FieldSpec
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[0].isupper() else 2
+    return kind, name
+
+
+def test_the_exports_are_sorted_and_resolve() -> None:
+    assert asyncodm.__all__ == sorted(asyncodm.__all__, key=_isort_key)
+    assert [n for n in asyncodm.__all__ if not hasattr(asyncodm, n)] == []
+
+
+def test_run_in_transaction_is_exported() -> None:
+    from asyncodm._io._transactions import run_in_transaction
+
+    assert asyncodm.run_in_transaction is run_in_transaction
+
+
+def test_the_testing_kit_exports() -> None:
+    assert asyncodm.testing.__all__ == [
+        "CommandLog",
+        "SentCommand",
+        "assert_num_queries",
+        "asyncodm_db",
+        "capture_commands",
+    ]
+    assert [n for n in asyncodm.testing.__all__ if not hasattr(asyncodm.testing, n)] == []
