@@ -20,10 +20,12 @@ from asyncodm._io._delete_rules import delete_documents, register_delete_rule
 from asyncodm._io._deref import cascade_save
 from asyncodm._io._persistence import reload_document, save_document
 from asyncodm._schema._index_plans import check_model
-from asyncodm.queryset import QuerySetManager
+from asyncodm.queryset import Manager, QuerySetManager
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+    from asyncodm.queryset._manager import Unbound
 
 __all__ = ["Document", "DynamicDocument", "DynamicEmbeddedDocument", "EmbeddedDocument"]
 
@@ -41,7 +43,9 @@ class Document(BaseDocument):
     __slots__ = ()
     _library_base = True
 
-    objects: ClassVar[QuerySetManager] = QuerySetManager()
+    #: ``Manager[Post]`` on ``Post`` for type checkers (``Self`` is each subclass); a subclass
+    #: may declare its own, ``Manager()`` (bound to it when read) or a ``Manager[Post]``.
+    objects: ClassVar[Manager[Self] | Manager[Unbound]] = QuerySetManager()
 
     # --- identity ---------------------------------------------------------------------------
 
@@ -167,7 +171,7 @@ class Document(BaseDocument):
         updated = await qs.modify(new=True, **operations)
         if updated is None:
             return False
-        self._load_state(updated._son)
+        self._load_state(updated._son)  # type: ignore[arg-type]  # loaded: _son is set
         return True
 
     # --- collection -------------------------------------------------------------------------

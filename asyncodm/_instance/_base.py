@@ -84,6 +84,9 @@ class BaseDocument(ValidationMixin, metaclass=DocumentMeta):
     __slots__ = ("__dict__", "_values", "_son", "_orig")
 
     _schema: ClassVar[Schema]
+    #: Each class's own error subclasses (``except Post.DoesNotExist``), see ``_attach_errors``.
+    DoesNotExist: ClassVar[type[DoesNotExist]]
+    MultipleObjectsReturned: ClassVar[type[MultipleObjectsReturned]]
     _dump: ClassVar[Any]
     #: The loader for documents read with a projection (no ``enforce_schema`` check).
     _from_projected_son: ClassVar[Any]

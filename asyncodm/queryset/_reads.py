@@ -10,7 +10,7 @@ handed out, so iterating a large collection never holds it whole.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from asyncodm import connection
 from asyncodm._context import dereference_disabled
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from asyncodm.queryset._queryset import QuerySet
 
 __all__ = ["count", "distinct", "exists", "first", "get", "iterate", "to_list"]
+
+#: What a queryset yields (its documents, or plain data): the terminals return it.
+R = TypeVar("R")
 
 
 def open_cursor(qs: QuerySet) -> CursorAdapter:
@@ -99,7 +102,7 @@ def loader(qs: QuerySet) -> Callable[[dict[str, Any]], Any] | None:
     return lambda raw: tuple(get(raw) for _, get in getters)
 
 
-async def iterate(qs: QuerySet) -> AsyncIterator[Any]:
+async def iterate(qs: QuerySet[Any, R]) -> AsyncIterator[R]:
     if qs._empty:
         return
     cursor = open_cursor(qs)
@@ -109,7 +112,7 @@ async def iterate(qs: QuerySet) -> AsyncIterator[Any]:
         async for batch in cursor.batches():
             if load is None:
                 for raw in batch:
-                    yield raw
+                    yield raw  # type: ignore[misc]  # as_pymongo(): R is the raw dict
                 continue
             results = [load(raw) for raw in batch]
             del batch
@@ -121,7 +124,7 @@ async def iterate(qs: QuerySet) -> AsyncIterator[Any]:
         await cursor.close()
 
 
-async def to_list(qs: QuerySet, length: int | None = None) -> list[Any]:
+async def to_list(qs: QuerySet[Any, R], length: int | None = None) -> list[R]:
     if qs._empty:
         return []
     if length is not None:
@@ -146,7 +149,7 @@ async def to_list(qs: QuerySet, length: int | None = None) -> list[Any]:
     return out
 
 
-async def nth(qs: QuerySet, index: int) -> Any:
+async def nth(qs: QuerySet[Any, R], index: int) -> R:
     """``await qs[index]``: ``qs`` is already the one-document window."""
     found = await to_list(qs)
     if not found:
@@ -154,12 +157,12 @@ async def nth(qs: QuerySet, index: int) -> Any:
     return found[0]
 
 
-async def first(qs: QuerySet) -> Any:
+async def first(qs: QuerySet[Any, R]) -> R | None:
     found = await to_list(qs.limit(1))
     return found[0] if found else None
 
 
-async def get(qs: QuerySet) -> Any:
+async def get(qs: QuerySet[Any, R]) -> R:
     found = await to_list(qs.limit(2))
     model = qs.model
     if not found:
