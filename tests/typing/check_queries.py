@@ -42,7 +42,7 @@ class Post(odm.Document):
     meta: ClassVar[dict[str, Any]] = {"queryset_class": PostQuerySet}
 
     @queryset_manager
-    def recent(doc_cls: object, queryset: QuerySet[Post]) -> QuerySet[Post]:
+    def recent(doc_cls: object, queryset: QuerySet[Post]) -> QuerySet[Post]:  # noqa: N805 - MongoEngine's signature
         return queryset.order_by("-views")
 
 
