@@ -10,8 +10,8 @@ delta saves compare against.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from typing_extensions import Self
 
@@ -28,6 +28,9 @@ from asyncodm.fields._schemaless import (
     validate_dynamic,
 )
 
+if TYPE_CHECKING:
+    from asyncodm.fields._reference import PkValue, Ref, RefDict, RefList
+
 __all__ = [
     "DictField",
     "DynamicField",
@@ -43,6 +46,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+D = TypeVar("D")
 
 
 class DynamicField(BaseField[Any]):
@@ -99,6 +103,35 @@ class ListField(BaseField[list[T]]):
     """A list whose items are all of one field type (or anything, without an item field)."""
 
     expected = "a list"
+
+    if TYPE_CHECKING:
+        # A list of references reads as an awaitable ``RefList`` (``await post.authors`` is a
+        # ``list[User]``) and accepts documents, handles or pks; other lists read as lists.
+
+        @overload
+        def __get__(self, instance: None, owner: type) -> Self: ...
+
+        @overload
+        def __get__(
+            self: ListField[Ref[D]], instance: object, owner: type
+        ) -> RefList[D] | None: ...
+
+        @overload
+        def __get__(self, instance: object, owner: type) -> list[T] | None: ...
+
+        def __get__(self, instance: object | None, owner: type) -> Any: ...
+
+        @overload
+        def __set__(
+            self: ListField[Ref[D]],
+            instance: object,
+            value: Sequence[D | Ref[D] | PkValue | None] | None,
+        ) -> None: ...
+
+        @overload
+        def __set__(self, instance: object, value: Sequence[T] | None) -> None: ...
+
+        def __set__(self, instance: object, value: Any) -> None: ...
 
     def __init__(
         self,
@@ -248,6 +281,35 @@ class DictField(BaseField[dict[str, T]]):
     """A dict with string keys; values of one field type, or anything without one."""
 
     expected = "a dict"
+
+    if TYPE_CHECKING:
+        # A dict of references reads as an awaitable ``RefDict`` (``await doc.refs`` is a
+        # ``dict[str, User]``); other dicts read as dicts.
+
+        @overload
+        def __get__(self, instance: None, owner: type) -> Self: ...
+
+        @overload
+        def __get__(
+            self: DictField[Ref[D]], instance: object, owner: type
+        ) -> RefDict[D] | None: ...
+
+        @overload
+        def __get__(self, instance: object, owner: type) -> dict[str, T] | None: ...
+
+        def __get__(self, instance: object | None, owner: type) -> Any: ...
+
+        @overload
+        def __set__(
+            self: DictField[Ref[D]],
+            instance: object,
+            value: Mapping[str, D | Ref[D] | PkValue | None] | None,
+        ) -> None: ...
+
+        @overload
+        def __set__(self, instance: object, value: Mapping[str, T] | None) -> None: ...
+
+        def __set__(self, instance: object, value: Any) -> None: ...
 
     def __init__(self, field: BaseField[T] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("default", dict)
