@@ -13,6 +13,7 @@ from asyncodm._document import (
     DynamicDocument,
     DynamicEmbeddedDocument,
     EmbeddedDocument,
+    TypedInit,
 )
 from asyncodm._io import _field_hooks  # noqa: F401 - registers file and sequence save hooks
 from asyncodm._io._deref import fetch_dbref
@@ -184,6 +185,7 @@ __all__ = [
     "Storage",
     "StringField",
     "TimestampField",
+    "TypedInit",
     "URLField",
     "UUIDField",
     "ValidationError",

@@ -29,7 +29,7 @@ from asyncodm.fields._schemaless import (
 )
 
 if TYPE_CHECKING:
-    from asyncodm.fields._reference import PkValue, Ref, RefDict, RefList
+    from asyncodm.fields._reference import Ref, RefDict, RefItem, RefList
 
 __all__ = [
     "DictField",
@@ -106,7 +106,7 @@ class ListField(BaseField[list[T]]):
 
     if TYPE_CHECKING:
         # A list of references reads as an awaitable ``RefList`` (``await post.authors`` is a
-        # ``list[User]``) and accepts documents, handles or pks; other lists read as lists.
+        # ``list[User]``); other lists read as lists.
 
         @overload
         def __get__(self, instance: None, owner: type) -> Self: ...
@@ -121,17 +121,9 @@ class ListField(BaseField[list[T]]):
 
         def __get__(self, instance: object | None, owner: type) -> Any: ...
 
-        @overload
-        def __set__(
-            self: ListField[Ref[D]],
-            instance: object,
-            value: Sequence[D | Ref[D] | PkValue | None] | None,
-        ) -> None: ...
-
-        @overload
-        def __set__(self, instance: object, value: Sequence[T] | None) -> None: ...
-
-        def __set__(self, instance: object, value: Any) -> None: ...
+        # One signature (checkers build constructors from it, and take no overloads here):
+        # the items, or what reference and embedded items are assigned as (``RefItem``).
+        def __set__(self, instance: object, value: Sequence[T | RefItem] | None) -> None: ...
 
     def __init__(
         self,
@@ -299,17 +291,7 @@ class DictField(BaseField[dict[str, T]]):
 
         def __get__(self, instance: object | None, owner: type) -> Any: ...
 
-        @overload
-        def __set__(
-            self: DictField[Ref[D]],
-            instance: object,
-            value: Mapping[str, D | Ref[D] | PkValue | None] | None,
-        ) -> None: ...
-
-        @overload
-        def __set__(self, instance: object, value: Mapping[str, T] | None) -> None: ...
-
-        def __set__(self, instance: object, value: Any) -> None: ...
+        def __set__(self, instance: object, value: Mapping[str, T | RefItem] | None) -> None: ...
 
     def __init__(self, field: BaseField[T] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("default", dict)

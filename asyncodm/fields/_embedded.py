@@ -8,7 +8,7 @@ classes can refer to each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from asyncodm._registry import registry
@@ -125,12 +125,6 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
 
 class EmbeddedDocumentListField(ListField[E]):
     """A list of embedded documents of one class (MongoEngine's shorthand)."""
-
-    if TYPE_CHECKING:
-        # Dict items are accepted too: each becomes a document of the class on assignment.
-        def __set__(
-            self, instance: object, value: Sequence[E | Mapping[str, Any]] | None
-        ) -> None: ...
 
     def __init__(self, document_type: type[E] | str, **kwargs: Any) -> None:
         super().__init__(EmbeddedDocumentField(document_type), **kwargs)

@@ -31,7 +31,7 @@ from asyncodm.errors import InvalidDocumentError, NotRegistered
 from asyncodm.fields._base import BaseField, describe
 
 if TYPE_CHECKING:
-    from asyncodm._document import Document
+    from asyncodm._document import Document, EmbeddedDocument
 
 __all__ = [
     "CASCADE",
@@ -54,6 +54,15 @@ T = TypeVar("T", default=Any)
 #: What a reference field accepts besides a document or its ``Ref``: its pk (these types
 #: cover ObjectId, string, integer and UUID keys) or a DBRef; the pk's type is checked at save.
 PkValue = DBRef | ObjectId | str | int | uuid.UUID
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    #: What an item of a container of references or embedded documents may be assigned as:
+    #: a document, a handle, an ObjectId or DBRef, a dict (an embedded document) or None.
+    RefItem: TypeAlias = (
+        "Document | EmbeddedDocument | Ref[Any] | DBRef | ObjectId | Mapping[str, Any] | None"
+    )
 
 
 class DeleteRule(enum.IntEnum):

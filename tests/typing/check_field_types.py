@@ -45,4 +45,4 @@ def check(post: Post) -> None:
     assert_type(Post.title, odm.StringField)
     post.title = "new"
     post.views = 3
-    post.views = "not an int"  # type: ignore[assignment]  # an error the checker must report
+    post.views = "not an int"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]

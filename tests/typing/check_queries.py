@@ -120,3 +120,15 @@ async def custom_querysets() -> None:
     assert_type(await pqs.published().first(), Post | None)
     async for p in pqs.published():
         assert_type(p, Post)
+
+
+async def typos_on_loaded_documents() -> None:
+    """Each line is an error both checkers must report (see check_constructors.py)."""
+    p = await Post.objects.get(title="x")
+    print(p.titel)  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownArgumentType]
+    user: User = await Post.objects.get(title="x")  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+    first = await Post.objects.first()
+    print(first.title)  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
+    async for q in Post.objects(views__gte=1):
+        q.views.bit_length()  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
+    del user
