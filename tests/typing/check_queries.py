@@ -88,6 +88,13 @@ async def terminals() -> None:
     assert_type(await Post.objects.in_bulk([1]), dict[Any, Post])
     assert_type(await Post.objects(views=1).modify(set__views=2, new=True), Post | None)
     assert_type(await Post.objects(views=1), list[Post])
+    assert_type(await Post.objects.modify(set__views=2, new=True), Post | None)
+    assert_type(await Post.objects.upsert_one(set__views=2), Post)
+    assert_type(await Post.objects.in_bulk([1]), dict[Any, Post])
+    assert_type(await Post.objects.distinct("title"), list[Any])
+    assert_type(await Post.objects.exists(), bool)
+    assert_type(Post.objects.only("title").hint("title").batch_size(10), QuerySet[Post])
+    assert_type(await Post.objects.update(set__views=1), Any)
 
 
 async def chains() -> None:
