@@ -1,4 +1,5 @@
-"""Checked by mypy (``make lint``), not run by pytest: field descriptors give typed values."""
+"""Checked by mypy and pyright (``make lint``), not run by pytest: field descriptors give typed
+values."""
 
 from __future__ import annotations
 
