@@ -31,12 +31,20 @@ class PublishedManager(Manager["Post"]):
         return super().get_queryset().filter(published=True)
 
 
+class PostManager(Manager["Post"]):
+    """Custom queryset methods typed through a manager: annotate what get_queryset returns."""
+
+    def get_queryset(self) -> PostQuerySet:
+        return PostQuerySet(Post)
+
+
 class Post(odm.Document):
     title = odm.StringField(required=True)
     views = odm.IntField()
     published = odm.BooleanField(default=False)
 
     live = PublishedManager()
+    custom = PostManager()
     by_class = Manager.from_queryset(PostQuerySet)()
     typed_by_class: ClassVar[Manager[Post]] = Manager.from_queryset(PostQuerySet)()
     meta: ClassVar[dict[str, Any]] = {"queryset_class": PostQuerySet}
@@ -122,6 +130,8 @@ async def plain_data() -> None:
 
 
 async def custom_querysets() -> None:
+    assert_type(Post.custom.get_queryset().published(), PostQuerySet)
+    assert_type(await Post.custom.get_queryset().published().first(), Post | None)
     pqs = PostQuerySet(Post)
     assert_type(pqs.published().order_by("-views"), PostQuerySet)
     assert_type(await pqs.published().first(), Post | None)

@@ -37,6 +37,19 @@ class Post(odm.Document):
     tags = odm.ListField(odm.StringField())
 
 
+class Node(odm.Document):
+    """A target named by a string reads as ``Ref[Any]``; annotate the field to name its type."""
+
+    parent: odm.ReferenceField[Node] = odm.ReferenceField("self")
+    owner: odm.ReferenceField[User] = odm.ReferenceField("User")
+
+
+async def forward_references(n: Node) -> None:
+    assert_type(n.parent, Ref[Node] | None)
+    assert n.owner is not None
+    assert_type(await n.owner, User)
+
+
 async def reads(p: Post) -> None:
     assert_type(p.author, Ref[User] | None)
     assert p.author is not None
