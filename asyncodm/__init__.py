@@ -13,6 +13,7 @@ from asyncodm._document import (
     DynamicDocument,
     DynamicEmbeddedDocument,
     EmbeddedDocument,
+    TypedInit,
 )
 from asyncodm._io._deref import fetch_dbref
 from asyncodm._io._indexes import ensure_indexes
@@ -189,6 +190,7 @@ __all__ = [
     "Storage",
     "StringField",
     "TimestampField",
+    "TypedInit",
     "URLField",
     "UUIDField",
     "ValidationError",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from bson import DBRef
+from typing_extensions import dataclass_transform
 
 from asyncodm._context import collection_name_for
 from asyncodm._instance import _state
@@ -22,12 +23,22 @@ from asyncodm._io._delete_rules import delete_documents, register_delete_rule
 from asyncodm._io._deref import cascade_save, fetch_documents
 from asyncodm._io._persistence import reload_document, save_document
 from asyncodm.errors import OperationError
-from asyncodm.queryset import QuerySetManager
+from asyncodm.queryset import Manager, QuerySetManager
 
 if TYPE_CHECKING:
+    from dataclasses import KW_ONLY
+
     from typing_extensions import Self
 
-__all__ = ["Document", "DynamicDocument", "DynamicEmbeddedDocument", "EmbeddedDocument"]
+    from asyncodm.queryset._manager import Unbound
+
+__all__ = [
+    "Document",
+    "DynamicDocument",
+    "DynamicEmbeddedDocument",
+    "EmbeddedDocument",
+    "TypedInit",
+]
 
 
 class Document(BaseDocument):
@@ -43,7 +54,9 @@ class Document(BaseDocument):
     __slots__ = ()
     _library_base = True
 
-    objects: ClassVar[QuerySetManager] = QuerySetManager()
+    #: ``Manager[Post]`` on ``Post`` for type checkers (``Self`` is each subclass); a subclass
+    #: may declare its own, ``Manager()`` (bound to it when read) or a ``Manager[Post]``.
+    objects: ClassVar[Manager[Self] | Manager[Unbound]] = QuerySetManager()
 
     # --- identity ---------------------------------------------------------------------------
 
@@ -60,13 +73,18 @@ class Document(BaseDocument):
             raise AttributeError(f"{type(self).__name__} has no primary key")
         setattr(self, name, value)
 
-    def __getattr__(self, name: str) -> Any:
-        # ``doc.id`` is the pk even when the pk field has another name (MongoEngine habit).
-        if name == "id":
-            schema = type(self)._schema
-            if schema.pk_name is not None and schema.pk_name != "id":
-                return getattr(self, schema.pk_name)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    if TYPE_CHECKING:
+        #: The pk under the name ``id``, whatever the pk field is called (``__getattr__``).
+        id: Any
+    else:
+        # Hidden from type checkers, which would read every misspelt attribute through it.
+        def __getattr__(self, name: str) -> Any:
+            # ``doc.id`` is the pk even when the pk field has another name (MongoEngine habit).
+            if name == "id":
+                schema = type(self)._schema
+                if schema.pk_name is not None and schema.pk_name != "id":
+                    return getattr(self, schema.pk_name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __eq__(self, other: object) -> bool:
         if self is other:
@@ -161,7 +179,7 @@ class Document(BaseDocument):
         updated = await qs.modify(new=True, **operations)
         if updated is None:
             return False
-        _state.load_into(self, updated._son)
+        _state.load_into(self, updated._son)  # type: ignore[arg-type]  # loaded: _son is set
         return True
 
     @classmethod
@@ -197,6 +215,52 @@ class Document(BaseDocument):
         return await _indexes.list_indexes(cls)
 
 
+@dataclass_transform(eq_default=False)
+class _DataclassLike:
+    """For type checkers: its subclasses get a synthesized ``__init__`` (PEP 681)."""
+
+    __slots__ = ()
+
+
+class TypedInit(_DataclassLike):
+    """A mixin that makes type checkers check constructor calls against the declared fields.
+
+    Example::
+
+        class Post(Document, TypedInit):
+            title: StringField = StringField(required=True)
+            views: IntField = IntField()
+
+
+        Post(title="x", views=3)  # fine; so are Post("x", 3), Post(**data) and Post()
+        Post(titel="x")  # a type error: no field "titel"
+        Post(views="3")  # a type error: views takes an int
+
+    It changes nothing at run time (the class has no attributes). Type checkers build the
+    ``__init__`` they check calls against from the fields *annotated* with their field class
+    (``title: StringField = ...``): a field declared without an annotation is invisible to
+    them, which is why this is a mixin to opt in to and not a property of every ``Document``
+    (an unannotated model would get an ``__init__`` without parameters). Each field is a
+    parameter of the type its ``__set__`` accepts (``IntField``: ``int | None``;
+    ``EmbeddedDocumentField(Comment)``: ``Comment | Mapping | None``; ``ReferenceField(User)``:
+    a ``User``, its ``Ref``, pk or DBRef), positional in declaration order (parents' fields
+    first), with ``id`` and ``pk`` accepted as keywords.
+
+    Every parameter is optional, ``required=True`` fields included: a document may be built
+    empty and filled in later (``post = Post(); post.title = "x"``), and ``required`` is
+    checked where asyncodm checks it at run time, by ``validate()`` when saving. So the checker
+    catches misspelt fields and wrong types, and never rejects a construction that runs.
+    Dynamic documents take undeclared keywords, so they are better left without this mixin.
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        _: KW_ONLY
+        id: Any = None
+        pk: Any = None
+
+
 class DynamicDocument(_DynamicMixin, Document):
     """A document that stores undeclared attributes too (MongoEngine)."""
 
@@ -207,7 +271,7 @@ class DynamicDocument(_DynamicMixin, Document):
         try:
             return _DynamicMixin.__getattr__(self, name)
         except AttributeError:
-            return Document.__getattr__(self, name)
+            return Document.__getattr__(self, name)  # type: ignore[attr-defined]  # hidden from checkers
 
 
 class EmbeddedDocument(BaseDocument):

@@ -61,6 +61,9 @@ class BaseDocument(_state.Stateful, ValidationMixin, metaclass=DocumentMeta):
     __slots__ = ()
 
     _schema: ClassVar[Schema]
+    #: Each class's own error subclasses (``except Post.DoesNotExist``), see ``_attach_errors``.
+    DoesNotExist: ClassVar[type[DoesNotExist]]
+    MultipleObjectsReturned: ClassVar[type[MultipleObjectsReturned]]
     _dump: ClassVar[Any]
     #: The loader of stored documents (``_compiled.compile_loader``): raw dict -> instance.
     _from_son: ClassVar[Any]

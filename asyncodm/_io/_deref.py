@@ -139,9 +139,10 @@ def _refs_in(value: Any) -> Iterable[Ref[Any]]:
     if isinstance(value, Ref):
         yield value
     elif isinstance(value, RefList):
-        yield from (v for v in value if isinstance(v, Ref))
+        # A stored null item reads as None, which the item type leaves out.
+        yield from (v for v in value if isinstance(v, Ref))  # type: ignore[redundant-expr]
     elif isinstance(value, RefDict):
-        yield from (v for v in value.values() if isinstance(v, Ref))
+        yield from (v for v in value.values() if isinstance(v, Ref))  # type: ignore[redundant-expr]
 
 
 def _children(value: Any) -> list[Any]:

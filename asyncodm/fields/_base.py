@@ -15,10 +15,21 @@ from __future__ import annotations
 import enum
 import functools
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, ClassVar, Generic, NamedTuple, TypeVar, get_args, get_origin, overload
+from typing import (
+    Any,
+    ClassVar,
+    ForwardRef,
+    Generic,
+    NamedTuple,
+    TypeVar,
+    get_args,
+    get_origin,
+    overload,
+)
 
 from typing_extensions import Self
 
@@ -603,6 +614,9 @@ def _value_type(cls: type) -> Any:
             arg = get_args(base)[0]
             if isinstance(arg, TypeVar) or arg is Any:
                 continue
+            if isinstance(arg, ForwardRef):  # "Ref[Document]": a name of the field's module
+                head = arg.__forward_arg__.partition("[")[0]
+                arg = vars(sys.modules[klass.__module__]).get(head, object)
             found = get_origin(arg) or arg
             return found if isinstance(found, type) else object
     return object

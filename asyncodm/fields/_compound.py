@@ -10,9 +10,9 @@ delta saves compare against.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from typing_extensions import Self
 
@@ -30,6 +30,9 @@ from asyncodm.fields._schemaless import (
 )
 from asyncodm.fields._spec import frozen_mapping
 
+if TYPE_CHECKING:
+    from asyncodm.fields._reference import Ref, RefDict, RefItem, RefList
+
 __all__ = [
     "DictField",
     "DynamicField",
@@ -45,6 +48,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+D = TypeVar("D")
 
 
 class DynamicField(BaseField[Any]):
@@ -120,6 +124,27 @@ class ListField(BaseField[list[T]]):
 
     def _describe_stable(self) -> bool:
         return self.field._describe_stable()
+
+    if TYPE_CHECKING:
+        # A list of references reads as an awaitable ``RefList`` (``await post.authors`` is a
+        # ``list[User]``); other lists read as lists.
+
+        @overload
+        def __get__(self, instance: None, owner: type) -> Self: ...
+
+        @overload
+        def __get__(
+            self: ListField[Ref[D]], instance: object, owner: type
+        ) -> RefList[D] | None: ...
+
+        @overload
+        def __get__(self, instance: object, owner: type) -> list[T] | None: ...
+
+        def __get__(self, instance: object | None, owner: type) -> Any: ...
+
+        # One signature (checkers build constructors from it, and take no overloads here):
+        # the items, or what reference and embedded items are assigned as (``RefItem``).
+        def __set__(self, instance: object, value: Sequence[T | RefItem] | None) -> None: ...
 
     def __init__(
         self,
@@ -315,6 +340,25 @@ class DictField(BaseField[dict[str, T]]):
 
     def _describe_stable(self) -> bool:
         return self.field._describe_stable()
+
+    if TYPE_CHECKING:
+        # A dict of references reads as an awaitable ``RefDict`` (``await doc.refs`` is a
+        # ``dict[str, User]``); other dicts read as dicts.
+
+        @overload
+        def __get__(self, instance: None, owner: type) -> Self: ...
+
+        @overload
+        def __get__(
+            self: DictField[Ref[D]], instance: object, owner: type
+        ) -> RefDict[D] | None: ...
+
+        @overload
+        def __get__(self, instance: object, owner: type) -> dict[str, T] | None: ...
+
+        def __get__(self, instance: object | None, owner: type) -> Any: ...
+
+        def __set__(self, instance: object, value: Mapping[str, T | RefItem] | None) -> None: ...
 
     def __init__(self, field: BaseField[T] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("default", dict)

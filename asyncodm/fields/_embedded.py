@@ -9,7 +9,7 @@ classes can refer to each other.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from asyncodm._registry import registry
 from asyncodm.errors import InvalidDocumentError, ValidationError
@@ -73,6 +73,10 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
 
     coerces = True
     dumps_embedded = True
+
+    if TYPE_CHECKING:
+        # A dict is accepted too: it becomes a document of the class on assignment.
+        def __set__(self, instance: object, value: E | Mapping[str, Any] | None) -> None: ...
 
     def __init__(self, document_type: type[E] | str, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -17,10 +17,12 @@ Dangling references (the target was deleted): awaiting raises the target model's
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Generator, Iterable, Mapping
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, cast, overload
 
-from bson import DBRef
+from bson import DBRef, ObjectId
+from typing_extensions import Self, TypeVar
 
 from asyncodm._context import collection_name_for, dereference_disabled
 from asyncodm._registry import registry
@@ -28,6 +30,9 @@ from asyncodm._types import DeleteRule, FetchesReferences
 from asyncodm.errors import InvalidDocumentError, NotRegistered
 from asyncodm.fields._base import BaseField, Container, NoPath, PathStep, References, describe
 from asyncodm.fields._spec import frozen_mapping
+
+if TYPE_CHECKING:
+    from asyncodm._document import Document, EmbeddedDocument
 
 __all__ = [
     "CASCADE",
@@ -43,7 +48,21 @@ __all__ = [
     "ReferenceField",
 ]
 
-T = TypeVar("T")
+#: The referenced model (``Any`` for a target named by a string: ``ReferenceField("User")``).
+T = TypeVar("T", default=Any)
+
+#: What a reference field accepts besides a document or its ``Ref``: its pk (these types
+#: cover ObjectId, string, integer and UUID keys) or a DBRef; the pk's type is checked at save.
+PkValue = DBRef | ObjectId | str | int | uuid.UUID
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    #: What an item of a container of references or embedded documents may be assigned as:
+    #: a document, a handle, an ObjectId or DBRef, a dict (an embedded document) or None.
+    RefItem: TypeAlias = (
+        "Document | EmbeddedDocument | Ref[Any] | DBRef | ObjectId | Mapping[str, Any] | None"
+    )
 
 
 DO_NOTHING = DeleteRule.DO_NOTHING
@@ -155,18 +174,18 @@ def _same_collection(a: type, b: type) -> bool:
     return bool(a._schema.collection == b._schema.collection)  # type: ignore[attr-defined]
 
 
-class RefList(list[Any]):
+class RefList(list[Ref[T]], Generic[T]):
     """A list of references; ``await refs`` fetches every document in one query, in order."""
 
-    def __await__(self) -> Generator[Any, None, list[Any]]:
+    def __await__(self) -> Generator[Any, None, list[T]]:
         return _fetch_all(list(self)).__await__()
 
 
-class RefDict(dict[str, Any]):
+class RefDict(dict[str, Ref[T]], Generic[T]):
     """A dict of references; ``await refs`` gives the same keys with documents as values."""
 
-    def __await__(self) -> Generator[Any, None, dict[str, Any]]:
-        async def fetch() -> dict[str, Any]:
+    def __await__(self) -> Generator[Any, None, dict[str, T]]:
+        async def fetch() -> dict[str, T]:
             keys = list(self)
             documents = await _fetch_all([self[k] for k in keys])
             return dict(zip(keys, documents, strict=True))
@@ -245,6 +264,21 @@ class ReferenceField(_ReadsAsReference, BaseField[Ref[T]], Generic[T]):
     coerces = True
     list_type: ClassVar[type] = RefList
     dict_type: ClassVar[type] = RefDict
+
+    if TYPE_CHECKING:
+        # For type checkers: ``post.author`` is a ``Ref[User] | None`` (raw ids inside
+        # ``no_auto_dereference``, which no annotation can follow), and it accepts a document,
+        # its ``Ref``, its pk or a DBRef.
+
+        @overload
+        def __get__(self, instance: None, owner: type) -> Self: ...
+
+        @overload
+        def __get__(self, instance: object, owner: type) -> Ref[T] | None: ...
+
+        def __get__(self, instance: object | None, owner: type) -> Self | Ref[T] | None: ...
+
+        def __set__(self, instance: object, value: T | Ref[T] | PkValue | None) -> None: ...
 
     def __init__(
         self,
@@ -401,7 +435,7 @@ class ReferenceField(_ReadsAsReference, BaseField[Ref[T]], Generic[T]):
         return self.to_mongo(self.coerce(value))
 
 
-class GenericReferenceField(_ReadsAsReference, BaseField[Ref[Any]]):
+class GenericReferenceField(_ReadsAsReference, BaseField["Ref[Document]"]):
     """A reference to a document of any registered class (``choices`` limits which).
 
     Stored as ``{"_cls": "<class name>", "_ref": DBRef(collection, pk)}`` (MongoEngine's
@@ -417,6 +451,19 @@ class GenericReferenceField(_ReadsAsReference, BaseField[Ref[Any]]):
     coerces = True
     list_type: ClassVar[type] = RefList
     dict_type: ClassVar[type] = RefDict
+
+    if TYPE_CHECKING:
+        # ``doc.target`` is a ``Ref[Document]``: awaiting it gives the stored class's document.
+
+        @overload
+        def __get__(self, instance: None, owner: type) -> Self: ...
+
+        @overload
+        def __get__(self, instance: object, owner: type) -> Ref[Document] | None: ...
+
+        def __get__(self, instance: object | None, owner: type) -> Self | Ref[Document] | None: ...
+
+        def __set__(self, instance: object, value: Document | Ref[Any] | None) -> None: ...
 
     def __init__(
         self,

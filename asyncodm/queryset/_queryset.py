@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, overload
 
-from typing_extensions import Self
+from typing_extensions import Self, TypeVar
 
 from asyncodm._context import switch_db
 from asyncodm._drivers._protocol import CollectionAdapter
@@ -28,14 +28,28 @@ from asyncodm.queryset._compile import compile_filter, compile_projection, compi
 from asyncodm.queryset._q import Q
 from asyncodm.queryset._reads import Mode
 
+if TYPE_CHECKING:
+    from asyncodm._instance._base import BaseDocument
+
 __all__ = ["QuerySet"]
 
 SortKey = str | tuple[str, Any]
 
+#: The model a queryset queries (``Any`` where a queryset is handled whatever its model).
+D = TypeVar("D", bound="BaseDocument", default=Any)
+#: What it yields: the model's documents, or plain data after ``values()`` / ``as_pymongo()``.
+R = TypeVar("R", default=D)
+
 
 @dataclass(frozen=True, slots=True, eq=False)
-class QuerySet:
+class QuerySet(Generic[D, R]):
     """A query on one model: filters, shape and cursor options, as a value.
+
+    ``QuerySet[Post]`` yields ``Post`` documents; its chain methods return the same type
+    (``Self``: a custom queryset class is kept), and ``values()``, ``values_list()`` and
+    ``as_pymongo()`` turn it into a ``QuerySet[Post, dict[str, Any]]`` (tuples, values) for
+    type checkers. The parameters exist for type checkers only: nothing subscripts them at
+    run time.
 
     Example::
 
@@ -45,7 +59,7 @@ class QuerySet:
         total = await recent.count()
     """
 
-    model: type[Any]
+    model: type[D]
     _q: Q = field(default_factory=Q)
     _ordering: tuple[SortKey, ...] | None = None
     """None: the model's ``meta["ordering"]``; ``()``: explicitly unsorted."""
@@ -120,12 +134,12 @@ class QuerySet:
         return replace(self, _limit=n or None)
 
     @overload
-    def __getitem__(self, key: int) -> Awaitable[Any]: ...
+    def __getitem__(self, key: int) -> Awaitable[R]: ...
 
     @overload
     def __getitem__(self, key: slice) -> Self: ...
 
-    def __getitem__(self, key: int | slice) -> Awaitable[Any] | Self:
+    def __getitem__(self, key: int | slice) -> Awaitable[R] | Self:
         """``await qs[0]`` fetches one document (IndexError if absent); ``qs[10:20]`` is a
         queryset with skip and limit."""
         if isinstance(key, slice):
@@ -169,18 +183,26 @@ class QuerySet:
         """Undo ``only``/``exclude``."""
         return replace(self, _only=None, _exclude=frozenset())
 
-    def as_pymongo(self) -> Self:
+    def as_pymongo(self) -> QuerySet[D, dict[str, Any]]:
         """Yield the raw stored dicts instead of documents (no conversion at all)."""
-        return replace(self, _mode=Mode.RAW)
+        return replace(self, _mode=Mode.RAW)  # type: ignore[return-value]
 
-    def values(self, *fields: str) -> Self:
+    def values(self, *fields: str) -> QuerySet[D, dict[str, Any]]:
         """Yield dicts: the raw stored documents (PyMODM) or, with field names, ``{name: value}``
         with values converted by their fields (Django)."""
         if not fields:
-            return replace(self, _mode=Mode.RAW)
-        return replace(self, _mode=Mode.VALUES, _fields=fields)
+            return replace(self, _mode=Mode.RAW)  # type: ignore[return-value]
+        return replace(self, _mode=Mode.VALUES, _fields=fields)  # type: ignore[return-value]
 
-    def values_list(self, *fields: str, flat: bool = False) -> Self:
+    @overload
+    def values_list(
+        self, *fields: str, flat: Literal[False] = ...
+    ) -> QuerySet[D, tuple[Any, ...]]: ...
+
+    @overload
+    def values_list(self, *fields: str, flat: bool) -> QuerySet[D, Any]: ...
+
+    def values_list(self, *fields: str, flat: bool = False) -> QuerySet[D, Any]:
         """Yield tuples of converted values, or bare values with ``flat=True`` (one field)."""
         if flat and len(fields) != 1:
             raise TypeError("values_list(flat=True) takes exactly one field")
@@ -188,7 +210,7 @@ class QuerySet:
             raise TypeError("values_list() needs at least one field name")
         return replace(self, _mode=Mode.FLAT if flat else Mode.VALUES_LIST, _fields=fields)
 
-    def scalar(self, *fields: str) -> Self:
+    def scalar(self, *fields: str) -> QuerySet[D, Any]:
         """MongoEngine's ``scalar``: bare values for one field, tuples for several."""
         return self.values_list(*fields, flat=len(fields) == 1)
 
@@ -307,15 +329,15 @@ class QuerySet:
 
     # --- reads -------------------------------------------------------------------------------
 
-    def __aiter__(self) -> AsyncIterator[Any]:
+    def __aiter__(self) -> AsyncIterator[R]:
         """Stream the results a server batch at a time (``async for doc in qs``)."""
         return _reads.iterate(self)
 
-    def __await__(self) -> Generator[Any, None, list[Any]]:
+    def __await__(self) -> Generator[Any, None, list[R]]:
         """``await qs`` is ``await qs.to_list()`` (MongoMotor habit)."""
         return _reads.to_list(self).__await__()
 
-    async def to_list(self, length: int | None = None) -> list[Any]:
+    async def to_list(self, length: int | None = None) -> list[R]:
         """Every result (at most ``length``) in a list."""
         return await _reads.to_list(self, length)
 
@@ -327,11 +349,11 @@ class QuerySet:
         """
         return await _reads.count(self, with_limit_and_skip)
 
-    async def first(self) -> Any:
+    async def first(self) -> R | None:
         """The first result in this queryset's order, or None."""
         return await _reads.first(self)
 
-    async def get(self, *queries: Q | Mapping[str, Any], **lookups: Any) -> Any:
+    async def get(self, *queries: Q | Mapping[str, Any], **lookups: Any) -> R:
         """The single match; ``Model.DoesNotExist`` if none, ``Model.MultipleObjectsReturned`` if
         more than one. A dict positional argument is a raw filter (PyMODM ``get(raw_query)``)."""
         return await _reads.get(self.filter(*queries, **lookups))
@@ -348,7 +370,7 @@ class QuerySet:
         """
         return await _reads.distinct(self, field)
 
-    async def in_bulk(self, ids: Iterable[Any]) -> dict[Any, Any]:
+    async def in_bulk(self, ids: Iterable[Any]) -> dict[Any, R]:
         """``{pk: document}`` for the given primary keys, in one query."""
         return await _reads.in_bulk(self, ids)
 
@@ -383,9 +405,9 @@ class QuerySet:
 
     # --- writes --------------------------------------------------------------------------------
 
-    async def create(self, **values: Any) -> Any:
+    async def create(self, **values: Any) -> D:
         """Build a document from ``values``, insert it and return it."""
-        return await _writes.create(self, values)
+        return await _writes.create(self, values)  # type: ignore[no-any-return]
 
     async def bulk_create(
         self, documents: Any, retrieve: bool = False, full_clean: bool = False, **kwargs: Any
@@ -412,17 +434,17 @@ class QuerySet:
         """Like ``update`` for the first match only."""
         return await _writes.update(self, raw, operations, upsert=upsert, multi=False)
 
-    async def upsert_one(self, *raw: Any, **operations: Any) -> Any:
+    async def upsert_one(self, *raw: Any, **operations: Any) -> D:
         """Update the first match or insert one; returns the document as stored after."""
-        return await _writes.modify(self, raw, operations, upsert=True, remove=False, new=True)
+        return await _writes.modify(self, raw, operations, upsert=True, remove=False, new=True)  # type: ignore[no-any-return]
 
     async def modify(
         self, *raw: Any, upsert: bool = False, remove: bool = False, new: bool = False,
         **operations: Any,
-    ) -> Any:  # fmt: skip
+    ) -> D | None:  # fmt: skip
         """Atomically update (or ``remove``) the first match and return it, as it was before
         or, with ``new=True``, after (``find_one_and_update`` / ``find_one_and_delete``)."""
-        return await _writes.modify(self, raw, operations, upsert=upsert, remove=remove, new=new)
+        return await _writes.modify(self, raw, operations, upsert=upsert, remove=remove, new=new)  # type: ignore[no-any-return]
 
     async def delete(self, write_concern: Any = None) -> int:
         """Delete every match, applying delete rules; the number deleted."""

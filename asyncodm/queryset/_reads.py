@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from asyncodm import connection
 from asyncodm._context import dereference_disabled
@@ -47,6 +47,10 @@ class Mode(str, enum.Enum):
     def projects_fields(self) -> bool:
         """Only the named fields are loaded."""
         return self in (Mode.VALUES, Mode.VALUES_LIST, Mode.FLAT)
+
+
+#: What a queryset yields (its documents, or plain data): the terminals return it.
+R = TypeVar("R")
 
 
 def open_cursor(qs: QuerySet) -> CursorAdapter:
@@ -122,7 +126,7 @@ def loader(qs: QuerySet) -> Callable[[dict[str, Any]], Any] | None:
     return lambda raw: tuple(get(raw) for _, get in getters)
 
 
-async def iterate(qs: QuerySet) -> AsyncIterator[Any]:
+async def iterate(qs: QuerySet[Any, R]) -> AsyncIterator[R]:
     if qs._empty:
         return
     cursor = open_cursor(qs)
@@ -132,7 +136,7 @@ async def iterate(qs: QuerySet) -> AsyncIterator[Any]:
         async for batch in cursor.batches():
             if load is None:
                 for raw in batch:
-                    yield raw
+                    yield raw  # type: ignore[misc]  # as_pymongo(): R is the raw dict
                 continue
             results = [load(raw) for raw in batch]
             del batch
@@ -144,7 +148,7 @@ async def iterate(qs: QuerySet) -> AsyncIterator[Any]:
         await cursor.close()
 
 
-async def to_list(qs: QuerySet, length: int | None = None) -> list[Any]:
+async def to_list(qs: QuerySet[Any, R], length: int | None = None) -> list[R]:
     if qs._empty:
         return []
     if length is not None:
@@ -169,7 +173,7 @@ async def to_list(qs: QuerySet, length: int | None = None) -> list[Any]:
     return out
 
 
-async def nth(qs: QuerySet, index: int) -> Any:
+async def nth(qs: QuerySet[Any, R], index: int) -> R:
     """``await qs[index]``: ``qs`` is already the one-document window."""
     found = await to_list(qs)
     if not found:
@@ -177,12 +181,12 @@ async def nth(qs: QuerySet, index: int) -> Any:
     return found[0]
 
 
-async def first(qs: QuerySet) -> Any:
+async def first(qs: QuerySet[Any, R]) -> R | None:
     found = await to_list(qs.limit(1))
     return found[0] if found else None
 
 
-async def get(qs: QuerySet) -> Any:
+async def get(qs: QuerySet[Any, R]) -> R:
     found = await to_list(qs.limit(2))
     model = qs.model
     if not found:

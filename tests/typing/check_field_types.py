@@ -1,4 +1,5 @@
-"""Checked by mypy (``make lint``), not run by pytest: field descriptors give typed values."""
+"""Checked by mypy and pyright (``make lint``), not run by pytest: field descriptors give typed
+values."""
 
 from __future__ import annotations
 
@@ -45,4 +46,4 @@ def check(post: Post) -> None:
     assert_type(Post.title, odm.StringField)
     post.title = "new"
     post.views = 3
-    post.views = "not an int"  # type: ignore[assignment]  # an error the checker must report
+    post.views = "not an int"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]

@@ -89,6 +89,7 @@ EXPORTED = [
     "Storage",
     "StringField",
     "TimestampField",
+    "TypedInit",
     "URLField",
     "UUIDField",
     "ValidationError",

@@ -25,11 +25,14 @@ signals); what differs is PyMODM's defaults:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import asyncodm
 from asyncodm.compat.pymodm.manager import Manager
 from asyncodm.compat.pymodm.queryset import QuerySet
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["EmbeddedMongoModel", "MongoModel"]
 
@@ -66,7 +69,7 @@ class MongoModel(asyncodm.Document):
 
     _pymodm_collation: ClassVar[Any] = None
     _pymodm_pk: ClassVar[str | None] = None
-    objects: ClassVar[Manager] = Manager()  # type: ignore[assignment]
+    objects: ClassVar[Manager[Self]] = Manager()
 
     class Meta:
         abstract = True

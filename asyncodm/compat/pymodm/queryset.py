@@ -20,23 +20,29 @@ Results are awaited: ``await qs.first()``, ``await qs.count()``, ``async for doc
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
-from typing_extensions import Self
+from typing_extensions import Self, TypeVar
 
 from asyncodm import queryset as _qs
 from asyncodm.errors import OperationError
 
+if TYPE_CHECKING:
+    from asyncodm import Document
+
 __all__ = ["QuerySet"]
 
+D = TypeVar("D", bound="Document", default=Any)
+R = TypeVar("R", default=D)
 
-class QuerySet(_qs.QuerySet):
+
+class QuerySet(_qs.QuerySet[D, R]):
     """The default QuerySet of ``MongoModel`` classes; subclass it for custom query methods
     and hook it up with ``Manager.from_queryset``."""
 
     __slots__ = ()
 
-    async def first(self) -> Any:
+    async def first(self) -> R:
         """The first match in this queryset's order; ``Model.DoesNotExist`` if none."""
         found = await super().first()
         if found is None:
@@ -66,12 +72,12 @@ class QuerySet(_qs.QuerySet):
         return super().exclude(*[f for f in fields if f not in ("_id", "pk", "id", pk)])
 
     @overload
-    def __getitem__(self, key: int) -> Awaitable[Any]: ...
+    def __getitem__(self, key: int) -> Awaitable[R]: ...
 
     @overload
     def __getitem__(self, key: slice) -> Self: ...
 
-    def __getitem__(self, key: int | slice) -> Awaitable[Any] | Self:
+    def __getitem__(self, key: int | slice) -> Awaitable[R] | Self:
         """``await qs[3]`` is ``await qs.skip(3).first()``; a slice is a windowed queryset."""
         if isinstance(key, slice):
             return super().__getitem__(key)
