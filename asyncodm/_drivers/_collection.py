@@ -22,6 +22,7 @@ from asyncodm._context import current_session
 from asyncodm._drivers._cursor import DriverCursor
 from asyncodm._drivers._errors import map_driver_errors
 from asyncodm._drivers._protocol import RawDoc, UpdateOutcome
+from asyncodm._drivers._stream import DriverChangeStream
 
 __all__ = ["BaseCollection"]
 
@@ -77,6 +78,12 @@ class BaseCollection:
 
     async def _list_indexes_cursor(self) -> Any:
         """*hook*: the driver's ``list_indexes`` cursor."""
+        raise NotImplementedError
+
+    async def _open_change_stream(
+        self, pipeline: list[Mapping[str, Any]], session: Any, kwargs: dict[str, Any]
+    ) -> Any:
+        """*hook*: the driver's change stream (PyMongo awaits ``watch()``, Motor does not)."""
         raise NotImplementedError
 
     def _make_cursor(self, operation: str, **kwargs: Any) -> DriverCursor:
@@ -286,3 +293,11 @@ class BaseCollection:
         with self._errors("options"):
             opts: dict[str, Any] = await self._raw.options()
         return opts
+
+    async def watch(
+        self, pipeline: Sequence[Mapping[str, Any]] = (), *, session: Any = None, **kwargs: Any
+    ) -> DriverChangeStream:
+        """Open a change stream (``full_document``, ``resume_after``... pass through)."""
+        with self._errors("watch"):
+            raw = await self._open_change_stream(list(pipeline), self._session(session), kwargs)
+        return DriverChangeStream(raw, alias=self._alias, namespace=self._namespace)

@@ -29,6 +29,11 @@ class MotorCollection(BaseCollection):
     async def _list_indexes_cursor(self) -> Any:
         return self._raw.list_indexes()
 
+    async def _open_change_stream(
+        self, pipeline: list[Mapping[str, Any]], session: Any, kwargs: dict[str, Any]
+    ) -> Any:
+        return self._raw.watch(pipeline, session=session, **kwargs)
+
 
 class MotorDatabase(BaseDatabase):
     __slots__ = ()
