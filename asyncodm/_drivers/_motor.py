@@ -32,7 +32,11 @@ class MotorCollection(BaseCollection):
     async def _open_change_stream(
         self, pipeline: list[Mapping[str, Any]], session: Any, kwargs: dict[str, Any]
     ) -> Any:
-        return self._raw.watch(pipeline, session=session, **kwargs)
+        # Motor opens the stream lazily, on the first read: open it now (its own ``async
+        # with`` entry), so events after ``watch()`` returns are seen, as with PyMongo.
+        stream = self._raw.watch(pipeline, session=session, **kwargs)
+        await stream.__aenter__()
+        return stream
 
 
 class MotorDatabase(BaseDatabase):
