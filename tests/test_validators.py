@@ -17,7 +17,11 @@ async def test_create_when_missing_then_collmod(backend: Backend) -> None:
     sent = await Story.sync_validator(level="moderate", action="error")
     assert sent["create"] == "stories"
     await Story.sync_validator()
-    names = [(c.name, c.doc.get("validationLevel")) for c in backend.commands if c.name in ("create", "collMod")]
+    names = [
+        (c.name, c.doc.get("validationLevel"))
+        for c in backend.commands
+        if c.name in ("create", "collMod")
+    ]
     assert names == [("create", "moderate"), ("collMod", "strict")]
     wire = next(c.doc for c in backend.commands if c.name == "collMod")
     assert wire["validator"] == {"$jsonSchema": Story.json_schema()}

@@ -20,7 +20,7 @@ from asyncodm._io._indexes import _isolated
 from asyncodm._schema._json_schema import json_schema
 from asyncodm.errors import InvalidDocumentError
 
-__all__ = ["LEVELS", "ACTIONS", "current_validator", "sync_validator", "validator_command"]
+__all__ = ["ACTIONS", "LEVELS", "current_validator", "sync_validator", "validator_command"]
 
 #: https://www.mongodb.com/docs/manual/core/schema-validation/specify-validation-level/
 LEVELS = ("off", "strict", "moderate")

@@ -142,7 +142,9 @@ def test_only_manual_keywords(model: type[Document]) -> None:
 
 
 def test_validator_command_shape_and_bad_levels() -> None:
-    assert validator_command("c", {"$jsonSchema": {}}, exists=False, level="moderate", action="warn") == {
+    assert validator_command(
+        "c", {"$jsonSchema": {}}, exists=False, level="moderate", action="warn"
+    ) == {
         "create": "c",
         "validator": {"$jsonSchema": {}},
         "validationLevel": "moderate",
