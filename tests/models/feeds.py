@@ -39,7 +39,7 @@ class Story(Document):
     views = IntField(min_value=0, default=0)
     byline = EmbeddedDocumentField(Byline)
     status = EnumField(Status, default=Status.DRAFT)
-    meta = {"collection": "stories"}
+    meta = {"collection": "stories", "indexes": ["tags"]}
 
 
 class TagCount(Document):
