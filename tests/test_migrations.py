@@ -86,7 +86,10 @@ def test_new_numbers_after_the_last(tmp_path: Path) -> None:
     first = migrations.new_migration("Add views", tmp_path)
     second = migrations.new_migration("backfill tags!", tmp_path)
     assert (first.name, second.name) == ("0001_add_views.py", "0002_backfill_tags.py")
-    assert [m.name for m in migrations.discover(tmp_path)] == ["0001_add_views", "0002_backfill_tags"]
+    assert [m.name for m in migrations.discover(tmp_path)] == [
+        "0001_add_views",
+        "0002_backfill_tags",
+    ]
 
 
 async def test_batches_walk_id_order_and_resume(backend: Backend) -> None:
