@@ -14,15 +14,16 @@ never passes it along.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
 from pymongo import ReturnDocument
 
 from asyncodm._context import current_session
 from asyncodm._drivers._cursor import DriverCursor
-from asyncodm._drivers._errors import map_driver_errors
 from asyncodm._drivers._protocol import RawDoc, UpdateOutcome
 from asyncodm._drivers._stream import DriverChangeStream
+from asyncodm._drivers._tracing import operation_scope
 
 __all__ = ["BaseCollection"]
 
@@ -58,8 +59,8 @@ class BaseCollection:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._namespace} alias={self._alias!r}>"
 
-    def _errors(self, operation: str) -> map_driver_errors:
-        return map_driver_errors(self._alias, operation, self._namespace)
+    def _errors(self, operation: str) -> AbstractContextManager[Any]:
+        return operation_scope(self._alias, operation, self._namespace)
 
     def _session(self, session: Any) -> Any:
         return session if session is not None else current_session(self._alias)
