@@ -14,7 +14,7 @@ Filter values never reach a span: no filter, document or update is read at all, 
 sets the span's status and ``error.type`` to the exception's class, never its message (a
 duplicate-key message quotes the value). Building a ``find`` cursor sends nothing and makes no
 span; its round trips do. ``Model`` is the class stored in that collection (the root of an
-inheritance hierarchy), or the collection's name when no registered model uses it.
+inheritance hierarchy), or the collection's name when no defined model uses it.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
+from asyncodm._document import Document
 from asyncodm._drivers._tracing import current_tracer, set_tracer
-from asyncodm._registry import registry
 
 try:
     from opentelemetry import context as otel_context
@@ -63,11 +63,23 @@ OPERATIONS: Mapping[str, str] = {
 _LAZY = frozenset({"find", "aggregate"})  # building the cursor sends nothing
 
 
+def _document_classes() -> list[type]:
+    """Every defined document class: the subclass tree of ``Document``, which (unlike the
+    registry, which tests and reloads reset) holds every class still in use."""
+    out: list[type] = []
+    todo: list[type] = [Document]
+    while todo:
+        cls = todo.pop()
+        out.append(cls)
+        todo.extend(cls.__subclasses__())
+    return out
+
+
 def _model_name(collection: str) -> str:
     """The root document class stored in ``collection`` (its name as a fallback)."""
     best: str | None = None
-    for cls in registry.documents():
-        schema = getattr(cls, "_schema", None)
+    for cls in _document_classes():
+        schema = cls.__dict__.get("_schema")
         if schema is None or not schema.is_document or schema.collection != collection:
             continue
         name = schema.class_name.split(".")[0]

@@ -79,6 +79,16 @@ def test_unknown_command_and_help() -> None:
         assert command in helped.stdout
 
 
+def test_a_missing_cli_extra_names_the_pip_install() -> None:
+    code = (
+        "import sys; sys.modules['click'] = None\n"  # as if Click were not installed
+        "from asyncodm.cli import main; main(['--help'])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "pip install 'asyncodm[cli]'" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_import_asyncodm_does_not_import_click_or_rich() -> None:
     code = "import sys, asyncodm; print('click' in sys.modules, 'rich' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

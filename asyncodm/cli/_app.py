@@ -260,12 +260,18 @@ def migrate_status(opts: Options, folder: str) -> None:
 def migrate_up(opts: Options, folder: str, to: str | None) -> None:
     """Apply the pending migrations in name order."""
 
-    def report(migration: migrations.Migration, seconds: float) -> None:
-        click.echo(f"applied {migration.name} in {seconds:.3f}s")
+    async def work() -> list[str]:
+        total = len(await migrations.pending(folder))
+        with Progress(console=opts.console, disable=not opts.console.is_terminal) as bar:
+            task = bar.add_task("migrations", total=total)
 
-    names = _migration_errors(
-        lambda: opts.run(lambda: migrations.run(folder, to=to, on_applied=report))
-    )
+            def report(migration: migrations.Migration, seconds: float) -> None:
+                bar.advance(task)
+                click.echo(f"applied {migration.name} in {seconds:.3f}s")
+
+            return await migrations.run(folder, to=to, on_applied=report)
+
+    names = _migration_errors(lambda: opts.run(work))
     if not names:
         click.echo("nothing to apply")
 

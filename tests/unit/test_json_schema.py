@@ -154,3 +154,75 @@ def test_validator_command_shape_and_bad_levels() -> None:
         validator_command("c", {}, exists=True, level="loose", action="error")
     with pytest.raises(ValueError, match="validation action"):
         validator_command("c", {}, exists=True, level="strict", action="drop")
+
+
+def test_every_remaining_kind() -> None:
+    from asyncodm import (
+        BinaryField,
+        BooleanField,
+        ComplexDateTimeField,
+        DateField,
+        DecimalField,
+        DynamicField,
+        EmailField,
+        FileField,
+        GenericEmbeddedDocumentField,
+        GenericIPAddressField,
+        GenericReferenceField,
+        JavaScriptField,
+        LineStringField,
+        ObjectIdField,
+        RegularExpressionField,
+        SequenceField,
+        TimestampField,
+        URLField,
+    )
+
+    class Everything(Document):
+        blob = BinaryField()
+        flag = BooleanField()
+        when = ComplexDateTimeField()
+        day = DateField()
+        price = DecimalField(min_value=0)
+        priced = DecimalField(force_string=True)
+        anything = DynamicField()
+        mail = EmailField(max_length=60)
+        upload = FileField()
+        any_doc = GenericEmbeddedDocumentField()
+        ip = GenericIPAddressField()
+        anyref = GenericReferenceField()
+        code = JavaScriptField()
+        path = LineStringField()
+        other = ObjectIdField(null=True)
+        pattern = RegularExpressionField()
+        counter = SequenceField()
+        stamp = TimestampField()
+        site = URLField()
+
+    props = Everything.json_schema()["properties"]
+    assert {name: props[name] for name in props if name != "_id"} == {
+        "blob": {"bsonType": "binData"},
+        "flag": {"bsonType": "bool"},
+        "when": {"bsonType": "string"},
+        "day": {"bsonType": "date"},
+        "price": {"bsonType": "decimal"},
+        "priced": {"bsonType": "string"},
+        "anything": {},
+        "mail": {"bsonType": "string", "maxLength": 60},
+        "upload": {"bsonType": "objectId"},
+        "any_doc": {"bsonType": "object"},
+        "ip": {"bsonType": "string"},
+        "anyref": {"bsonType": "object"},
+        "code": {"bsonType": "javascript"},
+        "path": {
+            "bsonType": "object",
+            "required": ["type", "coordinates"],
+            "properties": {"type": {"enum": ["LineString"]}, "coordinates": {"bsonType": "array"}},
+        },
+        "other": {"bsonType": ["objectId", "null"]},
+        "pattern": {"bsonType": "regex"},
+        "counter": {"bsonType": ["int", "long"]},
+        "stamp": {"bsonType": "timestamp"},
+        "site": {"bsonType": "string"},
+    }
+    _keywords(Everything.json_schema())
