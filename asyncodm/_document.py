@@ -17,13 +17,14 @@ from asyncodm._context import collection_name_for
 from asyncodm._instance import _state
 from asyncodm._instance._base import BaseDocument
 from asyncodm._instance._dynamic import _DynamicMixin
-from asyncodm._io import _indexes
+from asyncodm._io import _indexes, _validators
 from asyncodm._io._collection import collection_for
 from asyncodm._io._delete_rules import delete_documents, register_delete_rule
 from asyncodm._io._deref import cascade_save, fetch_documents
 from asyncodm._io._persistence import reload_document, save_document
+from asyncodm._schema._json_schema import json_schema
 from asyncodm.errors import OperationError
-from asyncodm.queryset import Manager, QuerySetManager
+from asyncodm.queryset import Manager, QuerySet, QuerySetManager
 
 if TYPE_CHECKING:
     from dataclasses import KW_ONLY
@@ -213,6 +214,21 @@ class Document(BaseDocument):
     async def list_indexes(cls) -> list[dict[str, Any]]:
         """The indexes the server lists for the collection (nothing is created)."""
         return await _indexes.list_indexes(cls)
+
+    @classmethod
+    def watch(cls, **options: Any) -> Any:
+        """A change stream of this model's collection (``QuerySet.watch``; API.md §13)."""
+        return QuerySet(cls).watch(**options)
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The ``$jsonSchema`` of this model's stored documents (``_schema._json_schema``)."""
+        return json_schema(cls)
+
+    @classmethod
+    async def sync_validator(cls, level: str = "strict", action: str = "error") -> dict[str, Any]:
+        """Install ``json_schema()`` as the collection's validator (``_io._validators``)."""
+        return await _validators.sync_validator(cls, level=level, action=action)
 
 
 @dataclass_transform(eq_default=False)

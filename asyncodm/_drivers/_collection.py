@@ -16,6 +16,7 @@ never passes it along.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
 from pymongo import ReturnDocument
@@ -23,8 +24,9 @@ from pymongo import ReturnDocument
 from asyncodm._context import current_session
 from asyncodm._drivers._capture import capturing, report
 from asyncodm._drivers._cursor import DriverCursor
-from asyncodm._drivers._errors import map_driver_errors
 from asyncodm._drivers._protocol import RawDoc, UpdateOutcome
+from asyncodm._drivers._stream import DriverChangeStream
+from asyncodm._drivers._tracing import operation_scope
 
 __all__ = ["BaseCollection"]
 
@@ -92,8 +94,8 @@ class BaseCollection:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._namespace} alias={self._alias!r}>"
 
-    def _errors(self, operation: str) -> map_driver_errors:
-        return map_driver_errors(self._alias, operation, self._namespace)
+    def _errors(self, operation: str) -> AbstractContextManager[Any]:
+        return operation_scope(self._alias, operation, self._namespace)
 
     def _session(self, session: Any) -> Any:
         return session if session is not None else current_session(self._alias)
@@ -112,6 +114,12 @@ class BaseCollection:
 
     async def _list_indexes_cursor(self) -> Any:
         """*hook*: the driver's ``list_indexes`` cursor."""
+        raise NotImplementedError
+
+    async def _open_change_stream(
+        self, pipeline: list[Mapping[str, Any]], session: Any, kwargs: dict[str, Any]
+    ) -> Any:
+        """*hook*: the driver's change stream (PyMongo awaits ``watch()``, Motor does not)."""
         raise NotImplementedError
 
     def _make_cursor(self, operation: str, **kwargs: Any) -> DriverCursor:
@@ -378,3 +386,11 @@ class BaseCollection:
         with self._errors("options"):
             opts: dict[str, Any] = await self._raw.options()
         return opts
+
+    async def watch(
+        self, pipeline: Sequence[Mapping[str, Any]] = (), *, session: Any = None, **kwargs: Any
+    ) -> DriverChangeStream:
+        """Open a change stream (``full_document``, ``resume_after``... pass through)."""
+        with self._errors("watch"):
+            raw = await self._open_change_stream(list(pipeline), self._session(session), kwargs)
+        return DriverChangeStream(raw, alias=self._alias, namespace=self._namespace)

@@ -18,11 +18,13 @@ to ``batches()``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any
 
 from asyncodm._drivers._errors import is_driver_error, map_driver_errors, translate
 from asyncodm._drivers._protocol import RawDoc
+from asyncodm._drivers._tracing import operation_scope
 
 __all__ = ["DEFAULT_CHUNK", "DriverCursor"]
 
@@ -45,6 +47,7 @@ class DriverCursor:
         "_alias",
         "_chunk",
         "_done",
+        "_fetched",
         "_namespace",
         "_opener",
         "_operation",
@@ -68,14 +71,20 @@ class DriverCursor:
         self._namespace = namespace
         self._chunk = chunk if chunk and chunk > 0 else DEFAULT_CHUNK
         self._done = False
+        self._fetched = False
 
     @property
     def raw(self) -> Any:
         """The driver cursor, or None while an ``aggregate`` cursor is not opened yet."""
         return self._raw
 
-    def _errors(self) -> map_driver_errors:
-        return map_driver_errors(self._alias, self._operation, self._namespace)
+    def _errors(self) -> AbstractContextManager[Any]:
+        # Only the first round trip (the find / aggregate itself) is traced: one span per
+        # operation, not one per getMore.
+        first, self._fetched = not self._fetched, True
+        if not first:
+            return map_driver_errors(self._alias, self._operation, self._namespace)
+        return operation_scope(self._alias, self._operation, self._namespace, fetch=True)
 
     async def _cursor(self) -> Any:
         if self._raw is None and self._opener is not None:

@@ -62,6 +62,16 @@ class MongomockCollection(MotorCollection):
     def _wrap_raw(self, raw: Any) -> Any:
         return _as_async(raw, self._raw.database)
 
+    async def _open_change_stream(
+        self, pipeline: list[Mapping[str, Any]], session: Any, kwargs: dict[str, Any]
+    ) -> Any:
+        # mongomock has no change streams (its ``watch`` attribute is a sub-collection).
+        raise errors.OperationError(
+            f"watch() on {self._namespace!r} (connection {self._alias!r}): this server offers "
+            "no change streams (mongomock-motor has none); change streams need a MongoDB "
+            "replica set or sharded cluster"
+        )
+
     async def options(self) -> dict[str, Any]:
         # mongomock's Collection has no options(): the attribute is a sub-collection.
         raise errors.OperationError(

@@ -29,6 +29,15 @@ class MotorCollection(BaseCollection):
     async def _list_indexes_cursor(self) -> Any:
         return self._raw.list_indexes()
 
+    async def _open_change_stream(
+        self, pipeline: list[Mapping[str, Any]], session: Any, kwargs: dict[str, Any]
+    ) -> Any:
+        # Motor opens the stream lazily, on the first read: open it now (its own ``async
+        # with`` entry), so events after ``watch()`` returns are seen, as with PyMongo.
+        stream = self._raw.watch(pipeline, session=session, **kwargs)
+        await stream.__aenter__()
+        return stream
+
 
 class MotorDatabase(BaseDatabase):
     __slots__ = ()

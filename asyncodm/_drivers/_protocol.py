@@ -66,6 +66,22 @@ class CursorAdapter(Protocol):
     ) -> None: ...
 
 
+class ChangeStreamAdapter(Protocol):
+    """An open change stream; every method maps driver errors."""
+
+    @property
+    def raw(self) -> Any: ...
+
+    @property
+    def resume_token(self) -> Mapping[str, Any] | None: ...
+
+    async def next(self) -> RawDoc: ...
+
+    async def try_next(self) -> RawDoc | None: ...
+
+    async def close(self) -> None: ...
+
+
 class CollectionAdapter(Protocol):
     """One collection. Every method maps driver errors; ``session`` may be None."""
 
@@ -185,6 +201,12 @@ class CollectionAdapter(Protocol):
     async def index_information(self) -> dict[str, Any]: ...
 
     async def list_indexes(self) -> list[RawDoc]: ...
+
+    async def watch(
+        self, pipeline: Sequence[Mapping[str, Any]] = (), *, session: Any = None, **kwargs: Any
+    ) -> ChangeStreamAdapter:
+        """Open a change stream; ``OperationError`` where the server offers none."""
+        ...
 
     async def drop_index(self, name: str) -> None: ...
 

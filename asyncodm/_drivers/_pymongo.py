@@ -28,6 +28,11 @@ class PyMongoCollection(BaseCollection):
     async def _list_indexes_cursor(self) -> Any:
         return await self._raw.list_indexes()
 
+    async def _open_change_stream(
+        self, pipeline: list[Mapping[str, Any]], session: Any, kwargs: dict[str, Any]
+    ) -> Any:
+        return await self._raw.watch(pipeline, session=session, **kwargs)
+
 
 class PyMongoDatabase(BaseDatabase):
     __slots__ = ()

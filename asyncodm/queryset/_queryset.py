@@ -23,7 +23,7 @@ from typing_extensions import Self, TypeVar
 from asyncodm._context import switch_db
 from asyncodm._drivers._protocol import CollectionAdapter
 from asyncodm._io._collection import collection_for
-from asyncodm.queryset import _aggregate, _reads, _writes
+from asyncodm.queryset import _aggregate, _reads, _watch, _writes
 from asyncodm.queryset._compile import compile_filter, compile_projection, compile_sort
 from asyncodm.queryset._q import Q
 from asyncodm.queryset._reads import Mode
@@ -445,6 +445,10 @@ class QuerySet(Generic[D, R]):
         """Atomically update (or ``remove``) the first match and return it, as it was before
         or, with ``new=True``, after (``find_one_and_update`` / ``find_one_and_delete``)."""
         return await _writes.modify(self, raw, operations, upsert=upsert, remove=remove, new=new)  # type: ignore[no-any-return]
+
+    def watch(self, **options: Any) -> _watch.ChangeStream[Any]:
+        """A change stream of the documents this queryset matches (``_watch.open_watch``)."""
+        return _watch.open_watch(self, **options)
 
     async def delete(self, write_concern: Any = None) -> int:
         """Delete every match, applying delete rules; the number deleted."""
