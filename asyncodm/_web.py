@@ -10,6 +10,8 @@ own response class:
     ConcurrencyError      409  {"detail": "<message>"}
     ValidationError       422  {"detail": [{"loc": ["body", "comments", 1, "content"],
                                             "msg", "type"}]}         (FastAPI's own shape)
+    FieldDoesNotExist     422  {"detail": [{"loc": ["body", "<name>"], "msg", "type":
+                                            "extra_forbidden"}]}     (a body's unknown key)
     ConnectionFailure     503  {"detail": "database unavailable ..."}
 
 Any other error is not ours to answer: the framework's 500 handling sees it unchanged.
@@ -26,18 +28,18 @@ from typing import Any, NamedTuple
 
 from bson import Decimal128, ObjectId
 
-from asyncodm import describe
+from asyncodm import Document, Ref, describe
 from asyncodm.errors import (
     ConcurrencyError,
     ConnectionFailure,
     DoesNotExist,
+    FieldDoesNotExist,
     NotUniqueError,
-    ODMError,
     OperationError,
     ValidationError,
 )
 
-__all__ = ["ErrorAnswer", "answer_for", "validation_detail"]
+__all__ = ["ErrorAnswer", "answer_for", "jsonable", "validation_detail"]
 
 
 class ErrorAnswer(NamedTuple):
@@ -48,6 +50,10 @@ class ErrorAnswer(NamedTuple):
 #: How the delete rules word a DENY refusal (``_io/_delete_rules._deny_message``): "... through
 #: Post.author (reverse_delete_rule=DENY) ...". The error carries no attributes for it yet.
 _DENY = re.compile(r"through (?P<model>\w+)\.(?P<field>[\w.]+) \(reverse_delete_rule=DENY\)")
+
+
+#: How a constructor words an unknown keyword: "User has no field 'nme' (its fields: ...)".
+_UNKNOWN = re.compile(r"has no field '(?P<name>[^']+)'")
 
 
 def answer_for(exc: BaseException) -> ErrorAnswer | None:
@@ -66,6 +72,12 @@ def answer_for(exc: BaseException) -> ErrorAnswer | None:
         return ErrorAnswer(409, {"detail": detail})
     if isinstance(exc, ValidationError):
         return ErrorAnswer(422, {"detail": validation_detail(exc)})
+    if isinstance(exc, FieldDoesNotExist):
+        unknown = _UNKNOWN.search(str(exc))
+        loc: list[Any] = ["body", unknown["name"]] if unknown else ["body"]
+        return ErrorAnswer(
+            422, {"detail": [{"loc": loc, "msg": str(exc), "type": "extra_forbidden"}]}
+        )
     if isinstance(exc, ConnectionFailure):
         alias = f" (connection {exc.alias!r})" if exc.alias else ""
         return ErrorAnswer(503, {"detail": f"database unavailable{alias}"})
@@ -126,11 +138,16 @@ def _index_fields(exc: NotUniqueError) -> list[str]:
 
 
 def jsonable(value: Any) -> Any:
-    """A duplicate value (or an id) in JSON terms: BSON values as strings."""
+    """A value in JSON terms: BSON values (ObjectIds, decimals) as strings, references as
+    their ids, documents as their ``to_dict()``, datetimes in ISO 8601."""
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
+    if isinstance(value, Ref):
+        return jsonable(value.pk)
+    if isinstance(value, Document):
+        return jsonable(value.to_dict())
     if isinstance(value, (ObjectId, Decimal128, decimal.Decimal, uuid.UUID)):
         return str(value)
     if isinstance(value, (datetime.datetime, datetime.date)):
@@ -138,8 +155,3 @@ def jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
-
-
-def is_answered(exc: BaseException) -> bool:
-    """Whether ``exc`` is an asyncodm error with an HTTP answer."""
-    return isinstance(exc, ODMError) and answer_for(exc) is not None

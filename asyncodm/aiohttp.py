@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from bson import ObjectId
+from bson.errors import InvalidId
+
 try:
     from aiohttp import web
     from aiohttp.typedefs import Handler
@@ -21,10 +24,10 @@ except ImportError as exc:  # pragma: no cover - exercised by a subprocess test
     raise ImportError("asyncodm.aiohttp needs aiohttp: pip install 'asyncodm[aiohttp]'") from exc
 
 import asyncodm
-from asyncodm._web import answer_for
+from asyncodm._web import answer_for, jsonable
 from asyncodm.errors import ODMError
 
-__all__ = ["error_middleware", "setup"]
+__all__ = ["error_middleware", "json_response", "object_id", "setup"]
 
 
 def setup(
@@ -69,3 +72,29 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise
         return web.json_response(answer.body, status=answer.status)
     return response
+
+
+def object_id(request: web.Request, name: str) -> ObjectId:
+    """Path parameter ``name`` as an ``ObjectId``; a malformed one is a 422 naming the
+    parameter, in FastAPI's shape (``loc: ["path", name]``), before the database is asked."""
+    raw = request.match_info[name]
+    try:
+        return ObjectId(raw)
+    except (InvalidId, TypeError):
+        detail = [
+            {
+                "loc": ["path", name],
+                "msg": "expected a 24-hex ObjectId",
+                "type": "value_error",
+                "input": raw,
+            }
+        ]
+        raise web.HTTPUnprocessableEntity(
+            text=web.json_response({"detail": detail}).text, content_type="application/json"
+        ) from None
+
+
+def json_response(value: Any, *, status: int = 200) -> web.Response:
+    """A JSON response for documents (or lists and dicts of them): the pk as ``id``,
+    references as their ids, ObjectIds and decimals as strings, datetimes in ISO 8601."""
+    return web.json_response(jsonable(value), status=status)

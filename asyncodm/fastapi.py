@@ -28,6 +28,7 @@ from asyncodm._web import answer_for
 from asyncodm.errors import (
     ConnectionFailure,
     DoesNotExist,
+    FieldDoesNotExist,
     OperationError,
     ValidationError,
 )
@@ -88,7 +89,13 @@ def install_error_handlers(app: FastAPI) -> None:
     naming the field (or index) and value, a delete refused by a DENY rule 409 naming the
     referring model, ``ValidationError`` 422 in FastAPI's ``{"detail": [{"loc", "msg",
     "type"}]}`` shape, ``ConnectionFailure`` 503 (see ``asyncodm._web`` for the bodies)."""
-    for error in (DoesNotExist, OperationError, ValidationError, ConnectionFailure):
+    for error in (
+        DoesNotExist,
+        OperationError,
+        ValidationError,
+        FieldDoesNotExist,
+        ConnectionFailure,
+    ):
         app.add_exception_handler(error, _handle)
 
 

@@ -94,6 +94,8 @@ class _BsonScalar:
     load: Callable[[Any], Any]
     dump: Callable[[Any], Any]
     json_schema: Mapping[str, Any]
+    #: The one error a bad value gets (type, message), instead of one per union branch.
+    error: tuple[str, str]
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -104,7 +106,9 @@ class _BsonScalar:
         return core_schema.json_or_python_schema(
             json_schema=from_json,
             python_schema=core_schema.union_schema(
-                [core_schema.is_instance_schema(self.cls), from_json]
+                [core_schema.is_instance_schema(self.cls), from_json],
+                custom_error_type=self.error[0],
+                custom_error_message=self.error[1],
             ),
             serialization=core_schema.plain_serializer_function_ser_schema(
                 self.dump, when_used="json"
@@ -138,6 +142,7 @@ ObjectIdStr = Annotated[
         ObjectId,
         str,
         {"type": "string", "pattern": OBJECTID_PATTERN, "examples": ["5f0c9a1e8b3e4a2d9c7b6a51"]},
+        ("objectid", "Input should be an ObjectId: a string of 24 hexadecimal digits"),
     ),
 ]
 
@@ -153,18 +158,39 @@ _TimestampValue = Annotated[
             "properties": {"t": {"type": "integer"}, "i": {"type": "integer"}},
             "required": ["t", "i"],
         },
+        ("timestamp", "Input should be a BSON timestamp {t: seconds, i: increment}"),
     ),
 ]
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:  # pydantic reports ValueErrors as validation errors
+        raise ValueError(f"not a regular expression: {exc}") from None
+
 
 _PatternValue = Annotated[
     re.Pattern[str],
     _BsonScalar(
-        re.Pattern, core_schema.str_schema(), re.compile, lambda p: p.pattern, {"type": "string"}
+        re.Pattern,
+        core_schema.str_schema(),
+        _compile,
+        lambda p: p.pattern,
+        {"type": "string", "format": "regex"},
+        ("regex", "Input should be a regular expression"),
     ),
 ]
 
 _CodeValue = Annotated[
-    Code, _BsonScalar(Code, core_schema.str_schema(), Code, str, {"type": "string"})
+    Code,
+    _BsonScalar(
+        Code,
+        core_schema.str_schema(),
+        Code,
+        str,
+        {"type": "string"},
+        ("code", "Input should be a string"),
+    ),
 ]
 
 
