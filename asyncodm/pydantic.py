@@ -162,6 +162,7 @@ _TimestampValue = Annotated[
     ),
 ]
 
+
 def _compile(pattern: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
@@ -470,7 +471,13 @@ class _RefLoader:
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(self._load, handler(source))
+        return core_schema.no_info_after_validator_function(
+            self._load,
+            handler(source),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                _dump_ref, info_arg=True
+            ),
+        )
 
     def _load(self, value: GenericReference) -> Any:
         candidates = self.classes if self.classes is not None else _document_classes()
@@ -482,6 +489,11 @@ class _RefLoader:
                     pk = TypeAdapter(ObjectIdStr).validate_python(pk)
                 return Ref(cls, pk)
         raise ValueError(f"{value.cls!r} is not a document class this reference may hold")
+
+
+def _dump_ref(value: Any, info: core_schema.SerializationInfo) -> Any:
+    """An input model's generic reference: the ``Ref`` in Python, ``{cls, id}`` in JSON."""
+    return _jsonable(_generic_as_dict(value)) if info.mode_is_json() else value
 
 
 def _document_classes() -> list[type]:
@@ -599,7 +611,7 @@ def _field_definition(spec: FieldSpec, ctx: _Context, *, partial: bool, is_pk: b
         docs["title"] = str(spec.metadata["verbose_name"])
     if spec.metadata.get("help_text"):
         docs["description"] = str(spec.metadata["help_text"])
-    optional = tp | None
+    optional = tp if tp is _AnyValue else tp | None  # Any already takes None
     if ctx.mode == "output":
         if spec.required or is_pk:
             return tp, Field(**docs)
