@@ -62,7 +62,7 @@ async def api(fastapi_app: ModuleType, backend: Backend) -> AsyncIterator[httpx.
 
 @pytest.fixture
 async def aio(blog: ModuleType, backend: Backend) -> AsyncIterator[TestClient[Any, Any]]:
-    """aiohttp's test client for the aiohttp example, on the test's backend."""
+    """A test client (aiohttp's) for the aiohttp example, on the test's backend."""
     module = load("examples.aiohttp_app")
     app = module.create_app(None, client=backend.client, db=backend.db_name)
     async with TestClient(TestServer(app)) as client:
