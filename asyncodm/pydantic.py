@@ -740,7 +740,10 @@ def pydantic_model(
         partial: Every field optional with a None default, for PATCH bodies: use
             ``model_dump(exclude_unset=True)`` to get what the client sent.
         name: The model's class name, which is its name in the OpenAPI schema (default: the
-            document's name; ``In`` or ``Patch`` appended for input models).
+            document's name; ``In`` or ``Patch`` appended for input models). Two models of
+            one class with the same name in one schema (an embedded document's nested
+            ``CommentIn`` and a ``CommentIn`` without some field) are told apart by pydantic
+            with long qualified names: name one of them.
         mode: ``"output"`` (responses: unknown attributes ignored) or ``"input"`` (request
             bodies: unknown fields are a 422, file fields left out, generated pks and fields
             with defaults optional). Default: input when ``exclude`` or ``partial`` is given.

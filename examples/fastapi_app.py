@@ -35,7 +35,8 @@ CategoryIn = pydantic_model(Category, exclude={"id"})
 PostOut = pydantic_model(Post)
 PostIn = pydantic_model(Post, exclude={"id", "views", "created", "comments"})
 PostPatch = pydantic_model(Post, partial=True, exclude={"id", "author", "created"})
-CommentIn = pydantic_model(Comment, exclude={"created"})
+# Named: PostPatch's comments are the full CommentIn, and one schema cannot hold two of them.
+NewComment = pydantic_model(Comment, exclude={"created"}, name="NewComment")
 
 
 @contextlib.asynccontextmanager
@@ -122,7 +123,7 @@ def create_app(uri: str | None = MONGODB_URI, **connect_kwargs: Any) -> FastAPI:
         return Response(status_code=204)
 
     @app.post("/posts/{pid}/comments", response_model=PostOut, status_code=201)
-    async def add_comment(pid: ObjectIdStr, body: CommentIn) -> Any:
+    async def add_comment(pid: ObjectIdStr, body: NewComment) -> Any:
         comment = Comment(**body.model_dump(exclude_unset=True))
         comment.validate()
         # One atomic $push: concurrent comments never overwrite each other.
