@@ -539,3 +539,20 @@ def test_nested_models_are_base_models() -> None:
     Out = pydantic_model(PdEverything)
     note = Out.model_fields["note"].annotation
     assert any(isinstance(a, type) and issubclass(a, BaseModel) for a in note.__args__)  # type: ignore[union-attr]
+
+
+def test_fields_named_like_base_model_attributes_keep_their_names() -> None:
+    class PdShadowing(Document):
+        json = StringField()
+        model_name = StringField()
+
+    Out = pydantic_model(PdShadowing)
+    doc = PdShadowing(id=ObjectId(), json="j", model_name="m")
+    assert Out.model_validate(doc).model_dump(mode="json") == {
+        "id": str(doc.pk),
+        "json": "j",
+        "model_name": "m",
+    }
+    assert set(Out.model_json_schema()["properties"]) == {"id", "json", "model_name"}
+    body = pydantic_model(PdShadowing, mode="input").model_validate({"json": "x"})
+    assert PdShadowing(**body.model_dump(exclude_unset=True)).json == "x"
