@@ -147,7 +147,7 @@ class PdEverything(Document):
 
 
 def test_the_table_maps_every_kind() -> None:
-    from asyncodm.pydantic import _KINDS
+    from asyncodm.pydantic._kinds import _KINDS
 
     assert set(_KINDS) == KINDS
 
