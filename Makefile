@@ -2,6 +2,7 @@
 # in a stamp file, so a second run installs nothing. Editing pyproject.toml re-runs the installs.
 #
 #   make demo    the example app on the embedded database (or on $MONGODB_URI if set)
+#   make serve   the FastAPI blog example under uvicorn, on the same database (SERVE_PORT=8000)
 #   make test    the whole suite: mongomock, nx-27017 via PyMongo and via Motor (started by the
 #                test fixture), then a benchmark smoke run on nx-27017 and on the fast server
 #   make lint    ruff, ruff format --check, mypy --strict, typing tests, import layers
@@ -26,7 +27,7 @@ DEMO_URI := $(or $(MONGODB_URI),mongomock://localhost/asyncodm_demo)
 LINT_PATHS := $(wildcard asyncodm tests benchmarks examples)
 
 .DEFAULT_GOAL := test
-.PHONY: demo test bench-smoke lint format bench docs clean distclean
+.PHONY: demo serve test bench-smoke lint format bench docs clean distclean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,7 @@ $(VENV)/.stamp-%: pyproject.toml | $(PY)
 	@touch $@
 
 EXTRAS_demo := mock,motor
+EXTRAS_serve := mock,motor,serve
 EXTRAS_test := mock,motor,test
 EXTRAS_lint := mock,motor,test,dev
 EXTRAS_bench := mock,motor,test,bench
@@ -44,6 +46,10 @@ EXTRAS_bench := mock,motor,test,bench
 demo: $(VENV)/.stamp-demo
 	@test -f examples/demo.py || { echo "examples/demo.py is not written yet"; exit 1; }
 	MONGODB_URI='$(DEMO_URI)' $(PY) -m examples.demo
+
+SERVE_PORT ?= 8000
+serve: $(VENV)/.stamp-serve
+	MONGODB_URI='$(DEMO_URI)' $(BIN)/uvicorn examples.fastapi_app:app --port $(SERVE_PORT)
 
 test: $(VENV)/.stamp-test
 	$(PYTEST) $(PYTEST_ARGS)

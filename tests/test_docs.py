@@ -108,7 +108,9 @@ class _ErrorExamples(ast.NodeTransformer):
 
 def compile_page(text: str, filename: str) -> Any:
     tree = _ErrorExamples(filename).visit(ast.parse(page_source(text), filename))
-    return compile(ast.fix_missing_locations(tree), filename, "exec")
+    # dont_inherit: a page runs as its reader would run it, not with this module's
+    # `from __future__ import annotations` (FastAPI reads a page's annotations as types).
+    return compile(ast.fix_missing_locations(tree), filename, "exec", dont_inherit=True)
 
 
 def run_page(text: str, filename: str) -> None:
