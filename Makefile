@@ -26,7 +26,7 @@ DEMO_URI := $(or $(MONGODB_URI),mongomock://localhost/asyncodm_demo)
 LINT_PATHS := $(wildcard asyncodm tests benchmarks examples)
 
 .DEFAULT_GOAL := test
-.PHONY: demo test bench-smoke lint format bench docs clean distclean
+.PHONY: demo test chromium bench-smoke lint format bench docs clean distclean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,12 @@ demo: $(VENV)/.stamp-demo
 	@test -f examples/demo.py || { echo "examples/demo.py is not written yet"; exit 1; }
 	MONGODB_URI='$(DEMO_URI)' $(PY) -m examples.demo
 
-test: $(VENV)/.stamp-test
+# The admin's browser tests drive Debian's chromium (Playwright's own browser download cannot
+# be used here); installed once when missing (we run as root, as CI does).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: $(VENV)/.stamp-test chromium
 	$(PYTEST) $(PYTEST_ARGS)
 	@if [ -f benchmarks/run.py ]; then $(MAKE) --no-print-directory bench-smoke; fi
 

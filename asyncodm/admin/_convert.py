@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import starlette_admin.fields as sa
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette_admin.helpers import slugify_class_name
 
@@ -130,9 +131,23 @@ def _file_info(field: sa.FileField, request: Request, value: Any) -> dict[str, A
     }
 
 
+async def _close_empty(field: sa.FileField, form_data: Any) -> None:
+    """Close what the browser sent for an empty file input: starlette-admin drops it unclosed,
+    leaving a temporary file to the garbage collector (a ResourceWarning)."""
+    for upload in form_data.getlist(field.id):
+        if isinstance(upload, UploadFile) and not upload.filename:
+            await upload.close()
+
+
 @dataclass
 class FileField(sa.FileField):
     """A GridFS file: uploaded through the document's own file field (see ModelView)."""
+
+    async def parse_form_data(self, request: Request, form_data: Any) -> Any:
+        parsed = await super().parse_form_data(request, form_data)
+        if parsed[0] is None:
+            await _close_empty(self, form_data)
+        return parsed
 
     async def serialize_value(self, request: Request, value: Any) -> Any:
         return _file_info(self, request, value)
@@ -141,6 +156,12 @@ class FileField(sa.FileField):
 @dataclass
 class ImageField(sa.ImageField):
     """A GridFS image (an ``image`` kind): uploaded like a file, shown as a picture."""
+
+    async def parse_form_data(self, request: Request, form_data: Any) -> Any:
+        parsed = await super().parse_form_data(request, form_data)
+        if parsed[0] is None:
+            await _close_empty(self, form_data)
+        return parsed
 
     async def serialize_value(self, request: Request, value: Any) -> Any:
         return _file_info(self, request, value)

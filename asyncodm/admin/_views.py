@@ -38,7 +38,7 @@ from asyncodm import (
     ValidationError,
     describe,
 )
-from asyncodm.admin._convert import FileField, HasMany, HasOne, convert_fields, view_key
+from asyncodm.admin._convert import HasMany, HasOne, convert_fields, view_key
 from asyncodm.admin._query import AsyncODMFilterRegistry, filter_query, order_keys, search_query
 
 __all__ = ["Admin", "ModelView", "nested_errors"]
@@ -203,6 +203,8 @@ class ModelView(BaseModelView):
         except Exception as exc:
             self.handle_exception(exc)
             raise
+        finally:
+            await _close_uploads(data)
 
     async def edit(self, request: Request, pk: Any, data: dict[str, Any]) -> Any:
         try:
@@ -218,6 +220,8 @@ class ModelView(BaseModelView):
         except Exception as exc:
             self.handle_exception(exc)
             raise
+        finally:
+            await _close_uploads(data)
 
     async def delete(self, request: Request, pks: list[Any]) -> int | None:
         """Delete through the queryset, which applies every delete rule: a DENY refuses the
@@ -252,7 +256,7 @@ class ModelView(BaseModelView):
                 continue
             value = data.get(field.name)
             fspec = spec[field.name]
-            if isinstance(field, FileField):
+            if isinstance(field, sa.FileField):
                 await self._set_file(obj, field.name, value)
             elif isinstance(field, sa.CollectionField) and fspec.document is not None:
                 if value is None:
@@ -294,6 +298,14 @@ class ModelView(BaseModelView):
             if current:
                 await current.delete()
             setattr(obj, name, None)
+
+
+async def _close_uploads(data: dict[str, Any]) -> None:
+    """Close the uploaded files once saved (or refused): the form leaves them to us."""
+    for value in data.values():
+        upload = value[0] if isinstance(value, tuple) and value else None
+        if isinstance(upload, UploadFile):
+            await upload.close()
 
 
 def _coerce_pk(kind: str, raw: Any) -> Any:
