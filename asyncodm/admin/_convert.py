@@ -210,7 +210,7 @@ def _enum(spec: FieldSpec) -> sa.BaseField:
 
 def _string(spec: FieldSpec) -> sa.BaseField:
     common = _common(spec)
-    bounds = {
+    bounds: dict[str, Any] = {
         "maxlength": spec.constraints.get("max_length"),
         "minlength": spec.constraints.get("min_length"),
     }
@@ -262,9 +262,7 @@ def convert_field(spec: FieldSpec) -> sa.BaseField:
     elif kind in _SIMPLE:
         field = _SIMPLE[kind](spec)
     elif kind == "embedded" and spec.document is not None:
-        field = sa.CollectionField(
-            spec.name, convert_fields(spec.document), required=spec.required
-        )
+        field = sa.CollectionField(spec.name, convert_fields(spec.document), required=spec.required)
     elif kind == "reference" and spec.reference is not None:
         field = HasOne(**_common(spec), key=view_key(spec.reference))
     elif kind in ("list", "sorted_list"):

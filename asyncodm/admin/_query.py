@@ -33,7 +33,7 @@ from starlette_admin.filters import enum as enum_filters
 from starlette_admin.filters import generic as generic_filters
 from starlette_admin.filters import numeric as numeric_filters
 from starlette_admin.filters import string as string_filters
-from starlette_admin.filters.base import BaseFilter, FilterDataType
+from starlette_admin.filters.base import BaseFilter
 
 from asyncodm import Q
 from asyncodm.admin._convert import ObjectIdField
@@ -87,7 +87,9 @@ def search_query(fields: Iterable[sa.BaseField], term: str) -> Q | None:
 
 def order_keys(sorts: Sequence[tuple[str, str]]) -> list[str]:
     """``[("title", "desc")]`` -> ``["-title"]``: the list page's sort as ``order_by`` keys."""
-    return [("-" if direction.lower() == "desc" else "+") + lookup(name) for name, direction in sorts]
+    return [
+        ("-" if direction.lower() == "desc" else "+") + lookup(name) for name, direction in sorts
+    ]
 
 
 def filter_query(
@@ -278,12 +280,8 @@ def _object_id(raw: Any) -> ObjectId:
         raise FilterValidationError(f"Invalid ObjectId: {raw}") from None
 
 
-class ObjectIdEqualFilter(BaseFilter):
+class ObjectIdEqualFilter(generic_filters.EqualFilter):
     """An ObjectId field equal to the given id (a malformed id is a 400, not a scan)."""
-
-    name = "eq"
-    label = "Equal"
-    data_type = FilterDataType.STRING
 
     def parse_value(self, raw: Any) -> ObjectId:
         return _object_id(raw)
@@ -292,9 +290,9 @@ class ObjectIdEqualFilter(BaseFilter):
         return _q(ctx.field_name, None, ctx.value)
 
 
-class ObjectIdNotEqualFilter(ObjectIdEqualFilter):
-    name = "neq"
-    label = "Not equal"
+class ObjectIdNotEqualFilter(generic_filters.NotEqualFilter):
+    def parse_value(self, raw: Any) -> ObjectId:
+        return _object_id(raw)
 
     def apply(self, ctx: FilterApplyContext) -> Any:
         return _q(ctx.field_name, "ne", ctx.value)

@@ -339,9 +339,7 @@ class Admin(BaseAdmin):
     async def _serve_file(self, request: Request) -> Response:
         """A document's file, read back through its file field (so any storage serves)."""
         key = request.path_params["key"]
-        view = next(
-            (v for v in self._views if isinstance(v, ModelView) and v.key == key), None
-        )
+        view = next((v for v in self._views if isinstance(v, ModelView) and v.key == key), None)
         if view is None or not view.is_accessible(request):
             raise HTTPException(404)
         name = request.path_params["field"]

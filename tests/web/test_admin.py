@@ -12,6 +12,9 @@ import pytest
 from bson import ObjectId
 
 from tests._backends import Backend
+
+pytest.importorskip("starlette_admin")  # the "admin" extra (Python >= 3.11)
+
 from tests.web._admin_blog import Contributor, Kudos, NewsStory, make_app
 
 
@@ -52,7 +55,9 @@ async def _stories(n: int, author: Contributor | None = None) -> list[NewsStory]
     return out
 
 
-async def test_list_paginates_sorts_and_searches(backend: Backend, client: httpx.AsyncClient) -> None:
+async def test_list_paginates_sorts_and_searches(
+    backend: Backend, client: httpx.AsyncClient
+) -> None:
     await _stories(12)
     await NewsStory(title="dots a.b* here", views=100).save()
     await NewsStory(title="axbb none", views=101).save()

@@ -20,10 +20,15 @@ from typing import Any, TypeVar
 import pytest
 
 import asyncodm
-from tests.web._admin_blog import Contributor, NewsStory, make_app
 
-uvicorn = pytest.importorskip("uvicorn")
-sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("starlette_admin")  # the "admin" extra (Python >= 3.11)
+pytest.importorskip("uvicorn")
+pytest.importorskip("playwright.sync_api")
+
+import uvicorn
+from playwright import sync_api
+
+from tests.web._admin_blog import Contributor, NewsStory, make_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "img" / "admin-list.png"
@@ -33,9 +38,15 @@ pytestmark = [
     pytest.mark.browser,
     # starlette-admin's CSRF middleware parses a multipart form to read its token and never
     # closes that copy's temporary files (the view's own copy is closed by asyncodm.admin).
-    pytest.mark.filterwarnings("ignore:Unclosed file <tempfile.SpooledTemporaryFile:ResourceWarning"),
-    pytest.mark.filterwarnings("ignore:Exception ignored in. <function SpooledTemporaryFile.__del__:pytest.PytestUnraisableExceptionWarning"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (make test installs it)"),  # fmt: skip
+    pytest.mark.filterwarnings(
+        "ignore:Unclosed file <tempfile.SpooledTemporaryFile:ResourceWarning"
+    ),
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <function SpooledTemporaryFile.__del__:pytest.PytestUnraisableExceptionWarning"
+    ),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="chromium is not installed (make test installs it)"
+    ),
 ]
 
 
