@@ -5,9 +5,9 @@ documents (``_query``), escaping included."""
 from __future__ import annotations
 
 import enum
+import re
 import subprocess
 import sys
-import re
 from typing import Any
 
 import pytest
