@@ -109,7 +109,7 @@ class HasMany(sa.HasMany):
         return [v for v in value or [] if v is not None]
 
 
-def _file_info(field: sa.FileField, request: Request, value: Any) -> dict[str, Any] | None:
+async def _file_info(field: sa.FileField, request: Request, value: Any) -> dict[str, Any] | None:
     """What the file templates show: name, type and the admin's download URL for the file,
     which reads it back through the document's own file field (so any storage works)."""
     if not value or getattr(value, "file_id", None) is None:
@@ -117,6 +117,8 @@ def _file_info(field: sa.FileField, request: Request, value: Any) -> dict[str, A
     owner = getattr(value, "instance", None)
     if owner is None or getattr(owner, "pk", None) is None:
         return None
+    if getattr(value, "info", None) is None:
+        await value.open()  # one query for its files document, when not loaded with the page
     key = field._view.key if field._view is not None else None
     url = request.url_for(
         request.app.state.ROUTE_NAME + ":api:asyncodm-file",
@@ -150,7 +152,7 @@ class FileField(sa.FileField):
         return parsed
 
     async def serialize_value(self, request: Request, value: Any) -> Any:
-        return _file_info(self, request, value)
+        return await _file_info(self, request, value)
 
 
 @dataclass
@@ -164,7 +166,7 @@ class ImageField(sa.ImageField):
         return parsed
 
     async def serialize_value(self, request: Request, value: Any) -> Any:
-        return _file_info(self, request, value)
+        return await _file_info(self, request, value)
 
 
 def _common(spec: FieldSpec) -> dict[str, Any]:

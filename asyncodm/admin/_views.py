@@ -19,6 +19,7 @@ from bson import ObjectId
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -26,6 +27,7 @@ from starlette_admin.base import BaseAdmin
 from starlette_admin.exceptions import ActionFailed, FormValidationError
 from starlette_admin.filters import FilterGroup, FilterRegistry
 from starlette_admin.helpers import prettify_class_name
+from starlette_admin.security.csrf import CSRFMiddleware
 from starlette_admin.views import BaseModelView
 
 from asyncodm import (
@@ -183,6 +185,18 @@ class ModelView(BaseModelView):
         keys = [k for k in (self._pk(p) for p in pks) if k is not None]
         return list(await self.document.objects(pk__in=keys).to_list())
 
+    async def repr(self, obj: Any, request: Request) -> str:
+        """How a document reads in selects, reference columns and messages: its
+        ``__admin_repr__`` if it has one, else its first text field (a name or a title reads
+        better than an id), else starlette-admin's ``Display(pk)``."""
+        if getattr(type(obj), "__admin_repr__", None) is None:
+            for name, field in self.spec.fields.items():
+                if field.kind == "string" and not field.primary_key and not field.choices:
+                    value = getattr(obj, name, None)
+                    if isinstance(value, str) and value:
+                        return value
+        return await super().repr(obj, request)
+
     async def get_pk_value(self, request: Request, obj: Any) -> Any:
         return obj.pk
 
@@ -318,12 +332,34 @@ def _coerce_pk(kind: str, raw: Any) -> Any:
     return raw
 
 
+class _ClosingCSRFMiddleware(CSRFMiddleware):
+    """starlette-admin's CSRF check, closing the copy of a multipart form it parses to read
+    the token (the view parses the body again), so no upload's temporary file is left open."""
+
+    async def _get_submitted_token(self, request: Request) -> str | None:
+        if request.headers.get(self.header_name) is not None:
+            return await super()._get_submitted_token(request)
+        token = await super()._get_submitted_token(request)
+        await request.close()
+        return token
+
+
 class Admin(BaseAdmin):
     """starlette-admin's admin site, plus a route that serves the documents' stored files.
 
     ``admin = Admin(title="Blog"); admin.add_view(ModelView(Post)); admin.mount_to(app)``
     mounts it at ``/admin`` of any Starlette or FastAPI app.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        assert self.secret_key is not None  # BaseAdmin generates one when none is given
+        self.middlewares = [
+            Middleware(_ClosingCSRFMiddleware, secret_key=self.secret_key)
+            if getattr(m, "cls", None) is CSRFMiddleware
+            else m
+            for m in self.middlewares
+        ]
 
     def mount_to(self, app: Starlette) -> None:
         self.routes.append(

@@ -205,3 +205,27 @@ async def test_delete_denied_shows_the_message_and_deletes_nothing(
     assert "NewsStory" in message
     assert [r["_id"] for r in await _raw(backend, Contributor)] == [ann.pk]
     assert len(await _raw(backend, NewsStory)) == 1
+
+
+async def test_file_upload_goes_to_gridfs_and_is_served(
+    backend: Backend, client: httpx.AsyncClient
+) -> None:
+    url = "/admin/news-story/create"
+    token = await _csrf(client, url)
+    response = await client.post(
+        url,
+        data={"csrftoken": token, "title": "With a file"},
+        files={"attachment": ("report.txt", b"hello gridfs", "text/plain")},
+    )
+    assert response.status_code == 303, response.text[:2000]
+    (raw,) = await _raw(backend, NewsStory)
+    file_id = raw["attachment"]
+    stored = await backend.db["fs.files"].find_one({"_id": file_id})
+    assert stored is not None and stored["filename"] == "report.txt"
+    assert stored["length"] == len(b"hello gridfs")
+
+    detail = await client.get("/admin/news-story/detail", params={"pk": str(raw["_id"])})
+    link = re.search(r'href="([^"]*asyncodm-file[^"]*)"', detail.text)
+    assert link is not None, "the detail page links the stored file"
+    served = await client.get(link.group(1))
+    assert served.status_code == 200 and served.content == b"hello gridfs"

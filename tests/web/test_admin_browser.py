@@ -36,14 +36,6 @@ T = TypeVar("T")
 
 pytestmark = [
     pytest.mark.browser,
-    # starlette-admin's CSRF middleware parses a multipart form to read its token and never
-    # closes that copy's temporary files (the view's own copy is closed by asyncodm.admin).
-    pytest.mark.filterwarnings(
-        "ignore:Unclosed file <tempfile.SpooledTemporaryFile:ResourceWarning"
-    ),
-    pytest.mark.filterwarnings(
-        "ignore:Exception ignored in. <function SpooledTemporaryFile.__del__:pytest.PytestUnraisableExceptionWarning"
-    ),
     pytest.mark.skipif(
         not Path(CHROMIUM).exists(), reason="chromium is not installed (make test installs it)"
     ),
@@ -101,7 +93,7 @@ def server() -> Iterator[_Server]:
 def page(server: _Server) -> Iterator[Any]:
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context = browser.new_context(viewport={"width": 1600, "height": 720})
         pg = context.new_page()
         pg.set_default_timeout(10_000)
         yield pg
