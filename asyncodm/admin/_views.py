@@ -92,17 +92,11 @@ class ModelView(BaseModelView):
         self.display_name = display_name or self.display_name or prettify_class_name(spec.name)
         self.icon = icon or self.icon
         self.pk_attr = spec.pk
-        chosen = None
-        if self.fields:
-            chosen = [f for f in self.fields if isinstance(f, str)]
-        if chosen is None or len(chosen) != len(self.fields or ()):
-            converted = convert_fields(document, chosen)
-            by_name = {f.name: f for f in converted}
-            self.fields = [
-                by_name[f] if isinstance(f, str) else f for f in (self.fields or converted)
-            ]
-        else:
-            self.fields = convert_fields(document, chosen)
+        # ``fields`` may name fields (converted from describe()) and hold admin fields as is.
+        declared: list[Any] = list(self.fields or spec.fields)
+        names = [f for f in declared if isinstance(f, str)]
+        by_name = {f.name: f for f in convert_fields(document, names)}
+        self.fields = [by_name[f] if isinstance(f, str) else f for f in declared]
         super().__init__()
 
     # --- reading ------------------------------------------------------------------------------

@@ -224,3 +224,16 @@ def test_import_asyncodm_leaves_starlette_admin_out_and_the_admin_names_its_extr
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert "pip install 'asyncodm[admin]'" in done.stdout
+
+
+def test_a_view_takes_field_names_and_admin_fields() -> None:
+    from asyncodm.admin import ModelView
+
+    class Partial(ModelView):
+        fields = ["title", sa.StringField("status"), "author"]
+
+    view = Partial(NewsStory)
+    assert [type(f) for f in view.fields] == [sa.StringField, sa.StringField, _convert.HasOne]
+    assert view.key == "news-story" and view.pk_attr == "id"
+    with pytest.raises(TypeError, match="top-level Document"):
+        ModelView(Byline)
