@@ -143,8 +143,13 @@ async def test_validation_errors_show_at_their_fields(
     assert response.status_code == 422
     assert await _raw(backend, NewsStory) == []
     text = response.text
-    assert "is-invalid" in text
-    assert re.search(r"60", text)  # the max_length message of title
+    title = text[text.index('id="title"') :]
+    assert 'aria-invalid="true"' in title[:400]
+    assert "expected at most 60 characters" in title  # under the title input
+    # under the note's own input (starlette-admin numbers the re-rendered items itself)
+    assert re.search(r'id="notes\.\d+\.body-error">expected at most 40 characters', text), (
+        "the note's error is not shown at its input"
+    )
 
 
 async def test_edit(backend: Backend, client: httpx.AsyncClient) -> None:
