@@ -27,7 +27,7 @@ DEMO_URI := $(or $(MONGODB_URI),mongomock://localhost/asyncodm_demo)
 LINT_PATHS := $(wildcard asyncodm tests benchmarks examples)
 
 .DEFAULT_GOAL := test
-.PHONY: demo serve test bench-smoke lint format bench docs clean distclean
+.PHONY: demo serve test chromium bench-smoke lint format bench docs clean distclean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +51,12 @@ SERVE_PORT ?= 8000
 serve: $(VENV)/.stamp-serve
 	MONGODB_URI='$(DEMO_URI)' $(BIN)/uvicorn examples.fastapi_app:app --port $(SERVE_PORT)
 
-test: $(VENV)/.stamp-test
+# The admin's browser tests drive Debian's chromium (Playwright's own browser download cannot
+# be used here); installed once when missing (we run as root, as CI does).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: $(VENV)/.stamp-test chromium
 	$(PYTEST) $(PYTEST_ARGS)
 	@if [ -f benchmarks/run.py ]; then $(MAKE) --no-print-directory bench-smoke; fi
 

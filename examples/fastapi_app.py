@@ -8,7 +8,8 @@ What it shows (API.md §12): request and response models generated from the docu
 ``maxLength: 200``); endpoints that return documents; a 404 for an unknown id, a 422 naming a
 malformed id, a 409 naming a duplicate email, a 409 naming the posts that keep a category;
 deleting a user deletes their posts (CASCADE); comments and view counts are atomic updates, so
-concurrent requests lose nothing.
+concurrent requests lose nothing; the admin at ``/admin`` edits every document (it needs
+``asyncodm[admin]``, on Python 3.11 or later).
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Query, Response
 
+from asyncodm.admin import Admin, ModelView
 from asyncodm.fastapi import get_or_404, install_error_handlers, lifespan
 from asyncodm.pydantic import ObjectIdStr, pydantic_model
 from examples.blog import MODELS, Category, Comment, Post, User
 
 MONGODB_URI = os.environ.get("MONGODB_URI", "mongomock://localhost/blog")
+ADMIN_SECRET_KEY = os.environ.get("ADMIN_SECRET_KEY", "blog example: not a secret")
 
 # --- request and response models, generated from the documents ---------------------------------
 
@@ -137,14 +140,12 @@ def create_app(uri: str | None = MONGODB_URI, **connect_kwargs: Any) -> FastAPI:
             raise HTTPException(404, f"Post not found (id={pid})")
         return await get_or_404(Post, id=pid)
 
-    # --- the admin ------------------------------------------------------------------------
-    # ADMIN: mounted here at /admin once asyncodm.admin exists (issue 14, item 4):
-    #
-    #     from asyncodm.admin import Admin, ModelView
-    #     admin = Admin(title="Blog")
-    #     for model in MODELS:
-    #         admin.add_view(ModelView(model))
-    #     admin.mount_to(app)
+    # --- the admin: list, search, create, edit and delete every model at /admin -----------
+    # The key signs the admin's CSRF and flash cookies: set ADMIN_SECRET_KEY in production.
+    admin = Admin(title="Blog", secret_key=ADMIN_SECRET_KEY)
+    for model in MODELS:
+        admin.add_view(ModelView(model))
+    admin.mount_to(app)
 
     return app
 

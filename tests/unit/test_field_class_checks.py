@@ -21,16 +21,37 @@ PACKAGE = Path(asyncodm.__file__).parent
 ALLOWED = frozenset({"BaseField"})
 
 
-def _names(node: ast.expr) -> Iterator[str]:
-    """The class names in the second argument of ``isinstance`` (a name, ``mod.Name`` or a
-    tuple of them)."""
+def _foreign_names(tree: ast.Module) -> frozenset[str]:
+    """Names a module binds from other libraries (``from starlette_admin.fields import
+    ListField``, ``import starlette_admin.fields as sf``): their ``...Field`` classes are not
+    asyncodm's fields, so checking them asks nothing of a field."""
+    foreign: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if not node.module.startswith("asyncodm"):
+                foreign.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if not alias.name.startswith("asyncodm"):
+                    foreign.add(alias.asname or alias.name.partition(".")[0])
+    return frozenset(foreign)
+
+
+def _names(node: ast.expr, foreign: frozenset[str]) -> Iterator[str]:
+    """The asyncodm class names in the second argument of ``isinstance`` (a name,
+    ``mod.Name`` or a tuple of them)."""
     if isinstance(node, ast.Name):
-        yield node.id
+        if node.id not in foreign:
+            yield node.id
     elif isinstance(node, ast.Attribute):
-        yield node.attr
+        root = node.value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not (isinstance(root, ast.Name) and root.id in foreign):
+            yield node.attr
     elif isinstance(node, ast.Tuple):
         for element in node.elts:
-            yield from _names(element)
+            yield from _names(element, foreign)
 
 
 def _is_type_call(node: ast.expr) -> bool:
@@ -41,7 +62,9 @@ def field_class_checks(source: str) -> list[tuple[int, str]]:
     """``(line, class name)`` of every ``isinstance``/``issubclass`` on a ``...Field`` class
     and every ``type(x) is ...Field`` in ``source``."""
     found: list[tuple[int, str]] = []
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    foreign = _foreign_names(tree)
+    for node in ast.walk(tree):
         classes: list[str] = []
         if (
             isinstance(node, ast.Call)
@@ -49,13 +72,13 @@ def field_class_checks(source: str) -> list[tuple[int, str]]:
             and node.func.id in ("isinstance", "issubclass")
             and len(node.args) == 2
         ):
-            classes = list(_names(node.args[1]))
+            classes = list(_names(node.args[1], foreign))
         elif isinstance(node, ast.Compare) and (
             _is_type_call(node.left) or any(_is_type_call(c) for c in node.comparators)
         ):
             for side in (node.left, *node.comparators):
                 if not _is_type_call(side):
-                    classes.extend(_names(side))
+                    classes.extend(_names(side, foreign))
         found += [
             (node.lineno, name)
             for name in classes
@@ -98,3 +121,15 @@ type(v) is dict
         (5, "DynamicField"),
         (6, "DynamicField"),
     ]
+
+
+def test_another_librarys_field_classes_are_not_asyncodm_fields() -> None:
+    source = """
+from starlette_admin.fields import ListField
+import starlette_admin.fields as sf
+from asyncodm.fields import DictField
+isinstance(f, ListField)
+isinstance(f, sf.EnumField)
+isinstance(f, DictField)
+"""
+    assert field_class_checks(source) == [(7, "DictField")]

@@ -297,3 +297,15 @@ async def test_openapi_shows_the_documents_constraints(api: httpx.AsyncClient) -
     assert param["schema"]["pattern"] == "^[0-9a-fA-F]{24}$"
     read = schema["paths"]["/posts/{pid}"]["get"]["responses"]["200"]
     assert read["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Post"}
+
+
+async def test_the_admin_is_mounted_and_shows_the_stored_posts(
+    api: httpx.AsyncClient, backend: Backend
+) -> None:
+    created = await post(api, await user(api), title="Seen in the admin")
+    listed = await api.get("/admin/post/list")
+    assert listed.status_code == 200 and "Seen in the admin" in listed.text
+    detail = await api.get("/admin/post/detail", params={"pk": created["id"]})
+    assert detail.status_code == 200 and "Seen in the admin" in detail.text
+    missing = await api.get("/admin/post/detail", params={"pk": str(ObjectId())})
+    assert missing.status_code == 404
