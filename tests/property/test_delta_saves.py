@@ -189,7 +189,6 @@ def replace_tags(v: list[str]) -> Edit:
     return edit
 
 
-
 def pop_tag(i: int) -> Edit:
     def edit(d: Basket) -> None:
         at = _at(d.tags or [], i)

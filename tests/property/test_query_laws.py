@@ -145,7 +145,9 @@ def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 DOCS = st.lists(
     st.builds(
-        lambda t, p, pr: {k: v for k, v in (("t", t), ("pages", p), ("price", pr)) if v is not MISSING},  # fmt: skip
+        lambda t, p, pr: {
+            k: v for k, v in (("t", t), ("pages", p), ("price", pr)) if v is not MISSING
+        },  # fmt: skip
         _maybe(SHORT),
         _maybe(PAGES),
         _maybe(PRICES),
@@ -294,7 +296,8 @@ JSONISH = st.recursive(
     max_leaves=4,
 )
 OPERATOR_DICTS = st.dictionaries(
-    st.sampled_from(["$ne", "$gt", "$where", "$regex", "$exists", "$expr", "$in"]) | st.text(max_size=3).map(lambda s: "$" + s),  # fmt: skip
+    st.sampled_from(["$ne", "$gt", "$where", "$regex", "$exists", "$expr", "$in"])
+    | st.text(max_size=3).map(lambda s: "$" + s),  # fmt: skip
     JSONISH,
     min_size=1,
     max_size=3,
