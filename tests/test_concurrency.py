@@ -1,7 +1,8 @@
-"""Many tasks at once on one event loop (``asyncio.gather``), on every backend: delta saves of
-one document from 100 copies, cascading deletes whose sets overlap, and GridFS uploads.
-Outcomes are read raw through the driver. (The SequenceField counter race is in
-test_sequences.py.)
+"""Many tasks at once on one event loop (``asyncio.gather``), on every backend.
+
+Delta saves of one document from 100 copies, cascading deletes whose sets overlap, and GridFS
+uploads; outcomes are read raw through the driver. The SequenceField counter race is in
+test_sequences.py.
 
 On nx-27017 these are real concurrent requests over a connection pool to one server; on
 mongomock the tasks still interleave at every await.

@@ -147,7 +147,7 @@ DOCS = st.lists(
     st.builds(
         lambda t, p, pr: {
             k: v for k, v in (("t", t), ("pages", p), ("price", pr)) if v is not MISSING
-        },  # fmt: skip
+        },
         _maybe(SHORT),
         _maybe(PAGES),
         _maybe(PRICES),
@@ -170,7 +170,7 @@ def _selected(q: Q, docs: list[dict[str, Any]]) -> list[bool]:
 # Combination laws
 
 
-@settings(max_examples=300)
+@settings(max_examples=200)
 @given(a=_q_trees(), b=_q_trees(), docs=DOCS)
 def test_and_means_both(a: Q, b: Q, docs: list[dict[str, Any]]) -> None:
     both = compiled(a & b)
@@ -182,7 +182,7 @@ def test_and_means_both(a: Q, b: Q, docs: list[dict[str, Any]]) -> None:
     assert _selected(a & b, docs) == [x and y for x, y in zip(_selected(a, docs), _selected(b, docs), strict=True)]  # fmt: skip
 
 
-@settings(max_examples=300)
+@settings(max_examples=200)
 @given(a=_q_trees(), b=_q_trees(), docs=DOCS)
 def test_or_means_either(a: Q, b: Q, docs: list[dict[str, Any]]) -> None:
     either = compiled(a | b)
@@ -196,7 +196,7 @@ def test_or_means_either(a: Q, b: Q, docs: list[dict[str, Any]]) -> None:
     assert _selected(a | b, docs) == [x or y for x, y in zip(_selected(a, docs), _selected(b, docs), strict=True)]  # fmt: skip
 
 
-@settings(max_examples=300)
+@settings(max_examples=200)
 @given(a=_q_trees(), docs=DOCS)
 def test_not_means_not(a: Q, docs: list[dict[str, Any]]) -> None:
     if compiled(a):
@@ -297,7 +297,7 @@ JSONISH = st.recursive(
 )
 OPERATOR_DICTS = st.dictionaries(
     st.sampled_from(["$ne", "$gt", "$where", "$regex", "$exists", "$expr", "$in"])
-    | st.text(max_size=3).map(lambda s: "$" + s),  # fmt: skip
+    | st.text(max_size=3).map(lambda s: "$" + s),
     JSONISH,
     min_size=1,
     max_size=3,
