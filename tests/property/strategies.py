@@ -77,7 +77,7 @@ class Other(odm.Document):
 
 INT64 = st.integers(-(2**63), 2**63 - 1)
 #: Any text (surrogates are not valid UTF-8, so never part of a BSON string).
-TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
 #: Keys a stored document may have: no leading '$', no '.', no NUL; '_' leads are kept for
 #: the ODM's own keys (_cls, _ref), which a dynamic dict would read back as documents.
 KEYS = st.text(
@@ -115,7 +115,7 @@ def stored_scalars() -> st.SearchStrategy[Any]:
     )
 
 
-def schemaless(max_leaves: int = 12) -> st.SearchStrategy[Any]:
+def schemaless(max_leaves: int = 8) -> st.SearchStrategy[Any]:
     return st.recursive(
         stored_scalars(),
         lambda children: st.one_of(
@@ -295,7 +295,7 @@ CASES: list[Case] = [
     Case(
         "string_regex",
         lambda: odm.StringField(regex=r"^[a-z]+-\d{1,4}$"),
-        st.from_regex(r"[a-z]+-\d{1,4}", fullmatch=True).filter(lambda s: s.isascii()),
+        st.from_regex(r"[a-z]+-[0-9]{1,4}", fullmatch=True),
     ),
     Case("email", odm.EmailField, emails()),
     Case("url", odm.URLField, urls()),

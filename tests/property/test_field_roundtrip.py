@@ -1,6 +1,6 @@
 """Every data field round-trips: assign -> ``to_mongo`` -> BSON bytes -> decode -> load gives
 the value back (or what the field documents it becomes), and one document holding every
-saveable field survives a save and a query load on mongomock (100 examples).
+saveable field survives a save and a query load on mongomock (50 examples).
 
 Each example fills one document with a drawn value for every case of
 ``tests/property/strategies.py`` (so 200 examples are 200 values per field, at the cost of 200
@@ -98,7 +98,7 @@ def test_every_field_class_has_a_case() -> None:
 
 
 @pytest.mark.backend_only("mongomock")
-@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=VALUES, ids=IDS)
 async def test_every_field_survives_a_save_and_a_query_load(
     backend: Backend, values: dict[str, Any], ids: dict[str, Any]
