@@ -42,33 +42,37 @@ class Level(enum.IntEnum):
     HIGH = 2
 
 
-class Inner(odm.EmbeddedDocument):
+# Class names are unique across the suite: the registry maps a name to the class defined last,
+# and a generic embedded document is loaded by that name (``_cls``).
+
+
+class PropInner(odm.EmbeddedDocument):
     n = odm.IntField()
     tags = odm.ListField(odm.StringField())
 
 
-class Outer(odm.EmbeddedDocument):
-    """Two levels: Outer -> Inner."""
+class PropOuter(odm.EmbeddedDocument):
+    """Two levels: PropOuter -> PropInner."""
 
     name = odm.StringField()
-    inner = odm.EmbeddedDocumentField(Inner)
-    inners = odm.EmbeddedDocumentListField(Inner)
+    inner = odm.EmbeddedDocumentField(PropInner)
+    inners = odm.EmbeddedDocumentListField(PropInner)
 
 
-class Badge(odm.EmbeddedDocument):
+class PropBadge(odm.EmbeddedDocument):
     label = odm.StringField()
 
 
-class Sticker(odm.EmbeddedDocument):
+class PropSticker(odm.EmbeddedDocument):
     size = odm.IntField()
 
 
-class Target(odm.Document):
+class PropTarget(odm.Document):
     name = odm.StringField()
     meta = {"collection": "prop_targets"}
 
 
-class Other(odm.Document):
+class PropOther(odm.Document):
     meta = {"collection": "prop_others"}
 
 
@@ -151,15 +155,15 @@ GEOMETRIES = st.one_of(
 )
 
 
-def inners() -> st.SearchStrategy[Inner]:
+def inners() -> st.SearchStrategy[PropInner]:
     return st.builds(
-        Inner, n=st.none() | st.integers(-(2**31), 2**31), tags=st.lists(TEXT, max_size=3)
+        PropInner, n=st.none() | st.integers(-(2**31), 2**31), tags=st.lists(TEXT, max_size=3)
     )
 
 
-def outers() -> st.SearchStrategy[Outer]:
+def outers() -> st.SearchStrategy[PropOuter]:
     return st.builds(
-        Outer,
+        PropOuter,
         name=st.none() | TEXT,
         inner=st.none() | inners(),
         inners=st.lists(inners(), max_size=3),
@@ -375,9 +379,9 @@ CASES: list[Case] = [
     ),
     Case(
         "sorted_embedded_by_key",
-        lambda: odm.SortedListField(odm.EmbeddedDocumentField(Inner), ordering="n"),
+        lambda: odm.SortedListField(odm.EmbeddedDocumentField(PropInner), ordering="n"),
         st.lists(
-            st.builds(Inner, n=st.integers(-100, 100), tags=st.lists(TEXT, max_size=2)),
+            st.builds(PropInner, n=st.integers(-100, 100), tags=st.lists(TEXT, max_size=2)),
             max_size=5,
         ),
         expect=lambda v: sorted(v, key=lambda i: i.n),
@@ -391,7 +395,7 @@ CASES: list[Case] = [
     Case("map", lambda: odm.MapField(odm.StringField()), st.dictionaries(KEYS, TEXT, max_size=6)),
     Case(
         "map_of_embedded",
-        lambda: odm.MapField(odm.EmbeddedDocumentField(Outer)),
+        lambda: odm.MapField(odm.EmbeddedDocumentField(PropOuter)),
         st.dictionaries(KEYS, outers(), max_size=3),
     ),
     Case(
@@ -401,25 +405,27 @@ CASES: list[Case] = [
             OrderedDict
         ),
     ),
-    Case("embedded", lambda: odm.EmbeddedDocumentField(Inner), inners()),
-    Case("embedded_two_levels", lambda: odm.EmbeddedDocumentField(Outer), outers()),
+    Case("embedded", lambda: odm.EmbeddedDocumentField(PropInner), inners()),
+    Case("embedded_two_levels", lambda: odm.EmbeddedDocumentField(PropOuter), outers()),
     Case(
         "embedded_list",
-        lambda: odm.EmbeddedDocumentListField(Outer),
+        lambda: odm.EmbeddedDocumentListField(PropOuter),
         st.lists(outers(), max_size=3),
     ),
     Case(
         "generic_embedded",
         odm.GenericEmbeddedDocumentField,
         st.one_of(
-            st.builds(Badge, label=TEXT), st.builds(Sticker, size=st.integers(0, 99)), outers()
+            st.builds(PropBadge, label=TEXT),
+            st.builds(PropSticker, size=st.integers(0, 99)),
+            outers(),
         ),
     ),
     Case("dynamic", odm.DynamicField, schemaless()),
     Case(
         "dynamic_embedded",
         odm.DynamicField,
-        st.builds(Badge, label=TEXT),
+        st.builds(PropBadge, label=TEXT),
     ),
     Case("geo_point", odm.GeoPointField, st.tuples(FINITE, FINITE).map(list)),
     Case("point", odm.PointField, geometry("Point", positions())),
@@ -486,22 +492,22 @@ CASES: list[Case] = [
     Case("sequence", odm.SequenceField, st.integers(1, 2**62)),
     Case(
         "reference",
-        lambda: odm.ReferenceField(Target),
-        OIDS.map(lambda oid: Target(id=oid, name="t")),
+        lambda: odm.ReferenceField(PropTarget),
+        OIDS.map(lambda oid: PropTarget(id=oid, name="t")),
         expect=_ref_pk,
         read=_ref_pk,
     ),
     Case(
         "reference_dbref",
-        lambda: odm.ReferenceField(Target, dbref=True),
-        OIDS.map(lambda oid: Target(id=oid)),
+        lambda: odm.ReferenceField(PropTarget, dbref=True),
+        OIDS.map(lambda oid: PropTarget(id=oid)),
         expect=_ref_pk,
         read=_ref_pk,
     ),
     Case(
         "generic_reference",
         odm.GenericReferenceField,
-        st.one_of(OIDS.map(lambda o: Target(id=o)), OIDS.map(lambda o: Other(id=o))),
+        st.one_of(OIDS.map(lambda o: PropTarget(id=o)), OIDS.map(lambda o: PropOther(id=o))),
         expect=lambda d: (type(d), d.pk),
         read=_generic_ref,
     ),

@@ -25,29 +25,29 @@ import asyncodm as odm
 from tests._backends import Backend
 
 
-class Spot(odm.EmbeddedDocument):
+class DeltaSpot(odm.EmbeddedDocument):
     x = odm.FloatField()
     label = odm.StringField()
 
 
-class Place(odm.EmbeddedDocument):
+class DeltaPlace(odm.EmbeddedDocument):
     city = odm.StringField()
-    spot = odm.EmbeddedDocumentField(Spot)
-    spots = odm.EmbeddedDocumentListField(Spot)
+    spot = odm.EmbeddedDocumentField(DeltaSpot)
+    spots = odm.EmbeddedDocumentListField(DeltaSpot)
 
 
-class Line(odm.EmbeddedDocument):
+class DeltaLine(odm.EmbeddedDocument):
     sku = odm.StringField()
     qty = odm.IntField()
     notes = odm.ListField(odm.StringField())
-    place = odm.EmbeddedDocumentField(Place)
+    place = odm.EmbeddedDocumentField(DeltaPlace)
 
 
-class Basket(odm.Document):
+class DeltaBasket(odm.Document):
     title = odm.StringField()
     tags = odm.ListField(odm.StringField())
-    lines = odm.EmbeddedDocumentListField(Line)
-    place = odm.EmbeddedDocumentField(Place)
+    lines = odm.EmbeddedDocumentListField(DeltaLine)
+    place = odm.EmbeddedDocumentField(DeltaPlace)
     extra = odm.DictField()
     count = odm.IntField()
     hits = odm.IntField()  # never edited: another writer changes it under our feet
@@ -56,15 +56,17 @@ class Basket(odm.Document):
 
 WORDS = st.text("abcxyz", max_size=4)
 SMALL = st.integers(-50, 50)
-SPOTS = st.builds(Spot, x=st.none() | st.floats(-5, 5, allow_nan=False), label=st.none() | WORDS)
+SPOTS = st.builds(
+    DeltaSpot, x=st.none() | st.floats(-5, 5, allow_nan=False), label=st.none() | WORDS
+)
 PLACES = st.builds(
-    Place,
+    DeltaPlace,
     city=st.none() | WORDS,
     spot=st.none() | SPOTS,
     spots=st.lists(SPOTS, max_size=2),
 )
 LINES = st.builds(
-    Line,
+    DeltaLine,
     sku=WORDS,
     qty=st.none() | SMALL,
     notes=st.lists(WORDS, max_size=3),
@@ -72,7 +74,7 @@ LINES = st.builds(
 )
 EXTRA_VALUES = st.one_of(st.none(), SMALL, WORDS, st.dictionaries(WORDS.filter(bool), SMALL, max_size=2))  # fmt: skip
 BASKETS = st.builds(
-    Basket,
+    DeltaBasket,
     title=st.none() | WORDS,
     tags=st.lists(WORDS, max_size=3),
     lines=st.lists(LINES, max_size=3),
@@ -82,7 +84,7 @@ BASKETS = st.builds(
     hits=st.just(0),
 )
 
-Edit = Callable[[Basket], None]
+Edit = Callable[[DeltaBasket], None]
 
 
 def _at(items: list[Any], i: int) -> int | None:
@@ -93,21 +95,21 @@ def _at(items: list[Any], i: int) -> int | None:
 
 
 def set_title(v: str | None) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         d.title = v
 
     return edit
 
 
 def set_count(v: int | None) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         d.count = v
 
     return edit
 
 
 def append_tag(v: str) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         if d.tags is None:
             d.tags = []
         d.tags.append(v)
@@ -115,8 +117,8 @@ def append_tag(v: str) -> Edit:
     return edit
 
 
-def append_line(v: Line) -> Edit:
-    def edit(d: Basket) -> None:
+def append_line(v: DeltaLine) -> Edit:
+    def edit(d: DeltaBasket) -> None:
         if d.lines is None:
             d.lines = []
         d.lines.append(v)
@@ -124,23 +126,23 @@ def append_line(v: Line) -> Edit:
     return edit
 
 
-def replace_place(v: Place | None) -> Edit:
-    def edit(d: Basket) -> None:
+def replace_place(v: DeltaPlace | None) -> Edit:
+    def edit(d: DeltaBasket) -> None:
         d.place = v
 
     return edit
 
 
 def set_city(v: str | None) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         if d.place is not None:
             d.place.city = v
 
     return edit
 
 
-def set_spot(v: Spot | None) -> Edit:
-    def edit(d: Basket) -> None:
+def set_spot(v: DeltaSpot | None) -> Edit:
+    def edit(d: DeltaBasket) -> None:
         if d.place is not None:
             d.place.spot = v
 
@@ -148,7 +150,7 @@ def set_spot(v: Spot | None) -> Edit:
 
 
 def set_spot_x(v: float | None) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         if d.place is not None and d.place.spot is not None:
             d.place.spot.x = v
 
@@ -156,7 +158,7 @@ def set_spot_x(v: float | None) -> Edit:
 
 
 def set_extra_key(k: str, v: Any) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         if d.extra is None:
             d.extra = {}
         d.extra[k] = v
@@ -165,7 +167,7 @@ def set_extra_key(k: str, v: Any) -> Edit:
 
 
 def del_extra_key(k: str) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         if d.extra:
             d.extra.pop(k, None)
 
@@ -173,7 +175,7 @@ def del_extra_key(k: str) -> Edit:
 
 
 def replace_extra(v: dict[str, Any]) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         d.extra = v
 
     return edit
@@ -183,14 +185,14 @@ def replace_extra(v: dict[str, Any]) -> Edit:
 
 
 def replace_tags(v: list[str]) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         d.tags = v
 
     return edit
 
 
 def pop_tag(i: int) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         at = _at(d.tags or [], i)
         if at is not None:
             d.tags.pop(at)
@@ -199,7 +201,7 @@ def pop_tag(i: int) -> Edit:
 
 
 def replace_tag(i: int, v: str) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         at = _at(d.tags or [], i)
         if at is not None:
             d.tags[at] = v
@@ -208,7 +210,7 @@ def replace_tag(i: int, v: str) -> Edit:
 
 
 def pop_line(i: int) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         at = _at(d.lines or [], i)
         if at is not None:
             d.lines.pop(at)
@@ -216,8 +218,8 @@ def pop_line(i: int) -> Edit:
     return edit
 
 
-def replace_line(i: int, v: Line) -> Edit:
-    def edit(d: Basket) -> None:
+def replace_line(i: int, v: DeltaLine) -> Edit:
+    def edit(d: DeltaBasket) -> None:
         at = _at(d.lines or [], i)
         if at is not None:
             d.lines[at] = v
@@ -226,7 +228,7 @@ def replace_line(i: int, v: Line) -> Edit:
 
 
 def set_line_qty(i: int, v: int | None) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         at = _at(d.lines or [], i)
         if at is not None:
             d.lines[at].qty = v
@@ -235,7 +237,7 @@ def set_line_qty(i: int, v: int | None) -> Edit:
 
 
 def append_line_note(i: int, v: str) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         at = _at(d.lines or [], i)
         if at is not None:
             line = d.lines[at]
@@ -247,7 +249,7 @@ def append_line_note(i: int, v: str) -> Edit:
 
 
 def set_line_city(i: int, v: str | None) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         at = _at(d.lines or [], i)
         if at is not None and d.lines[at].place is not None:
             d.lines[at].place.city = v
@@ -255,8 +257,8 @@ def set_line_city(i: int, v: str | None) -> Edit:
     return edit
 
 
-def set_line_place(i: int, v: Place | None) -> Edit:
-    def edit(d: Basket) -> None:
+def set_line_place(i: int, v: DeltaPlace | None) -> Edit:
+    def edit(d: DeltaBasket) -> None:
         at = _at(d.lines or [], i)
         if at is not None:
             d.lines[at].place = v
@@ -265,14 +267,14 @@ def set_line_place(i: int, v: Place | None) -> Edit:
 
 
 def set_spot_label_in_list(i: int, v: str | None) -> Edit:
-    def edit(d: Basket) -> None:
+    def edit(d: DeltaBasket) -> None:
         if d.place is not None and d.place.spots:
             d.place.spots[i % len(d.place.spots)].label = v
 
     return edit
 
 
-def _without_spots(place: Place) -> Place:
+def _without_spots(place: DeltaPlace) -> DeltaPlace:
     place.spots = []
     return place
 
@@ -319,9 +321,9 @@ async def _raw(backend: Backend, pk: Any) -> dict[str, Any]:
     return found
 
 
-async def check_edits(backend: Backend, basket: Basket, edit_rounds: list[list[Edit]]) -> None:
+async def check_edits(backend: Backend, basket: DeltaBasket, edit_rounds: list[list[Edit]]) -> None:
     await basket.save()
-    loaded = await Basket.objects.get(id=basket.pk)
+    loaded = await DeltaBasket.objects.get(id=basket.pk)
     assert loaded.to_mongo() == await _raw(backend, basket.pk)
     for n, edits in enumerate(edit_rounds, start=1):
         # another writer changes a field no edit touches, after our load
@@ -334,7 +336,7 @@ async def check_edits(backend: Backend, basket: Basket, edit_rounds: list[list[E
         expected = loaded.to_mongo()
         expected.pop("hits", None)
         assert stored == expected
-    again = await Basket.objects.get(id=basket.pk)
+    again = await DeltaBasket.objects.get(id=basket.pk)
     assert again.to_mongo() == await _raw(backend, basket.pk)
 
 
@@ -342,7 +344,7 @@ async def check_edits(backend: Backend, basket: Basket, edit_rounds: list[list[E
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(basket=BASKETS, edit_rounds=rounds(ALL_EDITS))
 async def test_random_edits_are_saved_exactly(
-    backend: Backend, basket: Basket, edit_rounds: list[list[Edit]]
+    backend: Backend, basket: DeltaBasket, edit_rounds: list[list[Edit]]
 ) -> None:
     await check_edits(backend, basket, edit_rounds)
 
@@ -351,6 +353,6 @@ async def test_random_edits_are_saved_exactly(
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(basket=BASKETS, edit_rounds=rounds(WHOLE_EDITS))
 async def test_random_whole_value_edits_are_saved_exactly_on_the_wire(
-    backend: Backend, basket: Basket, edit_rounds: list[list[Edit]]
+    backend: Backend, basket: DeltaBasket, edit_rounds: list[list[Edit]]
 ) -> None:
     await check_edits(backend, basket, edit_rounds)
