@@ -84,6 +84,23 @@ async def test_100_concurrent_first_saves_get_exactly_1_to_100(backend: Backend)
     assert await counter(backend, "tickets.number") == 100
 
 
+async def test_concurrent_first_saves_of_two_models_sharing_a_counter(backend: Backend) -> None:
+    """The upsert race with two collections on one counter key, nothing stored before."""
+    assert await backend.db[COUNTERS].find({}).to_list(None) == []
+    docs = [Order() if i % 2 else Refund() for i in range(100)]
+    await asyncio.gather(*(d.save() for d in docs))
+    assert sorted(d.number for d in docs) == list(range(1, 101))
+    stored = [
+        d["number"]
+        for name in ("orders", "refunds")
+        for d in await backend.db[name].find({}).to_list(None)
+    ]
+    assert sorted(stored) == list(range(1, 101))
+    assert await backend.db[COUNTERS].find({}).to_list(None) == [
+        {"_id": "shared.number", "next": 100}
+    ]
+
+
 async def test_an_auto_increment_primary_key(backend: Backend) -> None:
     entries = [Entry(headline=f"h{i}") for i in range(100)]
     await asyncio.gather(*(e.save() for e in entries))

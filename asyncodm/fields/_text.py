@@ -378,6 +378,9 @@ class RegularExpressionField(BaseField[re.Pattern[str]]):
         return value
 
     def check(self, value: Any) -> str | None:
+        source = value.pattern if isinstance(value, (re.Pattern, Regex)) else value
+        if isinstance(source, str) and "\x00" in source:
+            return f"expected a pattern without NUL characters (BSON cannot store them), found {describe(value)}"
         if isinstance(value, (re.Pattern, Regex)):
             return None
         if isinstance(value, str):

@@ -38,12 +38,14 @@ _SIMPLE = {
     "type": "$type",
 }  # fmt: skip
 
-#: Lookup -> regex template (``%s``: the escaped user text).
+#: Lookup -> regex template (``%s``: the escaped user text). The end of the text is
+#: ``(?![\s\S])`` ("no character follows"), not ``$``: in PCRE (and Python) ``$`` also matches
+#: before a final newline, so ``endswith="x"`` would match ``"x\n"``.
 _TEMPLATES = {
     "contains": "%s",
     "startswith": "^%s",
-    "endswith": "%s$",
-    "exact": "^%s$",
+    "endswith": r"%s(?![\s\S])",
+    "exact": r"^%s(?![\s\S])",
     "wholeword": r"\b%s\b",
 }
 

@@ -600,6 +600,16 @@ def test_regex_field_round_trip() -> None:
     assert field.prepare_query_value(None, pattern) == Regex.from_native(pattern)
 
 
+@pytest.mark.parametrize("value", ["a\x00b", re.compile("a\x00"), Regex("\x00")])
+def test_regex_field_refuses_a_nul_it_could_not_store(value: Any) -> None:
+    # Regression: validation passed and the save failed in bson.encode with InvalidDocument
+    # ("regex patterns must not contain the NULL byte"), not a ValidationError.
+    field = named(RegularExpressionField())
+    with pytest.raises(bson.errors.InvalidDocument):
+        bson.encode({"r": field.to_mongo(field.coerce(value))})
+    assert "without NUL characters" in message(field, value)
+
+
 def test_regex_field_keeps_pcre_only_patterns() -> None:
     field = named(RegularExpressionField())
     pcre = Regex(r"(?<name>x)\p{L}")  # valid PCRE, invalid Python

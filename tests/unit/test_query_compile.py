@@ -98,13 +98,13 @@ class TestStringLookups:
         ("op", "expected"),
         [
             ("exact", "a.b*"),
-            ("iexact", {"$regex": r"^a\.b\*$", "$options": "i"}),
+            ("iexact", {"$regex": r"^a\.b\*(?![\s\S])", "$options": "i"}),
             ("contains", {"$regex": r"a\.b\*"}),
             ("icontains", {"$regex": r"a\.b\*", "$options": "i"}),
             ("startswith", {"$regex": r"^a\.b\*"}),
             ("istartswith", {"$regex": r"^a\.b\*", "$options": "i"}),
-            ("endswith", {"$regex": r"a\.b\*$"}),
-            ("iendswith", {"$regex": r"a\.b\*$", "$options": "i"}),
+            ("endswith", {"$regex": r"a\.b\*(?![\s\S])"}),
+            ("iendswith", {"$regex": r"a\.b\*(?![\s\S])", "$options": "i"}),
             ("regex", {"$regex": "a.b*"}),
             ("iregex", {"$regex": "a.b*", "$options": "i"}),
         ],
@@ -117,6 +117,16 @@ class TestStringLookups:
         evil = ".*)|(?=x"
         pattern = f(title__contains=evil)["t"]["$regex"]
         assert re.fullmatch(pattern, evil) and not re.search(pattern, "anything else")
+
+    @pytest.mark.parametrize("op", ["endswith", "iendswith", "iexact"])
+    def test_the_end_of_the_text_is_the_end_not_a_final_newline(self, op: str) -> None:
+        # Regression: "%s$" matched "x\n" too ($ also matches before a final newline, in PCRE
+        # as in Python), so title__endswith="x" found "x\n" and title__iexact="x" found "X\n".
+        cond = f(**{f"title__{op}": "x"})["t"]
+        flags = re.IGNORECASE if "$options" in cond else 0
+        assert re.search(cond["$regex"], "x", flags)
+        assert not re.search(cond["$regex"], "x\n", flags)
+        assert not re.search(cond["$regex"], "X\n", re.IGNORECASE)
 
     def test_regex_takes_the_pattern_as_given(self) -> None:
         assert f(title__regex="^D.*e$") == {"t": {"$regex": "^D.*e$"}}
