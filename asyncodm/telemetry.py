@@ -10,6 +10,13 @@ database semantic-convention attributes
 (the driver call: ``insert_one``, ``find``, ``aggregate`` ...). The span is current while the
 driver works, so spans a driver or its instrumentation emits are its children.
 
+The ODM operations made of several driver calls get a span of their own, the parent of
+those calls' spans: ``"save Post"`` (validation, save-time field work and the insert or
+update), ``"dereference Post"`` (fetching referenced documents of that class, or
+``select_related`` over a page of them) and ``"cascade Author"`` (a delete that applies delete
+rules: the referrers' updates and cascaded deletes), of kind INTERNAL with the same
+attributes (``db.operation.name`` is the ODM operation).
+
 Filter values never reach a span: no filter, document or update is read at all, and an error
 sets the span's status and ``error.type`` to the exception's class, never its message (a
 duplicate-key message quotes the value). Building a ``find`` cursor sends nothing and makes no
@@ -25,6 +32,7 @@ from typing import Any
 
 from asyncodm._document import Document
 from asyncodm._drivers._tracing import current_tracer, set_tracer
+from asyncodm._io._collection import collection_for
 
 try:
     from opentelemetry import context as otel_context
@@ -91,18 +99,26 @@ def _model_name(collection: str) -> str:
 class _Span:
     """One span around one driver call, made current while the call runs."""
 
-    __slots__ = ("_attributes", "_name", "_span", "_token", "_tracer")
+    __slots__ = ("_attributes", "_kind", "_name", "_span", "_token", "_tracer")
 
-    def __init__(self, tracer: trace.Tracer, name: str, attributes: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        tracer: trace.Tracer,
+        name: str,
+        attributes: dict[str, Any],
+        *,
+        kind: SpanKind = SpanKind.CLIENT,
+    ) -> None:
         self._tracer = tracer
         self._name = name
         self._attributes = attributes
+        self._kind = kind
         self._span: trace.Span | None = None
         self._token: object = None
 
     def __enter__(self) -> _Span:
         self._span = self._tracer.start_span(
-            self._name, kind=SpanKind.CLIENT, attributes=self._attributes
+            self._name, kind=self._kind, attributes=self._attributes
         )
         self._token = otel_context.attach(trace.set_span_in_context(self._span))
         return self
@@ -126,6 +142,22 @@ class _Span:
 class _Factory:
     def __init__(self, tracer: trace.Tracer) -> None:
         self.tracer = tracer
+
+    def odm(self, operation: str, model: type) -> _Span | None:
+        """The span of one ODM operation of ``model`` (``save``, ``dereference``, ``cascade``)."""
+        schema = model._schema  # type: ignore[attr-defined]
+        database = collection = ""
+        if schema.is_document:
+            raw = collection_for(model).raw  # under the current switch_* blocks
+            database, collection = raw.database.name, raw.name
+        attributes: dict[str, Any] = {
+            "db.system.name": "mongodb",
+            "db.collection.name": collection,
+            "db.namespace": database,
+            "db.operation.name": operation,
+        }
+        name = f"{operation} {schema.class_name.split('.')[0]}"
+        return _Span(self.tracer, name, attributes, kind=SpanKind.INTERNAL)
 
     def __call__(self, operation: str, namespace: str | None, fetch: bool) -> _Span | None:
         if operation in _LAZY and not fetch:

@@ -7,24 +7,39 @@ one is installed, the scope also opens the tracer's span around the driver call 
 driver emits nest under it) and closes it with the *translated* error, which is what the
 application sees.
 
+The same tracer also opens the spans of the ODM operations made of several driver calls
+(``save``, ``dereference``, ``cascade``: ``odm_scope``), so the driver calls a save makes
+appear as its children.
+
 A single slot, set and cleared by ``set_tracer``, not a list of hooks: there is one tracer
 per process, and reading what happens around a call means reading this module only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from asyncodm._drivers._errors import map_driver_errors
 
-__all__ = ["SpanFactory", "current_tracer", "operation_scope", "set_tracer"]
+__all__ = ["SpanFactory", "current_tracer", "odm_scope", "operation_scope", "set_tracer"]
 
-#: ``(operation, namespace, fetch)`` -> a span context manager, or None for no span.
-#: ``fetch`` is True for a cursor's round trips, False for the collection call that builds it.
-SpanFactory = Callable[[str, "str | None", bool], "AbstractContextManager[Any] | None"]
+
+class SpanFactory(Protocol):
+    """What ``asyncodm.telemetry`` installs: span context managers, or None for no span."""
+
+    def __call__(
+        self, operation: str, namespace: str | None, fetch: bool
+    ) -> AbstractContextManager[Any] | None:
+        """A span around one driver call; ``fetch`` is True for a cursor's round trips,
+        False for the collection call that builds it."""
+
+    def odm(self, operation: str, model: type) -> AbstractContextManager[Any] | None:
+        """A span around one ODM operation of ``model`` made of several driver calls."""
+
+
+_NO_SPAN: AbstractContextManager[None] = nullcontext()
 
 _tracer: SpanFactory | None = None
 
@@ -78,3 +93,12 @@ def operation_scope(
         return errors
     span = factory(operation, namespace, fetch)
     return errors if span is None else _Traced(span, errors)
+
+
+def odm_scope(operation: str, model: type) -> AbstractContextManager[Any]:
+    """The span of one ODM operation (``save``, ``dereference``, ``cascade``) of ``model``,
+    parent of its driver calls' spans; nothing when no tracer is installed."""
+    factory = _tracer
+    if factory is None:
+        return _NO_SPAN
+    return factory.odm(operation, model) or _NO_SPAN

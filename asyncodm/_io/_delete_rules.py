@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asyncodm._context import current_session
+from asyncodm._drivers._tracing import odm_scope
 from asyncodm._io._collection import alias_for, collection_for
 from asyncodm._io._persistence import delete_document
 from asyncodm._io._transactions import transaction
@@ -284,6 +285,20 @@ async def delete_documents(
                 doc, session=session, signal_kwargs=signal_kwargs, write_concern=write_concern
             )
         return len(documents)
+    with odm_scope("cascade", model):
+        await _delete_with_rules(documents, model, session, signal_kwargs, write_concern)
+    return len(documents)
+
+
+async def _delete_with_rules(
+    documents: Sequence[Any],
+    model: type,
+    session: Any,
+    signal_kwargs: dict[str, Any] | None,
+    write_concern: Any,
+) -> None:
+    """Plan (every DENY first), then apply the rules and delete, in one transaction where the
+    server runs them."""
     async with _atomic(alias_for(model), session) as txn:
         plan = await plan_delete(documents, txn)
         for referrer, flt, update in plan.updates:
@@ -294,7 +309,6 @@ async def delete_documents(
             await delete_document(
                 doc, session=txn, signal_kwargs=signal_kwargs, write_concern=write_concern
             )
-    return len(documents)
 
 
 @asynccontextmanager

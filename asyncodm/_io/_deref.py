@@ -19,6 +19,7 @@ from typing import Any
 from bson import DBRef
 
 from asyncodm._context import alias_for, collection_name_for, schema_of, switch_for
+from asyncodm._drivers._tracing import odm_scope
 from asyncodm._instance import _state
 from asyncodm._instance._codec import compute_delta
 from asyncodm._io._collection import collection_for
@@ -42,7 +43,8 @@ async def fetch_documents(model: type, pks: list[Any], null_ok: bool, where: str
     """Documents of ``model`` by pk, in one query; a missing one raises unless ``null_ok``."""
     if not pks:
         return {}
-    found = (await _fetch_from_collection({model: pks}))[model]
+    with odm_scope("dereference", model):
+        found = (await _fetch_from_collection({model: pks}))[model]
     if not null_ok:
         for pk in pks:
             if pk not in found:
@@ -218,6 +220,11 @@ async def select_related(documents: Sequence[Any], paths: Sequence[str] = ()) ->
         return
     if not paths:
         paths = reference_paths(type(documents[0]))
+    with odm_scope("dereference", type(documents[0])):
+        await _select_related(documents, paths)
+
+
+async def _select_related(documents: Sequence[Any], paths: Sequence[str]) -> None:
     walks = [_Walk(path, list(documents)) for path in paths]
     known: dict[type, dict[Any, Any]] = {}
     while walks:

@@ -21,6 +21,7 @@ from typing import Any
 from bson import ObjectId
 
 from asyncodm import signals
+from asyncodm._drivers._tracing import current_tracer, odm_scope
 from asyncodm._instance import _state
 from asyncodm._instance._codec import compute_delta, to_son
 from asyncodm._instance._validation import clean_errors, raise_if_invalid
@@ -122,6 +123,23 @@ async def save_document(
     write_concern: Any = None,
     session: Any = None,
     signal_kwargs: dict[str, Any] | None = None,
+) -> Any:
+    """Validate, run the fields' save-time work, write (insert, upsert or delta) and signal."""
+    options = (validate, clean, force_insert, write_concern, session, signal_kwargs)
+    if current_tracer() is None:  # the common case: no span to open
+        return await _save(doc, *options)
+    with odm_scope("save", type(doc)):
+        return await _save(doc, *options)
+
+
+async def _save(
+    doc: Any,
+    validate: bool,
+    clean: bool,
+    force_insert: bool,
+    write_concern: Any,
+    session: Any,
+    signal_kwargs: dict[str, Any] | None,
 ) -> Any:
     cls = type(doc)
     extra = signal_kwargs or {}
