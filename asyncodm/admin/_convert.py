@@ -141,32 +141,29 @@ async def _close_empty(field: sa.FileField, form_data: Any) -> None:
             await upload.close()
 
 
+class _StoredUpload:
+    """What file and image inputs share: an empty input is closed, and a stored file shows
+    its GridFS record. A plain mixin (not a dataclass), so each field keeps its own
+    starlette-admin defaults (templates, ``accept``, validators)."""
+
+    async def parse_form_data(self, request: Request, form_data: Any) -> Any:
+        parsed = await super().parse_form_data(request, form_data)  # type: ignore[misc]
+        if parsed[0] is None:
+            await _close_empty(self, form_data)  # type: ignore[arg-type]
+        return parsed
+
+    async def serialize_value(self, request: Request, value: Any) -> Any:
+        return await _file_info(self, request, value)  # type: ignore[arg-type]
+
+
 @dataclass
-class FileField(sa.FileField):
+class FileField(_StoredUpload, sa.FileField):
     """A GridFS file: uploaded through the document's own file field (see ModelView)."""
 
-    async def parse_form_data(self, request: Request, form_data: Any) -> Any:
-        parsed = await super().parse_form_data(request, form_data)
-        if parsed[0] is None:
-            await _close_empty(self, form_data)
-        return parsed
-
-    async def serialize_value(self, request: Request, value: Any) -> Any:
-        return await _file_info(self, request, value)
-
 
 @dataclass
-class ImageField(sa.ImageField):
+class ImageField(_StoredUpload, sa.ImageField):
     """A GridFS image (an ``image`` kind): uploaded like a file, shown as a picture."""
-
-    async def parse_form_data(self, request: Request, form_data: Any) -> Any:
-        parsed = await super().parse_form_data(request, form_data)
-        if parsed[0] is None:
-            await _close_empty(self, form_data)
-        return parsed
-
-    async def serialize_value(self, request: Request, value: Any) -> Any:
-        return await _file_info(self, request, value)
 
 
 def _common(spec: FieldSpec) -> dict[str, Any]:
