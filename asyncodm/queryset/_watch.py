@@ -87,6 +87,11 @@ def change_stream_match(query: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: The ``$match`` of ``qs.none().watch()``: every change event has an ``_id`` (its resume
+#: token), so this stream yields nothing, as the empty queryset it comes from.
+NO_EVENTS: dict[str, Any] = {"$match": {"_id": {"$exists": False}}}
+
+
 def watch_pipeline(
     query: Mapping[str, Any], operation_types: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
@@ -240,6 +245,6 @@ def open_watch(
         "show_expanded_events": show_expanded_events,
         "session": session,
     }
-    pipeline = watch_pipeline(qs._query, operation_types)
+    pipeline = watch_pipeline(qs._query, operation_types) if not qs._empty else [NO_EVENTS]
     kept = {key: value for key, value in options.items() if value is not None}
     return ChangeStream(qs.model, qs._collection(), pipeline, kept)
