@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import (
+    TYPE_CHECKING,
     Any,
     ClassVar,
     ForwardRef,
@@ -203,7 +204,9 @@ class BaseField(Generic[T]):
         null: Store an explicit ``None`` instead of leaving the key out.
         blank: Allow empty values (``""``, ``[]``, ``{}``) once set.
         verbose_name / help_text: For admins and forms.
-        **metadata: Anything else, kept on ``field.metadata``.
+        **metadata: Anything else, kept on ``field.metadata`` and readable as an attribute
+            (``Page.title.widget``); a keyword naming an attribute of the field is a
+            ``TypeError``.
     """
 
     #: Stored values are already the Python value and immutable: read them raw, never convert.
@@ -286,7 +289,25 @@ class BaseField(Generic[T]):
         self.blank = blank
         self.verbose_name = verbose_name
         self.help_text = help_text
+        for key in metadata:
+            if hasattr(type(self), key) or key in self.__dict__:
+                raise TypeError(
+                    f"{type(self).__name__}() got the keyword {key!r}, which is the name of one "
+                    f"of its attributes; extra keywords are kept as metadata readable as "
+                    f"attributes, so they may not shadow one"
+                )
         self.metadata: dict[str, Any] = metadata
+
+    if not TYPE_CHECKING:  # type checkers keep catching misspelt field attributes
+
+        def __getattr__(self, name: str) -> Any:
+            """Extra keywords read as attributes (``Page.title.widget``), as in MongoEngine.
+
+            Only called when normal lookup fails, so it costs nothing on any other attribute."""
+            metadata = self.__dict__.get("metadata")
+            if metadata is not None and not name.startswith("__") and name in metadata:
+                return metadata[name]
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # --- declaration ------------------------------------------------------------------------
 

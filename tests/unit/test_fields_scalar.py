@@ -672,3 +672,23 @@ def test_timestamp_field() -> None:
 )
 def test_identity_load_flags(cls: type[BaseField[Any]], identity: bool) -> None:
     assert cls.identity_load is identity
+
+
+def test_extra_keywords_read_as_attributes() -> None:
+    import asyncodm
+
+    class KwargsPage(asyncodm.Document):
+        title = asyncodm.StringField(max_length=10, widget="textarea", rows=4)
+
+    assert KwargsPage.title.widget == "textarea" and KwargsPage.title.rows == 4  # type: ignore[attr-defined]
+    assert KwargsPage.title.metadata == {"widget": "textarea", "rows": 4}
+    with pytest.raises(AttributeError, match="no attribute 'colour'"):
+        KwargsPage.title.colour  # type: ignore[attr-defined]  # noqa: B018
+
+
+@pytest.mark.parametrize("keyword", ["validate", "kind", "to_mongo", "container"])
+def test_an_extra_keyword_may_not_shadow_an_attribute(keyword: str) -> None:
+    import asyncodm
+
+    with pytest.raises(TypeError, match=f"keyword '{keyword}'.*may not shadow"):
+        asyncodm.StringField(**{keyword: 1})
