@@ -12,12 +12,9 @@ ints, never convert at all).
 
 from __future__ import annotations
 
-import enum
 import functools
-import re
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import (
     TYPE_CHECKING,
@@ -25,7 +22,6 @@ from typing import (
     ClassVar,
     ForwardRef,
     Generic,
-    NamedTuple,
     TypeVar,
     get_args,
     get_origin,
@@ -34,160 +30,27 @@ from typing import (
 
 from typing_extensions import Self
 
-from asyncodm._codegen import compile_function, constant_name
-from asyncodm._types import MISSING, DeleteRule, WriteContext
+from asyncodm._types import MISSING, WriteContext
 from asyncodm.errors import InvalidDocumentError, ValidationError
+from asyncodm.fields._answers import Container, NoPath, PathStep, References, is_position
+from asyncodm.fields._checks import InlineCheck, TypeIs, Validator, describe, run_validators
 from asyncodm.fields._spec import FieldSpec
 
 __all__ = [
     "BaseField",
     "Container",
+    "InlineCheck",
     "NoPath",
     "PathStep",
     "References",
+    "TypeIs",
+    "Validator",
     "describe",
     "is_position",
     "run_validators",
 ]
 
 T = TypeVar("T")
-
-Validator = Callable[[Any], Any]
-
-
-def describe(value: Any, limit: int = 40) -> str:
-    """Name a found value for an error message: its type and a short repr."""
-    text = repr(value)
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    kind = type(value).__name__
-    if value is None:
-        return "None"
-    return f"{kind} {text}"
-
-
-class InlineCheck:
-    """A quick predicate that is also a Python expression over ``v``, so the compiled
-    validity check of a document can inline it instead of calling it.
-
-    ``expr`` names its constants as format fields (``"type(v) is {T}"``); ``env`` binds them."""
-
-    __slots__ = ("env", "expr", "_fn")
-
-    def __init__(self, expr: str, **env: Any) -> None:
-        self.expr = expr
-        self.env = env
-        self._fn: Callable[[Any], bool] = compile_function(
-            f"def check(v):\n    return {expr.format(**{k: k for k in env})}",
-            f"check {expr}",
-            dict(env),
-        )
-
-    def __call__(self, value: Any) -> bool:
-        return self._fn(value)
-
-    def inline(self, suffix: str, namespace: dict[str, Any]) -> str:
-        """The expression with its constants bound in ``namespace`` under ``constant_name``."""
-        names = {k: constant_name(k, suffix) for k in self.env}
-        namespace.update({names[k]: v for k, v in self.env.items()})
-        return "(" + self.expr.format(**names) + ")"
-
-
-class TypeIs(InlineCheck):
-    """The quick check of fields whose values need nothing but their exact type."""
-
-    __slots__ = ()
-
-    def __init__(self, kind: type) -> None:
-        super().__init__("type(v) is {T}", T=kind)
-
-
-def run_validators(validators: Iterable[Validator], value: Any) -> str | None:
-    """Run user validators; the first failure's message, or None.
-
-    A validator may raise ``ValidationError``/``ValueError``/``TypeError`` (Django, PyMODM
-    style) or return ``False`` (MongoEngine's ``validation=`` style)."""
-    for check in validators:
-        try:
-            result = check(value)
-        except ValidationError as exc:
-            if exc.errors:
-                return "; ".join(exc.errors.values())
-            return exc.message
-        except (ValueError, TypeError) as exc:
-            return str(exc) or f"failed {getattr(check, '__name__', 'validator')}"
-        if result is False:
-            return f"expected a value accepted by {getattr(check, '__name__', 'validator')}, found {describe(value)}"
-    return None
-
-
-# --- paths: what a field answers about the inside of its values ------------------------------
-
-
-class Container(enum.Enum):
-    """How a field holds items: not at all, as a list, or as a dict of values by key."""
-
-    NONE = "none"
-    LIST = "list"
-    DICT = "dict"
-
-
-_FILTERED_POSITION = re.compile(r"\$\[[A-Za-z_]\w*\]")
-
-
-def is_position(part: str) -> bool:
-    """Whether ``part`` addresses list items rather than names a field.
-
-    A list index (``0``) or a positional update operator (``$``, ``$[]``, ``$[id]``):
-    https://www.mongodb.com/docs/manual/reference/operator/update-array/
-    """
-    return (
-        part.isdigit()
-        or part == "$"
-        or part == "$[]"
-        or (part[:2] == "$[" and _FILTERED_POSITION.fullmatch(part) is not None)
-    )
-
-
-class NoPath(Exception):
-    """``walk`` found nothing for a part; the message says why (the path resolver in
-    ``_schema._paths`` adds the model and the whole path)."""
-
-
-class PathStep(NamedTuple):
-    """What one part of a path leads to from a field (or a document).
-
-    A named tuple: the resolver makes one per part of every query keyword, so it must be
-    cheap to build."""
-
-    stored: str
-    """The stored segment (a field's ``db_field``, a key or index as written)."""
-    field: BaseField[Any] | None
-    """The field whose values the part reaches; None: nothing declares them."""
-    label: str
-    """The Python name (or the part as written), for messages and validation paths."""
-    position: bool = False
-    """The part is a list index or a positional operator."""
-    schemaless: bool = False
-    """From here on nothing is declared: the rest of the path is taken as written."""
-    opaque: str | None = None
-    """Set when the field declares no inner structure at all (a string, a geometry): why a
-    query may not walk on, though an index key may still name what is stored there."""
-
-
-@dataclass(frozen=True, slots=True)
-class References:
-    """How a field holds references to other documents (``BaseField.references()``)."""
-
-    field: BaseField[Any]
-    """The reference field itself (the field, or the item field of a list or dict)."""
-    container: Container
-    generic: bool
-    """A ``GenericReferenceField``: stored as ``{"_cls", "_ref"}``."""
-    targets: tuple[str, ...]
-    """The registry names of the classes it may refer to; ``("*",)``: any document class."""
-    rule: DeleteRule
-    """The ``reverse_delete_rule`` the reference field declares."""
 
 
 class BaseField(Generic[T]):
