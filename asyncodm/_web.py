@@ -32,10 +32,10 @@ from asyncodm import Document, Ref, describe
 from asyncodm.errors import (
     ConcurrencyError,
     ConnectionFailure,
+    DeleteDenied,
     DoesNotExist,
     FieldDoesNotExist,
     NotUniqueError,
-    OperationError,
     ValidationError,
 )
 
@@ -47,15 +47,6 @@ class ErrorAnswer(NamedTuple):
     body: dict[str, Any]
 
 
-#: How the delete rules word a DENY refusal (``_io/_delete_rules._deny_message``): "... through
-#: Post.author (reverse_delete_rule=DENY) ...". The error carries no attributes for it yet.
-_DENY = re.compile(r"through (?P<model>\w+)\.(?P<field>[\w.]+) \(reverse_delete_rule=DENY\)")
-
-
-#: How a constructor words an unknown keyword: "User has no field 'nme' (its fields: ...)".
-_UNKNOWN = re.compile(r"has no field '(?P<name>[^']+)'")
-
-
 def answer_for(exc: BaseException) -> ErrorAnswer | None:
     """The status and JSON body for ``exc``, or None when it is not an error we answer."""
     if isinstance(exc, DoesNotExist):
@@ -64,17 +55,13 @@ def answer_for(exc: BaseException) -> ErrorAnswer | None:
         return ErrorAnswer(409, {"detail": _not_unique(exc)})
     if isinstance(exc, ConcurrencyError):
         return ErrorAnswer(409, {"detail": str(exc)})
-    if isinstance(exc, OperationError):
-        denied = _DENY.search(str(exc))
-        if denied is None:
-            return None
-        detail = {"msg": str(exc), "model": denied["model"], "field": denied["field"]}
+    if isinstance(exc, DeleteDenied):
+        detail = {"msg": str(exc), "model": exc.referrer, "field": exc.field}
         return ErrorAnswer(409, {"detail": detail})
     if isinstance(exc, ValidationError):
         return ErrorAnswer(422, {"detail": validation_detail(exc)})
     if isinstance(exc, FieldDoesNotExist):
-        unknown = _UNKNOWN.search(str(exc))
-        loc: list[Any] = ["body", unknown["name"]] if unknown else ["body"]
+        loc: list[Any] = ["body", exc.field] if exc.field else ["body"]
         return ErrorAnswer(
             422, {"detail": [{"loc": loc, "msg": str(exc), "type": "extra_forbidden"}]}
         )

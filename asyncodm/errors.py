@@ -9,6 +9,7 @@ Stage: foundation. This module imports nothing internal, so every layer may rais
     ├── MultipleObjectsReturned    ``get()`` matched more than one document (per model subclass)
     ├── OperationError             the database refused an operation, or a delete rule denied it
     │   ├── NotUniqueError         a duplicate key on insert/update (names index and value)
+    │   ├── DeleteDenied           a DENY delete rule refused a delete (names the referrer)
     │   └── ConcurrencyError       the document changed under us
     ├── LookUpError                a query names a field the model does not have
     ├── InvalidDocumentError       a class definition is wrong (alias ``InvalidModel``)
@@ -29,6 +30,7 @@ __all__ = [
     "ConcurrencyError",
     "ConfigurationError",
     "ConnectionFailure",
+    "DeleteDenied",
     "DoesNotExist",
     "FieldDoesNotExist",
     "InvalidDocumentError",
@@ -101,7 +103,13 @@ class ValidationError(ODMError, ValueError):
 
 
 class FieldDoesNotExist(ODMError, AttributeError):
-    """A constructor got a keyword that names no field of a non-dynamic document."""
+    """A constructor got a keyword that names no field of a non-dynamic document.
+
+    ``field`` is that keyword (None when not known), so an API can point at it."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class DoesNotExist(ODMError, LookupError):
@@ -114,6 +122,18 @@ class MultipleObjectsReturned(ODMError, LookupError):
 
 class OperationError(ODMError):
     """The database refused an operation, or a delete rule (DENY) forbade it."""
+
+
+class DeleteDenied(OperationError):
+    """A ``reverse_delete_rule=DENY`` refused a delete; nothing was deleted.
+
+    ``referrer`` and ``field`` name the rule (``"Post"``, ``"author"``): the documents of that
+    class that still refer to the ones being deleted, so an API can answer with them."""
+
+    def __init__(self, message: str, *, referrer: str, field: str) -> None:
+        super().__init__(message)
+        self.referrer = referrer
+        self.field = field
 
 
 class NotUniqueError(OperationError):

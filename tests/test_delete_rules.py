@@ -26,6 +26,7 @@ from asyncodm import (
 from asyncodm._io._delete_rules import plan_delete
 from asyncodm._registry import registry
 from asyncodm.connection import get_client_adapter
+from asyncodm.errors import DeleteDenied
 from tests._backends import Backend
 from tests.models.refs import Author, Blocker, Bookmark, Car, Chicken, Egg, Post, Team
 
@@ -72,6 +73,16 @@ async def test_deny_blocks_a_queryset_delete_with_nothing_deleted(backend: Backe
     with pytest.raises(OperationError):
         await b.delete()
     assert await count(backend, "author") == 2
+
+
+async def test_a_deny_names_its_rule_on_the_error(backend: Backend) -> None:
+    b = await Author(name="b").save()
+    await Blocker(author=b).save()
+    with pytest.raises(DeleteDenied) as refused:
+        await b.delete()
+    assert (refused.value.referrer, refused.value.field) == ("Blocker", "author")
+    assert isinstance(refused.value, OperationError)  # what callers catching it already use
+    assert await count(backend, "author") == 1
 
 
 @pytest.mark.needs("objectid_array_update")

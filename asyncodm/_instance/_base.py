@@ -123,7 +123,7 @@ class BaseDocument(_state.Stateful, ValidationMixin, metaclass=DocumentMeta):
             return None
         known = ", ".join(schema.fields) or "none"
         raise FieldDoesNotExist(
-            f"{type(self).__name__} has no field {name!r} (its fields: {known})"
+            f"{type(self).__name__} has no field {name!r} (its fields: {known})", field=name
         )
 
     @classmethod

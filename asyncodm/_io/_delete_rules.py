@@ -30,7 +30,7 @@ from asyncodm._registry import RuleEntry, registry
 from asyncodm._schema._rules import SUPPORTED, check_rule
 from asyncodm._types import DeleteRule
 from asyncodm.connection import get_client_adapter
-from asyncodm.errors import InvalidDocumentError, OperationError
+from asyncodm.errors import DeleteDenied, InvalidDocumentError
 from asyncodm.fields._base import BaseField, Container, References
 
 __all__ = [
@@ -214,8 +214,10 @@ async def plan_delete(documents: Sequence[Any], session: Any = None) -> DeletePl
             if rule.rule == DeleteRule.DENY:
                 blockers = await _outside(rule, targets, planned, session)
                 if blockers:
-                    raise OperationError(
-                        _deny_message(documents, model, targets, rule, blockers, cascaded)
+                    raise DeleteDenied(
+                        _deny_message(documents, model, targets, rule, blockers, cascaded),
+                        referrer=rule.referrer.__name__,
+                        field=rule.field,
                     )
     for model, targets in groups.items():
         for rule in registry.rules_for(model):

@@ -594,3 +594,14 @@ def test_decimal_is_not_silently_accepted_by_intfield() -> None:
     errors: dict[str, str] = {}
     IntField().validate(decimal.Decimal("1.5"), "n", errors)
     assert "n" in errors
+
+
+def test_an_unknown_keyword_names_its_field_on_the_error() -> None:
+    import asyncodm
+
+    class KwUser(asyncodm.Document):
+        name = asyncodm.StringField()
+
+    with pytest.raises(asyncodm.FieldDoesNotExist) as unknown:
+        KwUser(nme="x")
+    assert unknown.value.field == "nme"
