@@ -204,7 +204,7 @@ class FileField(BaseField[FieldFile]):
             )
         return value._file_id if isinstance(value, FieldFile) else value
 
-    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+    def _builtin_checks(self, value: Any, path: str, errors: dict[str, str]) -> None:
         if isinstance(value, FieldFile):
             if not value:
                 value = None
@@ -214,7 +214,7 @@ class FileField(BaseField[FieldFile]):
                     "FileField of a Document uploads at save; `await ...put(content)` instead"
                 )
                 return
-        super().validate(value, path, errors)
+        super()._builtin_checks(value, path, errors)
 
     def is_blank(self, value: Any) -> bool:
         return not value
