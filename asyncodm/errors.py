@@ -16,6 +16,7 @@ Stage: foundation. This module imports nothing internal, so every layer may rais
     ├── ConfigurationError         missing or wrong connection settings
     ├── NotRegistered              a model name is not in the registry (alias ``ModelDoesNotExist``)
     ├── MigrationError             a stored document lacks fields that ``enforce_schema`` requires
+    ├── LazyLoadError              a dereference would query inside ``no_lazy_loading()``
     └── ConnectionFailure          the server is unreachable, or the network failed or timed out
 
 Errors translated from the driver keep the driver's exception as ``__cause__``.
@@ -35,6 +36,7 @@ __all__ = [
     "FieldDoesNotExist",
     "InvalidDocumentError",
     "InvalidModel",
+    "LazyLoadError",
     "LookUpError",
     "MigrationError",
     "ModelDoesNotExist",
@@ -188,6 +190,29 @@ class MigrationError(ODMError):
     def __init__(self, message: str, *, missing: list[str] | None = None) -> None:
         super().__init__(message)
         self.missing = list(missing or [])
+
+
+class LazyLoadError(ODMError):
+    """Awaiting a reference would send a query inside ``no_lazy_loading()`` (the N+1 guard).
+
+    ``owner`` and ``field`` name the reference (``"Post"``, ``"editor"``; None for
+    ``fetch_dbref``), ``model`` the class it would have queried and ``pks`` the ids, so a test
+    failure points at the ``select_related`` path to add."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        owner: str | None = None,
+        field: str | None = None,
+        model: str | None = None,
+        pks: list[Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.owner = owner
+        self.field = field
+        self.model = model
+        self.pks = list(pks or [])
 
 
 class ConnectionFailure(ODMError, ConnectionError):
