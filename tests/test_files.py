@@ -31,10 +31,14 @@ from asyncodm import (
     ValidationError,
 )
 from asyncodm.files import FileInfo, NoFile
+from asyncodm.testing import assert_num_queries
 from tests._backends import Backend
 from tests.models.media import Album, Attachment, Caption, Clip, Report, Track
 
 NX_DELETE_MISSING = "nx-27017 answers a delete of a missing GridFS file with OperationFailure"
+NX_FILES_EXTRAS = (
+    "nx-27017 keeps <bucket>.files in a fixed SQLite table: keys beyond the spec's are dropped"
+)
 
 
 async def in_aborted_transaction(action: Callable[[], Awaitable[Any]]) -> None:
@@ -190,19 +194,45 @@ async def test_assigning_an_id_refers_to_a_stored_file(backend: Backend) -> None
 # reading a loaded document
 
 
-async def test_a_loaded_file_needs_open_for_its_details(backend: Backend) -> None:
+async def test_a_loaded_documents_file_details_read_without_an_await(backend: Backend) -> None:
     await Attachment(title="a", attachment=File(b"0123456789", name="digits")).save()
-    doc = await Attachment.objects.get(title="a")
-    assert doc.attachment and isinstance(doc.attachment.file_id, ObjectId)
-    with pytest.raises(OperationError, match=r"not loaded; `await doc.attachment.open\(\)`"):
-        _ = doc.attachment.filename
-    assert await doc.attachment is doc.attachment  # awaiting opens it
-    assert doc.attachment.filename == "digits" and doc.attachment.length == 10
+    [raw] = await files_in(backend)
+    async with assert_num_queries(2) as log:  # the document, then its bucket's files
+        doc = await Attachment.objects.get(title="a")
+    sent = [(c.name, c.collection) for c in log.commands]
+    assert sent == [("find", "attachments"), ("find", "fs.files")]
+    assert log.commands[1].command["filter"] == {"_id": {"$in": [raw["_id"]]}}
+    async with assert_num_queries(0):
+        assert doc.attachment.file_id == raw["_id"] and not doc.attachment.missing
+        assert doc.attachment.filename == raw["filename"] == "digits"
+        assert doc.attachment.length == raw["length"] == 10
+        assert doc.attachment.upload_date == raw["uploadDate"]
+        assert doc.attachment.chunk_size == raw["chunkSize"]
+        assert doc.attachment.metadata == raw.get("metadata")  # nx-27017 answers {}
+        assert doc.attachment.gridout.filename == "digits"
     assert await doc.attachment.read(4) == b"0123" and doc.attachment.tell() == 4
     assert await doc.attachment.read() == b"456789" and await doc.attachment.read() == b""
     doc.attachment.seek(0)
     assert await doc.attachment.read() == b"0123456789"
     assert [c async for c in doc.attachment.chunks()] == [b"0123456789"]
+
+
+async def test_a_file_known_by_its_id_alone_needs_open_for_its_details(backend: Backend) -> None:
+    await Attachment(title="a", attachment=File(b"0123456789", name="digits")).save()
+    doc = Attachment._from_son(await stored(backend, "a"))  # not through a queryset
+    assert doc.attachment and isinstance(doc.attachment.file_id, ObjectId)
+    with pytest.raises(OperationError, match=r"not loaded .*`await doc.attachment.open\(\)`"):
+        _ = doc.attachment.filename
+    with pytest.raises(OperationError, match="not open"):
+        _ = doc.attachment.gridout
+    async with assert_num_queries(1):
+        assert await doc.attachment is doc.attachment  # awaiting opens it
+    assert doc.attachment.filename == "digits" and doc.attachment.length == 10
+    assert await doc.attachment.read() == b"0123456789"
+    by_id = Attachment(title="b", attachment=doc.attachment.file_id)
+    with pytest.raises(OperationError, match="not loaded"):
+        _ = by_id.attachment.length
+    assert (await by_id.attachment.open()).length == 10
 
 
 async def test_an_empty_field_reads_as_a_falsy_field_file(backend: Backend) -> None:
@@ -220,14 +250,14 @@ async def test_an_empty_field_reads_as_a_falsy_field_file(backend: Backend) -> N
 async def test_gridout_is_the_drivers_own_where_there_is_one(backend: Backend) -> None:
     doc = Attachment(title="a", attachment=b"payload")
     await doc.save()
-    with pytest.raises(OperationError, match="not open"):
-        _ = doc.attachment.gridout
-    await doc.attachment.open()
-    gridout = doc.attachment.gridout
-    module = type(gridout).__module__
+    loaded = await Attachment.objects.get(title="a")
     expected = {"pymongo": "gridfs.asynchronous", "motor": "motor", "mongomock": "asyncodm"}
-    assert module.startswith(expected[backend.driver])
-    assert await gridout.read() == b"payload"
+    for value in (doc.attachment, loaded.attachment):  # uploaded, then loaded: no open()
+        async with assert_num_queries(0):
+            gridout = value.gridout
+        assert type(gridout).__module__.startswith(expected[backend.driver])
+        assert gridout.filename is None and gridout.length == 7
+        assert await gridout.read() == b"payload"
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,13 +266,52 @@ async def test_gridout_is_the_drivers_own_where_there_is_one(backend: Backend) -
 
 async def test_put_uploads_now_and_the_save_keeps_it(backend: Backend) -> None:
     marmot = Attachment(title="marmot")
-    await marmot.attachment.put(b"<jpeg>", filename="marmot.jpg", content_type="image/jpeg", k=1)
+    await marmot.attachment.put(
+        b"<jpeg>", filename="marmot.jpg", content_type="image/jpeg", metadata={"k": 1}
+    )
     assert marmot.attachment.file_id in await file_ids(backend)
     assert marmot.attachment.metadata == {"k": 1}
     await marmot.save()
     loaded = await Attachment.objects.get(title="marmot")
+    assert loaded.attachment.metadata == {"k": 1} and loaded.attachment.filename == "marmot.jpg"
     assert await loaded.attachment.read() == b"<jpeg>"
-    assert loaded.attachment.metadata == {"k": 1}
+    [raw] = await files_in(backend)
+    assert raw["metadata"] == {"k": 1} and raw["filename"] == "marmot.jpg"
+
+
+@pytest.mark.xfail_backend("nx", reason=NX_FILES_EXTRAS, raises=AttributeError)
+async def test_put_keywords_are_files_document_fields_readable_on_gridout(
+    backend: Backend,
+) -> None:
+    marmot = Attachment(title="marmot")
+    await marmot.attachment.put(b"<jpeg>", filename="marmot.jpg", mime_type="image/jpeg", page=3)
+    assert marmot.attachment.gridout.mime_type == "image/jpeg"  # known from the upload
+    assert marmot.attachment.info is not None
+    assert marmot.attachment.info.extras == {"mime_type": "image/jpeg", "page": 3}
+    await marmot.save()
+    loaded = await Attachment.objects.get(title="marmot")
+    async with assert_num_queries(0):
+        gridout = loaded.attachment.gridout
+        assert gridout.mime_type == "image/jpeg" and gridout.page == 3
+    with pytest.raises(AttributeError, match="no attribute 'colour'"):
+        _ = gridout.colour
+    assert loaded.attachment.metadata is None
+    [raw] = await files_in(backend)
+    assert raw["mime_type"] == "image/jpeg" and raw["page"] == 3 and "metadata" not in raw
+
+
+async def test_put_refuses_keywords_the_storage_decides(backend: Backend) -> None:
+    doc = Attachment(title="a")
+    for keyword in ("length", "chunk_size", "uploadDate", "_id", "md5", "$set", "a.b"):
+        with pytest.raises(ValidationError, match=r"put\(\) keyword") as info:
+            await doc.attachment.put(b"x", **{keyword: 1})
+        assert list(info.value.errors) == ["attachment"] and info.value.model == "Attachment"
+        assert repr(keyword) in info.value.errors["attachment"]
+    with pytest.raises(ValidationError, match=r"new_file\(\) keyword 'length'"):
+        await doc.attachment.new_file(length=3)
+    with pytest.raises(ValidationError, match=r"extra field .* found 'length'"):
+        File(b"x", extras={"length": 1})
+    assert await files_in(backend) == []
 
 
 @pytest.mark.xfail_backend(
