@@ -5,11 +5,13 @@ Stage: deref (awaits). A field answers ``batch_loader()`` when its loaded values
 (``ClassRecord.batch_loaders``), and ``batch_work`` turns that into one call per loader per
 batch, so the fields of one loader share its queries. It is asked once per query: a model with
 no such field (nor, when it allows inheritance, any registered subclass with one) gets None,
-and its loading loop pays nothing.
+and its loading loop pays nothing. What a hierarchy's subclasses add is worked out once per
+state of the registry (its ``generation``), not per query.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -21,13 +23,19 @@ __all__ = ["batch_work"]
 
 _Groups = tuple[tuple[BatchLoader, tuple[BaseField[Any], ...]], ...]
 
+#: ``model -> (registry generation, its groups and its registered subclasses')``.
+_hierarchies: weakref.WeakKeyDictionary[type, tuple[int, _Groups]] = weakref.WeakKeyDictionary()
+
 
 def batch_work(model: type) -> Callable[[Sequence[Any]], Awaitable[None]] | None:
     """What to await on each loaded batch of ``model`` documents, or None for nothing."""
     record = model._schema  # type: ignore[attr-defined]
     groups: _Groups = record.batch_loaders
     if record.stores_cls:
-        groups = _with_subclasses(model, groups)
+        known = _hierarchies.get(model)
+        if known is None or known[0] != registry.generation:
+            known = _hierarchies[model] = (registry.generation, _with_subclasses(model, groups))
+        groups = known[1]
     if not groups:
         return None
 

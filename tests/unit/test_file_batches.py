@@ -206,3 +206,16 @@ def test_file_refuses_extras_the_storage_decides() -> None:
             File(b"x", extras={key: 1})
     kept = File(File(b"x", extras={"mime_type": "x"}), name="n")
     assert kept.extras == {"mime_type": "x"} and File(b"x", extras={}).extras is None
+
+
+def test_a_subclass_defined_later_joins_its_base_classes_batch_work() -> None:
+    class LateBase(Document):
+        name = StringField()
+        meta = {"collection": "late_base", "allow_inheritance": True}
+
+    assert batch_work(LateBase) is None  # worked out, and kept for this registry state
+
+    class LateChild(LateBase):
+        scan = FileField()
+
+    assert batch_work(LateBase) is not None and batch_work(LateChild) is not None
