@@ -232,6 +232,20 @@ async def test_deleting_the_document_deletes_image_and_thumbnail(
     assert await files_in(backend) == []
 
 
+@nx_thumbnails
+async def test_a_queryset_delete_finds_the_thumbnails_in_the_loaded_records(
+    backend: Backend,
+) -> None:
+    for i in range(3):
+        await Photo(caption=f"c{i}", image=image_bytes((100, 100))).save()
+    assert len(await files_in(backend)) == 6  # three images, three thumbnails
+    async with capture_commands() as log:
+        assert await Photo.objects.delete() == 3
+    looked_up = [c for c in log.commands if c.collection == "fs.files" and c.name == "find"]
+    assert len(looked_up) == 1  # the batch's records, not one query per image
+    assert await files_in(backend) == []
+
+
 @pytest.mark.parametrize(("thumbnail_size", "per_image"), WITH_AND_WITHOUT_THUMBNAIL)
 async def test_replacing_an_image_deletes_the_old_one_and_its_thumbnail(
     backend: Backend, thumbnail_size: Any, per_image: int

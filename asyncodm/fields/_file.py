@@ -312,9 +312,14 @@ class FileField(BaseField[FieldFile]):
         doomed = _Doomed()
         alias = self.storage_alias(doc)
         file_id = stored.get(self.db_field) if stored else None
-        if file_id is not None:
-            doomed.files.append((file_id, None, alias))
         value = doc._values.get(self.name)
+        if file_id is not None:
+            # The record a queryset loaded with the document, if it is that file's: an image
+            # finds its thumbnail there instead of asking for it again.
+            known = value.info if isinstance(value, FieldFile) else None
+            doomed.files.append(
+                (file_id, known if known and known.file_id == file_id else None, alias)
+            )
         if isinstance(value, FieldFile) and value._unsaved is not None:
             unsaved = value._unsaved
             if unsaved.file_id != file_id:
