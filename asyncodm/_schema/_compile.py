@@ -19,6 +19,7 @@ from asyncodm._schema._index_plans import check_definition
 from asyncodm._schema._record import ClassRecord, Schema
 from asyncodm._schema._rules import rule_declarations
 from asyncodm.errors import InvalidDocumentError
+from asyncodm.fields._answers import BatchLoader
 from asyncodm.fields._base import BaseField, unwrap_field
 from asyncodm.fields._scalar import ObjectIdField
 
@@ -183,6 +184,7 @@ def compile_class(cls: type, *, is_embedded: bool, dynamic: bool) -> ClassRecord
         **_hot_path_tables(fields, dynamic),
         save_work=_fields_with(fields, "has_save_work"),
         delete_work=_fields_with(fields, "has_delete_work"),
+        batch_loaders=_batch_loaders(fields),
         reference_fields=tuple(
             (n, f.db_field) for n, f in fields.items() if f.references() is not None
         ),
@@ -352,6 +354,18 @@ def _fields_with(fields: Mapping[str, BaseField[Any]], flag: str) -> tuple[BaseF
     ``save_order`` (sequences before uploads), declaration order within one."""
     found = [f for f in fields.values() if getattr(f, flag)]
     return tuple(sorted(found, key=lambda f: f.save_order))
+
+
+def _batch_loaders(
+    fields: Mapping[str, BaseField[Any]],
+) -> tuple[tuple[BatchLoader, tuple[BaseField[Any], ...]], ...]:
+    """The fields that answer ``batch_loader()``, grouped by the answer (declaration order)."""
+    groups: dict[BatchLoader, list[BaseField[Any]]] = {}
+    for f in fields.values():
+        loader = f.batch_loader()
+        if loader is not None:
+            groups.setdefault(loader, []).append(f)
+    return tuple((loader, tuple(group)) for loader, group in groups.items())
 
 
 def _default_factory(field: BaseField[Any]) -> Any:

@@ -33,7 +33,14 @@ from typing_extensions import Self
 
 from asyncodm._types import MISSING, WriteContext
 from asyncodm.errors import InvalidDocumentError, ValidationError
-from asyncodm.fields._answers import Container, NoPath, PathStep, References, is_position
+from asyncodm.fields._answers import (
+    BatchLoader,
+    Container,
+    NoPath,
+    PathStep,
+    References,
+    is_position,
+)
 from asyncodm.fields._checks import InlineCheck, TypeIs, Validator, describe, run_validators
 from asyncodm.fields._spec import FieldSpec
 
@@ -409,6 +416,13 @@ class BaseField(Generic[T]):
 
     def references(self) -> References | None:
         """How this field holds references to other documents; None: it holds none."""
+        return None
+
+    def batch_loader(self) -> BatchLoader | None:
+        """What this field's loaded values need once per batch of documents a queryset loads
+        (a file field: its files' details); None: nothing. The class record groups the fields
+        by the answer (``ClassRecord.batch_loaders``), so a model without such fields pays
+        nothing for the question."""
         return None
 
     def coerce_keeps_types(self) -> tuple[type, ...]:
