@@ -103,7 +103,19 @@ from asyncodm.fields import (
     UUIDField,
 )
 from asyncodm.files import FieldFile, File, GridFSStorage, Storage
-from asyncodm.queryset import Manager, Q, QuerySet, QuerySetManager, queryset_manager
+from asyncodm.queryset import (
+    Avg,
+    Count,
+    F,
+    Manager,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    QuerySetManager,
+    Sum,
+    queryset_manager,
+)
 
 __version__ = "0.1.0"
 
@@ -114,6 +126,7 @@ __all__ = [
     "MISSING",
     "NULLIFY",
     "PULL",
+    "Avg",
     "BaseField",
     "BigIntegerField",
     "BinaryField",
@@ -123,6 +136,7 @@ __all__ = [
     "ConcurrencyError",
     "ConfigurationError",
     "ConnectionFailure",
+    "Count",
     "DateField",
     "DateTimeField",
     "DecimalField",
@@ -138,6 +152,7 @@ __all__ = [
     "EmbeddedDocumentField",
     "EmbeddedDocumentListField",
     "EnumField",
+    "F",
     "FieldDoesNotExist",
     "FieldFile",
     "FieldSpec",
@@ -162,7 +177,9 @@ __all__ = [
     "LookUpError",
     "Manager",
     "MapField",
+    "Max",
     "MigrationError",
+    "Min",
     "ModelDoesNotExist",
     "ModelSpec",
     "MultiLineStringField",
@@ -189,6 +206,7 @@ __all__ = [
     "SortedListField",
     "Storage",
     "StringField",
+    "Sum",
     "TimestampField",
     "TypedInit",
     "URLField",
