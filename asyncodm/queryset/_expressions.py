@@ -182,6 +182,7 @@ def compile_expression(schema: Any, expression: Any) -> Any:
         LookUpError: A field that does not exist, or arithmetic over a field that holds no
             numbers (dates take ``+`` and ``-``), naming the field path.
     """
+    schema = getattr(schema, "_schema", schema)  # a model class or its Schema
     if isinstance(expression, F):
         return "$" + resolve_field(schema, expression.name).path
     if isinstance(expression, Arithmetic):
