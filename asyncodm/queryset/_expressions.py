@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Union
 
 from bson import Decimal128
 
@@ -46,6 +46,8 @@ _OPERATORS = {"+": "$add", "-": "$subtract", "*": "$multiply", "/": "$divide"}
 #: Operators whose operands may be flattened (``a + b + c`` -> one ``$add`` of three).
 _ASSOCIATIVE = frozenset({"+", "*"})
 _NUMBERS = (int, float, decimal.Decimal, Decimal128)
+#: What arithmetic takes on either side of an expression.
+Operand = Union["Expression", int, float, decimal.Decimal, Decimal128]
 
 
 class Expression:
@@ -55,7 +57,7 @@ class Expression:
 
     __slots__ = ()
 
-    def _combine(self, op: str, other: Any, reflected: bool = False) -> Arithmetic:
+    def _combine(self, op: str, other: object, reflected: bool = False) -> Arithmetic:
         if not isinstance(other, Expression) and (
             isinstance(other, bool) or not isinstance(other, _NUMBERS)
         ):
@@ -65,28 +67,28 @@ class Expression:
             )
         return Arithmetic(op, other, self) if reflected else Arithmetic(op, self, other)
 
-    def __add__(self, other: Any) -> Arithmetic:
+    def __add__(self, other: Operand) -> Arithmetic:
         return self._combine("+", other)
 
-    def __radd__(self, other: Any) -> Arithmetic:
+    def __radd__(self, other: Operand) -> Arithmetic:
         return self._combine("+", other, reflected=True)
 
-    def __sub__(self, other: Any) -> Arithmetic:
+    def __sub__(self, other: Operand) -> Arithmetic:
         return self._combine("-", other)
 
-    def __rsub__(self, other: Any) -> Arithmetic:
+    def __rsub__(self, other: Operand) -> Arithmetic:
         return self._combine("-", other, reflected=True)
 
-    def __mul__(self, other: Any) -> Arithmetic:
+    def __mul__(self, other: Operand) -> Arithmetic:
         return self._combine("*", other)
 
-    def __rmul__(self, other: Any) -> Arithmetic:
+    def __rmul__(self, other: Operand) -> Arithmetic:
         return self._combine("*", other, reflected=True)
 
-    def __truediv__(self, other: Any) -> Arithmetic:
+    def __truediv__(self, other: Operand) -> Arithmetic:
         return self._combine("/", other)
 
-    def __rtruediv__(self, other: Any) -> Arithmetic:
+    def __rtruediv__(self, other: Operand) -> Arithmetic:
         return self._combine("/", other, reflected=True)
 
     def __neg__(self) -> Arithmetic:
