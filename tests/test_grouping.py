@@ -16,6 +16,7 @@ from bson import ObjectId
 from asyncodm import Avg, Count, F, LookUpError, Max, Min, OperationError, Q, Sum
 from asyncodm.testing import assert_num_queries
 from tests._backends import Backend, maybe_await
+from tests.models.library import Ebook
 from tests.models.sales import Customer, Ledger, Line, Shipping
 
 JAN, FEB, MAR, DEC = (
@@ -346,3 +347,14 @@ async def test_modify_with_an_expression(backend: Backend) -> None:
     await seed()
     line = await Line.objects(sku="b").modify(set__total=F("price") * F("qty"), new=True)
     assert line is not None and line.total == 5.0
+
+
+@NX_NO_PIPELINE_UPDATE
+async def test_pipeline_upsert_in_a_hierarchy_stores_the_class(backend: Backend) -> None:
+    await Ebook(name="old", year=2000).save()
+    assert await Ebook.objects(name="new").update(set__year=F("year") + 1, upsert=True) == 1
+    assert await Ebook.objects(name="old").update(set__year=F("year") + 1) == 1
+    stored = {d["name"]: d for d in await backend.db["media"].find({}).to_list(None)}
+    assert stored["new"]["_cls"] == "Media.Ebook"
+    assert stored["old"]["_cls"] == "Media.Ebook" and stored["old"]["year"] == 2001
+    assert [m.name for m in await Ebook.objects.order_by("name").to_list()] == ["new", "old"]

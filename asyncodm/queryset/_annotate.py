@@ -76,14 +76,15 @@ class Aggregate:
     #: What the aggregate gives when no document matched (``aggregate_values``).
     empty: ClassVar[Any] = None
 
-    def __init__(self, expression: str | Expression, *, distinct: bool = False) -> None:
-        if not isinstance(expression, (str, Expression)):
+    def __init__(self, expression: str | Expression) -> None:
+        given: object = expression  # checked at run time: built from loose input too
+        if not isinstance(given, (str, Expression)):
             raise TypeError(
                 f"{type(self).__name__}() takes a field name or an F() expression, found "
                 f"{expression!r}"
             )
         self.expression: str | Expression | None = expression
-        self.distinct = distinct
+        self.distinct = False
 
     def __repr__(self) -> str:
         arg = "" if self.expression is None else repr(self.expression)
@@ -132,14 +133,17 @@ class Count(Aggregate):
     accumulator = "$sum"
     empty = 0
 
-    def __init__(self, expression: str | Expression | None = None, *, distinct: bool = False):
+    def __init__(
+        self, expression: str | Expression | None = None, *, distinct: bool = False
+    ) -> None:
         if expression is None:
             if distinct:
                 raise TypeError("Count(distinct=True) needs a field: Count('tag', distinct=True)")
             self.expression = None
             self.distinct = False
             return
-        super().__init__(expression, distinct=distinct)
+        super().__init__(expression)
+        self.distinct = distinct
 
     def compile(self, schema: Any, name: str) -> Output:
         project: Any = 1
@@ -376,19 +380,26 @@ def compile_having(outputs: Mapping[str, Output], node: Q) -> dict[str, Any]:
     return out
 
 
-def compile_output_sort(outputs: Mapping[str, Output], keys: Sequence[str]) -> dict[str, int]:
-    """``("-total", "status")`` over the grouped rows' names -> the ``$sort`` document.
+def compile_output_sort(
+    outputs: Mapping[str, Output], keys: Sequence[str | tuple[str, int]]
+) -> dict[str, int]:
+    """``("-total", "status", ("n", 1))`` over the grouped rows' names -> the ``$sort``.
 
     Raises:
         LookUpError: A name that is neither a grouped field nor an annotation.
     """
     sort: dict[str, int] = {}
     for key in keys:
-        name, direction = key, 1
-        if key.startswith("-"):
-            name, direction = key[1:], -1
-        elif key.startswith("+"):
-            name = key[1:]
+        if isinstance(key, tuple):
+            name, direction = key
+            if direction not in (1, -1) or isinstance(direction, bool):
+                raise LookUpError(f"expected a sort direction 1 or -1, found {direction!r}")
+        else:
+            name, direction = key, 1
+            if key.startswith("-"):
+                name, direction = key[1:], -1
+            elif key.startswith("+"):
+                name = key[1:]
         name = name.replace(".", "__")
         if name not in outputs:
             raise LookUpError(

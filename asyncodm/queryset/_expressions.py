@@ -155,6 +155,12 @@ def resolve_field(schema: Any, name: str, *, noun: str = "F()") -> ResolvedPath:
                 "'author__name', with no empty part and no part starting with '$'"
             )
     resolved = resolve(schema, parts, written=name, rules=LOOKUP)
+    for step in resolved.steps[:-1]:
+        if step.field is not None and step.field.references() is not None:
+            raise LookUpError(
+                f"{schema.model.__name__} field {name!r} in {noun}: it walks into a reference "
+                f"({step.label!r}); an expression reads only the document's own fields"
+            )
     if any(step.position for step in resolved.steps):
         raise LookUpError(
             f"{schema.model.__name__} field {name!r} in {noun}: a list index or positional "

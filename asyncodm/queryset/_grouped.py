@@ -69,7 +69,7 @@ class GroupedQuerySet:
     keys: tuple[str, ...]
     aggregates: tuple[tuple[str, Aggregate], ...]
     _having: Q = field(default_factory=Q)
-    _ordering: tuple[str, ...] = ()
+    _ordering: tuple[str | tuple[str, int], ...] = ()
     _skip: int | None = None
     _limit: int | None = None
 
@@ -94,8 +94,9 @@ class GroupedQuerySet:
     def __call__(self, *queries: Q | Mapping[str, Any], **lookups: Any) -> Self:
         return self.filter(*queries, **lookups)
 
-    def order_by(self, *keys: str) -> Self:
-        """Sort the rows by grouped fields or aggregates (``"-total"``, ``"status"``)."""
+    def order_by(self, *keys: str | tuple[str, int]) -> Self:
+        """Sort the rows by grouped fields or aggregates (``"-total"``, ``"status"``,
+        ``("total", -1)``)."""
         return replace(self, _ordering=tuple(keys))
 
     def skip(self, n: int | None) -> Self:
@@ -150,8 +151,17 @@ class GroupedQuerySet:
         return self.to_list().__await__()
 
     async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
-        for row in await self.to_list():
-            yield row
+        """Stream the rows a server batch at a time."""
+        if self.base._empty:
+            return
+        load = self._grouping().load
+        cursor = self.base._collection().aggregate(self.pipeline(), **_options(self.base, {}))
+        try:
+            async for batch in cursor.batches():
+                for raw in batch:
+                    yield load(raw)
+        finally:
+            await cursor.close()
 
     async def first(self) -> dict[str, Any] | None:
         """The first row in this order, or None."""

@@ -149,6 +149,9 @@ def _with_cls(qs: QuerySet, document: Any) -> Any:
     schema = qs.model._schema
     if schema.stores_cls and isinstance(document, dict):
         document.setdefault("$setOnInsert", {}).setdefault("_cls", schema.class_name)
+    elif schema.stores_cls and isinstance(document, list):  # a pipeline: keep a stored _cls
+        keep = {"$ifNull": ["$_cls", {"$literal": schema.class_name}]}
+        document = [*document, {"$set": {"_cls": keep}}]
     return document
 
 

@@ -27,7 +27,7 @@ from asyncodm import (
 from asyncodm.queryset import GroupedQuerySet
 from asyncodm.queryset._expressions import compile_expression, literal
 from asyncodm.queryset._update import compile_pipeline_update, compile_update
-from asyncodm.queryset._writes import _update_document
+from asyncodm.queryset._writes import _update_document, _with_cls
 from tests.models.library import Ebook, Media
 from tests.models.sales import Ledger, Line, Note
 
@@ -492,6 +492,8 @@ class TestGroupingErrors:
             Sum(3)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="Count\\(distinct=True\\) needs a field"):
             Count(distinct=True)
+        with pytest.raises(TypeError, match="distinct"):
+            Sum("qty", distinct=True)  # type: ignore[call-arg]
 
     def test_annotate_needs_values_fields(self) -> None:
         with pytest.raises(TypeError, match="annotate\\(\\) groups by the fields of values"):
@@ -521,6 +523,12 @@ class TestGroupingErrors:
         assert list(info.value.errors) == ["n__gt"]
         with pytest.raises(ValidationError, match="expected a list of values for 'in'"):
             grouped("status", n=Count()).filter(n__in=3).pipeline()
+
+    def test_order_by_pairs(self) -> None:
+        qs = grouped("status", n=Count()).order_by(("n", -1), ("status", 1))
+        assert qs.pipeline()[-1] == {"$sort": {"n": -1, "status": 1}}
+        with pytest.raises(LookUpError, match="expected a sort direction 1 or -1, found 2"):
+            grouped("status", n=Count()).order_by(("n", 2)).pipeline()
 
     def test_order_by_unknown_name(self) -> None:
         with pytest.raises(LookUpError, match=r"order_by '-views' after annotate\(\) names no"):
@@ -653,3 +661,18 @@ class TestPipelineUpdates:
         assert _update_document(qs, (), {"set__total": 1}) == {"$set": {"total": 1.0}}
         with pytest.raises(OperationError, match="an update using F\\(\\) cannot be combined"):
             _update_document(qs, ({"$set": {"a": 1}},), {"set__total": F("price")})
+
+    def test_an_upsert_in_a_hierarchy_stores_the_class_name(self) -> None:
+        qs = Ebook.objects(name="x")
+        document = _update_document(qs, (), {"set__name": F("name")})
+        assert _with_cls(qs, document) == [
+            {"$set": {"name": "$name"}},
+            {"$set": {"_cls": {"$ifNull": ["$_cls", {"$literal": "Media.Ebook"}]}}},
+        ]
+        assert _with_cls(Line.objects, [{"$set": {"a": 1}}]) == [{"$set": {"a": 1}}]
+
+    def test_expressions_cannot_walk_into_references(self) -> None:
+        with pytest.raises(LookUpError, match=r"'customer__name'.*walks into a reference"):
+            pipe(set__sku=F("customer__name"))
+        with pytest.raises(LookUpError, match=r"'customer__name'.*walks into a reference"):
+            Line.objects.values("customer__name").annotate(n=Count())
