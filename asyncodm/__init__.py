@@ -105,7 +105,19 @@ from asyncodm.fields import (
     UUIDField,
 )
 from asyncodm.files import FieldFile, File, GridFSStorage, Storage
-from asyncodm.queryset import Manager, Q, QuerySet, QuerySetManager, queryset_manager
+from asyncodm.queryset import (
+    Avg,
+    Count,
+    F,
+    Manager,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    QuerySetManager,
+    Sum,
+    queryset_manager,
+)
 
 __version__ = "0.1.0"
 
@@ -116,6 +128,7 @@ __all__ = [
     "MISSING",
     "NULLIFY",
     "PULL",
+    "Avg",
     "BaseField",
     "BigIntegerField",
     "BinaryField",
@@ -125,6 +138,7 @@ __all__ = [
     "ConcurrencyError",
     "ConfigurationError",
     "ConnectionFailure",
+    "Count",
     "DateField",
     "DateTimeField",
     "DecimalField",
@@ -140,6 +154,7 @@ __all__ = [
     "EmbeddedDocumentField",
     "EmbeddedDocumentListField",
     "EnumField",
+    "F",
     "FieldDoesNotExist",
     "FieldFile",
     "FieldSpec",
@@ -165,7 +180,9 @@ __all__ = [
     "LookUpError",
     "Manager",
     "MapField",
+    "Max",
     "MigrationError",
+    "Min",
     "ModelDoesNotExist",
     "ModelSpec",
     "MultiLineStringField",
@@ -192,6 +209,7 @@ __all__ = [
     "SortedListField",
     "Storage",
     "StringField",
+    "Sum",
     "TimestampField",
     "TypedInit",
     "URLField",

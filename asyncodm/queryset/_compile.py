@@ -17,6 +17,7 @@ from typing import Any
 from asyncodm._schema._filters import cls_filter as _schema_cls_filter
 from asyncodm._schema._paths import LOOKUP, ResolvedPath, resolve
 from asyncodm.errors import LookUpError
+from asyncodm.queryset._expressions import Expression, expression_condition
 from asyncodm.queryset._lookups import parse_lookup
 from asyncodm.queryset._operators import compile_condition
 from asyncodm.queryset._q import Q
@@ -68,6 +69,7 @@ def merge_and(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                 and not set(current) & set(cond)
                 and "$eq" not in cond
                 and "$eq" not in current
+                and key != "$expr"  # one expression per $expr: a second one joins $and
             ):
                 current.update(cond)
             else:
@@ -102,6 +104,9 @@ def compile_lookups(schema: Any, lookups: Iterable[tuple[str, Any]]) -> dict[str
     parts = []
     for key, value in lookups:
         lookup = parse_lookup(schema, key)
+        if isinstance(value, Expression):  # views__gt=F("likes"): a field-to-field $expr
+            parts.append(expression_condition(schema, lookup, value))
+            continue
         parts.append({lookup.path: compile_condition(lookup, value, _compile_sub)})
     return merge_and(parts)
 

@@ -27,7 +27,12 @@ from asyncodm._io._delete_rules import delete_documents, has_rules
 from asyncodm._io._persistence import PreparedWrite, finish_write, prepare_write
 from asyncodm.errors import OperationError, ValidationError
 from asyncodm.queryset._reads import Mode, loader
-from asyncodm.queryset._update import compile_update, merge_updates
+from asyncodm.queryset._update import (
+    compile_pipeline_update,
+    compile_update,
+    merge_updates,
+    uses_expressions,
+)
 
 if TYPE_CHECKING:
     from asyncodm.queryset._queryset import QuerySet
@@ -126,6 +131,10 @@ def _update_document(qs: QuerySet, raw: Sequence[Any], operations: Mapping[str, 
         if operations:
             raise OperationError("a pipeline update cannot be combined with update keywords")
         return list(raw[0])  # an update pipeline, sent as given
+    if uses_expressions(operations):  # set__total=F("price") * F("qty"): a pipeline update
+        if raw:
+            raise OperationError("an update using F() cannot be combined with update documents")
+        return compile_pipeline_update(qs.model, operations)
     for doc in raw:
         if not isinstance(doc, Mapping):
             raise OperationError(f"expected an update document, found {doc!r}")
@@ -140,6 +149,9 @@ def _with_cls(qs: QuerySet, document: Any) -> Any:
     schema = qs.model._schema
     if schema.stores_cls and isinstance(document, dict):
         document.setdefault("$setOnInsert", {}).setdefault("_cls", schema.class_name)
+    elif schema.stores_cls and isinstance(document, list):  # a pipeline: keep a stored _cls
+        keep = {"$ifNull": ["$_cls", {"$literal": schema.class_name}]}
+        document = [*document, {"$set": {"_cls": keep}}]
     return document
 
 
