@@ -37,9 +37,7 @@ VERSION_KEY: Final = "_version"
 
 #: The stage a pipeline update ends with: missing (a document stored before the class was
 #: versioned) counts as 0, as ``$inc`` counts it.
-_PIPELINE_BUMP: Final = {
-    "$set": {VERSION_KEY: {"$add": [{"$ifNull": ["$" + VERSION_KEY, 0]}, 1]}}
-}
+_PIPELINE_BUMP: Final = {"$set": {VERSION_KEY: {"$add": [{"$ifNull": ["$" + VERSION_KEY, 0]}, 1]}}}
 
 
 def versioned_setting(
