@@ -164,7 +164,7 @@ def compile_class(cls: type, *, is_embedded: bool, dynamic: bool) -> ClassRecord
     indexes = (*(parent.indexes if parent is not None else ()), *(own_meta.get("indexes") or ()))
     meta["indexes"] = list(indexes)
     versioned = versioned_setting(
-        cls.__name__, meta, is_embedded=is_embedded, parent=parent, field_keys=db_fields
+        cls.__name__, meta, is_embedded=is_embedded, parent=parent, field_keys={*fields, *db_fields}
     )
     record = ClassRecord(
         model=cls,

@@ -51,12 +51,13 @@ def versioned_setting(
         is_embedded: An embedded document has no stored version of its own.
         parent: The parent's ``ClassRecord`` (or None): a hierarchy that shares a collection
             is versioned as a whole.
-        field_keys: The stored keys of the declared fields: none may be ``_version``.
+        field_keys: The names and stored keys of the declared fields: none may be
+            ``_version``.
 
     Raises:
         InvalidDocumentError: A value that is not a bool, a versioned embedded document, a
             subclass that differs from the parent whose collection it shares, or a field
-            stored as ``_version``.
+            named or stored ``_version``.
     """
     value = meta.get("versioned", False)
     if not isinstance(value, bool):
@@ -81,8 +82,8 @@ def versioned_setting(
         )
     if value and VERSION_KEY in field_keys:
         raise InvalidDocumentError(
-            f"{name}: a field is stored as {VERSION_KEY!r}, which a versioned document keeps "
-            "its version in; give the field another db_field"
+            f"{name}: a field is named or stored {VERSION_KEY!r}, which a versioned document "
+            "keeps its version in; rename the field or give it another db_field"
         )
     return value
 

@@ -99,9 +99,7 @@ def test_the_error_names_the_class_the_pk_and_both_versions() -> None:
     )
     gone = stale_error("Account", 1, 2, action="delete", stored=False, found=None, instance=None)
     assert gone.deleted is True and gone.found is None
-    assert "delete() expected version 2, but the stored document was deleted meanwhile" in str(
-        gone
-    )
+    assert "delete() expected version 2, but the stored document was deleted meanwhile" in str(gone)
 
 
 def test_the_error_is_exported_and_keeps_a_plain_message_constructor() -> None:
@@ -180,10 +178,16 @@ def test_an_embedded_document_cannot_be_versioned() -> None:
 
 
 def test_a_versioned_class_cannot_store_a_field_as_version() -> None:
-    with pytest.raises(InvalidDocumentError, match="stored as '_version'"):
+    with pytest.raises(InvalidDocumentError, match="named or stored '_version'"):
 
         class Clash(Document):
             rev = IntField(db_field="_version")
+            meta = {"versioned": True}
+
+    with pytest.raises(InvalidDocumentError, match="named or stored '_version'"):
+
+        class Shadow(Document):
+            _version = IntField(db_field="v")
             meta = {"versioned": True}
 
 
