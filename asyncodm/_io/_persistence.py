@@ -289,18 +289,9 @@ async def ensure_current(doc: Any, session: Any = None) -> None:
     if not doc._schema.versioned or son is None:
         return
     version = son.get(VERSION_KEY)
-    collection = collection_for(type(doc))
-    stored = await collection.find_one(identity_filter(doc), {VERSION_KEY: 1}, session=session)
-    if stored is not None and stored.get(VERSION_KEY) != version:
-        raise stale_error(
-            type(doc).__name__,
-            doc.pk,
-            version,
-            action="delete",
-            stored=True,
-            found=stored.get(VERSION_KEY),
-            instance=doc,
-        )
+    stale = await _stale(doc, collection_for(type(doc)), version, "delete", session)
+    if not stale.deleted and stale.found != version:
+        raise stale
 
 
 def identity_filter_for_son(doc: Any, son: dict[str, Any]) -> dict[str, Any]:
