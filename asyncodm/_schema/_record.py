@@ -54,6 +54,8 @@ class ClassRecord:
     """The primary key is the automatic ``id`` (no positional argument binds to it)."""
     enforce_schema: bool = False
     """``meta["enforce_schema"]``: loading a document lacking a declared field is an error."""
+    versioned: bool = False
+    """``meta["versioned"]``: writes compare-and-set the stored ``_version`` (``_versioning``)."""
     dump_table: tuple[tuple[str, str, BaseField[Any], Any, bool], ...] = ()
     """``(name, stored name, field, to_mongo or None when stored as is, plain)``."""
     check_table: tuple[tuple[str, BaseField[Any], Any, bool], ...] = ()

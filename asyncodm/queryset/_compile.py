@@ -197,7 +197,8 @@ def compile_projection(
 ) -> dict[str, int] | None:
     """``only``/``exclude`` field names -> a projection document (None: whole documents).
 
-    ``_cls`` is always loaded with ``only`` so each document still becomes its own class.
+    ``_cls`` is always loaded with ``only`` so each document still becomes its own class,
+    and a versioned document's ``_version`` so it can still be saved (``_schema._versioning``).
     https://www.mongodb.com/docs/manual/tutorial/project-fields-from-query-results/
     """
     schema = schema_of(model)
@@ -207,6 +208,8 @@ def compile_projection(
         projection = {p: 1 for p in wanted if p not in excluded}
         if schema.stores_cls:
             projection["_cls"] = 1
+        if schema.versioned:
+            projection["_version"] = 1
         if "_id" in excluded:
             projection["_id"] = 0
         return projection

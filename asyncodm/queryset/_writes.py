@@ -10,6 +10,10 @@ delete-time work (its class record's ``delete_work``: files) or delete signals w
 for it, the matches are loaded and deleted as one plan by ``_delete_rules.delete_documents``
 (every DENY checked before anything is deleted; each document's field work and signals run).
 Otherwise one ``delete_many`` deletes the matches.
+
+Versioned models (``meta = {"versioned": True}``): ``bulk_create`` stores ``"_version": 1``,
+every update and modify moves the version on (``_versioned``), so an instance loaded before
+them is stale; a queryset delete deletes what matches, whatever its version.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from asyncodm._instance import _state
 from asyncodm._instance._validation import clean_errors
 from asyncodm._io._delete_rules import delete_documents, has_rules
 from asyncodm._io._persistence import PreparedWrite, finish_write, prepare_write
+from asyncodm._schema._versioning import VERSION_KEY, bump
 from asyncodm.errors import OperationError, ValidationError
 from asyncodm.queryset._reads import Mode, loader
 from asyncodm.queryset._update import (
@@ -117,6 +122,9 @@ async def _insert(qs: QuerySet, docs: list[Any], session: Any, kwargs: dict[str,
             son = {"_id": ObjectId(), **son}
         sons.append(son)
         fresh.append(made)
+    if qs.model._schema.versioned:  # one test per call: a versioned hierarchy is versioned whole
+        for son in sons:
+            son[VERSION_KEY] = 1
     collection = qs._collection(write_concern=kwargs.pop("write_concern", None))
     ids = await collection.insert_many(sons, ordered=kwargs.pop("ordered", True), session=session)
     for doc, son, made in zip(docs, sons, fresh, strict=True):
@@ -155,6 +163,12 @@ def _with_cls(qs: QuerySet, document: Any) -> Any:
     return document
 
 
+def _versioned(qs: QuerySet, document: Any) -> Any:
+    """A versioned model's update also moves the stored version on (an upsert's new document
+    gets version 1), so a copy loaded before it can no longer be saved."""
+    return bump(document) if qs.model._schema.versioned else document
+
+
 async def update(
     qs: QuerySet, raw: Sequence[Any], operations: dict[str, Any], *, upsert: bool, multi: bool
 ) -> Any:
@@ -171,6 +185,7 @@ async def update(
         return 0
     if upsert:
         document = _with_cls(qs, document)
+    document = _versioned(qs, document)
     if qs._collation is not None:
         options.setdefault("collation", qs._collation)
     collection = qs._collection(write_concern=write_concern)
@@ -205,6 +220,7 @@ async def modify(
             return None
         if upsert:
             document = _with_cls(qs, document)
+        document = _versioned(qs, document)
         found = await collection.find_one_and_update(
             qs._query, document, projection=projection, sort=sort, upsert=upsert, return_new=new
         )
@@ -227,7 +243,7 @@ async def delete(qs: QuerySet, write_concern: Any = None) -> int:
         whole = replace(qs, _mode=Mode.DOCUMENTS, _only=None, _exclude=frozenset())
         docs = await whole.to_list()
         with qs._switched():
-            return await delete_documents(docs, write_concern=write_concern)
+            return await delete_documents(docs, write_concern=write_concern, check_version=False)
     collection = qs._collection(write_concern=write_concern)
     query = qs._query
     if qs._skip or qs._limit:
