@@ -19,6 +19,7 @@ from asyncodm._io._deref import after_batch
 from asyncodm.errors import DoesNotExist, MultipleObjectsReturned
 from asyncodm.fields._base import BaseField, Container
 from asyncodm.fields._compound import copy_stored
+from asyncodm.queryset import _joins
 from asyncodm.queryset._compile import resolve_name
 
 if TYPE_CHECKING:
@@ -54,7 +55,10 @@ R = TypeVar("R")
 
 
 def open_cursor(qs: QuerySet) -> CursorAdapter:
-    """The find cursor for ``qs`` (nothing is sent until it is read)."""
+    """The find cursor for ``qs`` (nothing is sent until it is read); the aggregation for a
+    lookup through references joined with ``$lookup`` (``_joins``)."""
+    if _joins.joined(qs):
+        return _joins.read_cursor(qs)
     options = qs._cursor_options()
     sort = qs._sort()
     if sort:
@@ -129,6 +133,7 @@ def loader(qs: QuerySet) -> Callable[[dict[str, Any]], Any] | None:
 async def iterate(qs: QuerySet[Any, R]) -> AsyncIterator[R]:
     if qs._empty:
         return
+    qs = await _joins.resolved(qs)
     cursor = open_cursor(qs)
     load = loader(qs)
     per_batch = qs._mode is Mode.DOCUMENTS and (qs._no_dereference or bool(qs._select_related))
@@ -155,6 +160,7 @@ async def to_list(qs: QuerySet[Any, R], length: int | None = None) -> list[R]:
         if length < 1:
             return []
         qs = qs.limit(length if qs._limit is None else min(length, qs._limit))
+    qs = await _joins.resolved(qs)
     cursor = open_cursor(qs)
     load = loader(qs)
     per_batch = qs._mode is Mode.DOCUMENTS and (qs._no_dereference or bool(qs._select_related))
@@ -218,12 +224,18 @@ async def count(qs: QuerySet, with_limit_and_skip: bool) -> int:
         options["maxTimeMS"] = qs._max_time_ms
     if qs._comment is not None:
         options["comment"] = qs._comment
+    qs = await _joins.resolved(qs)
+    if _joins.joined(qs):
+        return await _joins.count(qs, with_limit_and_skip)
     return await qs._collection().count_documents(qs._query, **options)
 
 
 async def exists(qs: QuerySet) -> bool:
     if qs._empty:
         return False
+    qs = await _joins.resolved(qs)
+    if _joins.joined(qs):
+        return await _joins.exists(qs)
     options = qs._cursor_options()
     if qs._skip:
         options["skip"] = qs._skip
@@ -238,6 +250,7 @@ async def distinct(qs: QuerySet, name: str) -> list[Any]:
     if qs._empty:
         return []
     resolved = resolve_name(qs.model, name)
+    qs = await _joins.materialized(qs)
     values = await qs._collection().distinct(resolved.path, qs._query)
     field = resolved.field
     if field is not None and field.container is Container.LIST:
@@ -255,6 +268,7 @@ async def in_bulk(qs: QuerySet, ids: Iterable[Any]) -> dict[Any, Any]:
 
 
 async def explain(qs: QuerySet) -> dict[str, Any]:
+    qs = await _joins.materialized(qs)
     collection = qs._collection()
     find: dict[str, Any] = {"find": collection.name, "filter": qs._query}
     spec = qs.explain_filter()

@@ -24,8 +24,10 @@ from asyncodm import signals
 from asyncodm._instance import _state
 from asyncodm._instance._validation import clean_errors
 from asyncodm._io._delete_rules import delete_documents, has_rules
+from asyncodm._drivers._protocol import UpdateOutcome
 from asyncodm._io._persistence import PreparedWrite, finish_write, prepare_write
 from asyncodm.errors import OperationError, ValidationError
+from asyncodm.queryset import _joins
 from asyncodm.queryset._reads import Mode, loader
 from asyncodm.queryset._update import compile_update, merge_updates
 
@@ -163,7 +165,15 @@ async def update(
         options.setdefault("collation", qs._collation)
     collection = qs._collection(write_concern=write_concern)
     send = collection.update_many if multi else collection.update_one
-    outcome = await send(qs._query, document, upsert=upsert, **options)
+    qs = await _joins.resolved(qs)
+    filters = await _joins.id_filters(qs)
+    outcome = await send(filters[0], document, upsert=upsert, **options)
+    if multi and len(filters) > 1:  # a $lookup-resolved filter: its matches' ids in chunks
+        for query in filters[1:]:
+            more = await send(query, document, upsert=False, **options)
+            outcome = UpdateOutcome(
+                outcome.matched + more.matched, outcome.modified + more.modified
+            )
     if full_result:
         return outcome
     return outcome.matched + (1 if outcome.upserted_id is not None else 0)
@@ -179,6 +189,7 @@ async def modify(
     new: bool,
 ) -> Any:
     collection = qs._collection(write_concern=operations.pop("write_concern", None))
+    qs = await _joins.materialized(qs)
     sort = qs._sort() or None
     projection = qs._projection()
     if remove:
@@ -217,6 +228,13 @@ async def delete(qs: QuerySet, write_concern: Any = None) -> int:
         with qs._switched():
             return await delete_documents(docs, write_concern=write_concern)
     collection = qs._collection(write_concern=write_concern)
+    qs = await _joins.resolved(qs)
+    if _joins.joined(qs) and not (qs._skip or qs._limit):
+        # a $lookup-resolved filter: its matches' ids, deleted in chunks
+        deleted = 0
+        for query in await _joins.id_filters(qs):
+            deleted += await collection.delete_many(query)
+        return deleted
     query = qs._query
     if qs._skip or qs._limit:
         # delete_many has no window: select the ids first, then delete exactly those
