@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from asyncodm._schema._filters import cls_filter as _schema_cls_filter
 from asyncodm._registry import registry
+from asyncodm._schema._filters import cls_filter as _schema_cls_filter
 from asyncodm._schema._paths import LOOKUP, ResolvedPath, find_crossing, resolve
 from asyncodm.errors import LookUpError
 from asyncodm.queryset._join_plan import Join

@@ -134,11 +134,19 @@ def lookup_stages(
     The top-level conditions without markers are matched first, so only the documents they
     keep are joined::
 
-        [{"$match": {"views": {"$gte": 10}}},
-         {"$lookup": {"from": "author", "localField": "author", "foreignField": "_id",
-                      "as": "_asyncodm_join0"}},
-         {"$match": {"_asyncodm_join0": {"$elemMatch": {"name": "Ann"}}}},
-         {"$project": {"_asyncodm_join0": 0}}]
+        [
+            {"$match": {"views": {"$gte": 10}}},
+            {
+                "$lookup": {
+                    "from": "author",
+                    "localField": "author",
+                    "foreignField": "_id",
+                    "as": "_asyncodm_join0",
+                }
+            },
+            {"$match": {"_asyncodm_join0": {"$elemMatch": {"name": "Ann"}}}},
+            {"$project": {"_asyncodm_join0": 0}},
+        ]
     """
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 from bson import ObjectId
 
 from asyncodm import signals
+from asyncodm._drivers._protocol import UpdateOutcome
 from asyncodm._instance import _state
 from asyncodm._instance._validation import clean_errors
 from asyncodm._io._delete_rules import delete_documents, has_rules
-from asyncodm._drivers._protocol import UpdateOutcome
 from asyncodm._io._persistence import PreparedWrite, finish_write, prepare_write
 from asyncodm.errors import OperationError, ValidationError
 from asyncodm.queryset import _joins
