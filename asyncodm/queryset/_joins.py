@@ -54,6 +54,7 @@ __all__ = [
     "id_filters",
     "joined",
     "materialized",
+    "prepared",
     "read_cursor",
     "read_pipeline",
     "resolve_filter",
@@ -83,12 +84,14 @@ def current(qs: QuerySet) -> Resolved | None:
     return found if found is not None and found.q is qs._q else None
 
 
-def filter_stages(qs: QuerySet) -> list[dict[str, Any]]:
-    """The pipeline stages that select what ``qs`` filters (after ``resolved``)."""
+def filter_stages(qs: QuerySet, query: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The pipeline stages that select what ``qs`` filters (after ``resolved``; ``query``:
+    its filter, when already compiled)."""
     found = current(qs)
     if found is not None and found.stages is not None:
         return list(found.stages)
-    query = qs._query
+    if query is None:
+        query = qs._query
     return [{"$match": query}] if query else []
 
 
@@ -101,11 +104,27 @@ def joined(qs: QuerySet) -> bool:
 async def resolved(qs: QuerySet) -> QuerySet:
     """``qs`` with every marker of its filter resolved (semi-joins run, ``$lookup`` stages
     planned); ``qs`` itself when its filter has none."""
-    if qs._empty or current(qs) is not None:
-        return qs
+    return (await prepared(qs))[0]
+
+
+async def prepared(qs: QuerySet) -> tuple[QuerySet, dict[str, Any]]:
+    """``resolved(qs)`` and the filter it sends, compiled once (the common case, a filter
+    without lookups through references, costs one walk of the compiled filter)."""
+    if qs._empty:
+        return qs, {}
+    found = current(qs)
+    if found is not None:
+        return qs, found.query
     query = qs._query
     if not contains_join(query):
-        return qs
+        return qs, query
+    ready = await _resolve(qs, query)
+    assert ready._resolved is not None
+    return ready, ready._resolved.query
+
+
+async def _resolve(qs: QuerySet, query: dict[str, Any]) -> QuerySet:
+    """Run the semi-joins of ``query`` and plan its ``$lookup`` stages."""
     conditions: dict[int, Any] = {}
     sources: dict[int, str] = {}
     local_alias = alias_for(qs.model)
@@ -137,25 +156,27 @@ async def resolved(qs: QuerySet) -> QuerySet:
     return replace(qs, _resolved=Resolved(qs._q, query, stages))
 
 
-async def materialized(qs: QuerySet) -> QuerySet:
-    """``qs`` with a filter that can be sent as it is: after a ``$lookup`` resolution, the
-    matching documents' ``{"_id": {"$in": ...}}`` (collected with the aggregation)."""
-    qs = await resolved(qs)
+async def materialized(qs: QuerySet) -> tuple[QuerySet, dict[str, Any]]:
+    """``qs`` with a filter that can be sent as it is, and that filter: after a ``$lookup``
+    resolution, the matching documents' ``{"_id": {"$in": ...}}`` (collected with the
+    aggregation)."""
+    qs, query = await prepared(qs)
     if not joined(qs):
-        return qs
-    ids = await matching_ids(qs)
-    return replace(qs, _resolved=Resolved(qs._q, {"_id": {"$in": ids}}))
+        return qs, query
+    query = {"_id": {"$in": await matching_ids(qs)}}
+    return replace(qs, _resolved=Resolved(qs._q, query)), query
 
 
-async def id_filters(qs: QuerySet) -> list[dict[str, Any]]:
-    """The filters a write sends, after ``resolved``: the filter itself, or after a
+async def id_filters(qs: QuerySet) -> tuple[QuerySet, list[dict[str, Any]]]:
+    """``resolved(qs)`` and the filters a write sends: the filter itself, or after a
     ``$lookup`` resolution the matching ``_id`` values in chunks (one empty ``$in`` when
     nothing matches, so an upsert still inserts)."""
+    qs, query = await prepared(qs)
     if not joined(qs):
-        return [qs._query]
+        return qs, [query]
     ids = await matching_ids(qs)
     chunks = range(0, max(len(ids), 1), LOOKUP_ABOVE)
-    return [{"_id": {"$in": ids[i : i + LOOKUP_ABOVE]}} for i in chunks]
+    return qs, [{"_id": {"$in": ids[i : i + LOOKUP_ABOVE]}} for i in chunks]
 
 
 async def matching_ids(qs: QuerySet) -> list[Any]:

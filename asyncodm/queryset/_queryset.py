@@ -23,8 +23,10 @@ from typing_extensions import Self, TypeVar
 from asyncodm._context import switch_db
 from asyncodm._drivers._protocol import CollectionAdapter
 from asyncodm._io._collection import collection_for
+from asyncodm.errors import LookUpError
 from asyncodm.queryset import _aggregate, _joins, _reads, _watch, _writes
 from asyncodm.queryset._compile import compile_filter, compile_projection, compile_sort
+from asyncodm.queryset._join_plan import contains_join
 from asyncodm.queryset._q import Q
 from asyncodm.queryset._reads import Mode
 
@@ -83,7 +85,8 @@ class QuerySet(Generic[D, R]):
     _lookup: bool = False
     """Lookups through references join with ``$lookup`` whatever their size (``_joins``)."""
     _resolved: _joins.Resolved | None = None
-    """The filter with its lookups through references resolved (``_joins.resolved``)."""
+    """The filter with its lookups through references resolved (``_joins.resolved``), for
+    the Q tree it names."""
 
     # --- filtering ----------------------------------------------------------------------------
 
@@ -461,6 +464,11 @@ class QuerySet(Generic[D, R]):
 
     def watch(self, **options: Any) -> _watch.ChangeStream[Any]:
         """A change stream of the documents this queryset matches (``_watch.open_watch``)."""
+        if not self._empty and contains_join(self._query):
+            raise LookUpError(
+                f"a change stream of {self.model.__name__} cannot filter through a reference "
+                "(an event carries only the changed document): filter on the reference itself"
+            )
         return _watch.open_watch(self, **options)
 
     async def delete(self, write_concern: Any = None) -> int:

@@ -165,8 +165,7 @@ async def update(
         options.setdefault("collation", qs._collation)
     collection = qs._collection(write_concern=write_concern)
     send = collection.update_many if multi else collection.update_one
-    qs = await _joins.resolved(qs)
-    filters = await _joins.id_filters(qs)
+    qs, filters = await _joins.id_filters(qs)
     outcome = await send(filters[0], document, upsert=upsert, **options)
     if multi and len(filters) > 1:  # a $lookup-resolved filter: its matches' ids in chunks
         for query in filters[1:]:
@@ -189,7 +188,7 @@ async def modify(
     new: bool,
 ) -> Any:
     collection = qs._collection(write_concern=operations.pop("write_concern", None))
-    qs = await _joins.materialized(qs)
+    qs, query = await _joins.materialized(qs)
     sort = qs._sort() or None
     projection = qs._projection()
     if remove:
@@ -197,7 +196,7 @@ async def modify(
             raise OperationError("modify(remove=True) takes no update operations")
         if qs._empty:
             return None
-        found = await collection.find_one_and_delete(qs._query, projection=projection, sort=sort)
+        found = await collection.find_one_and_delete(query, projection=projection, sort=sort)
     else:
         document = _update_document(qs, raw, operations)
         if qs._empty:
@@ -205,7 +204,7 @@ async def modify(
         if upsert:
             document = _with_cls(qs, document)
         found = await collection.find_one_and_update(
-            qs._query, document, projection=projection, sort=sort, upsert=upsert, return_new=new
+            query, document, projection=projection, sort=sort, upsert=upsert, return_new=new
         )
     if found is None:
         return None
@@ -228,18 +227,15 @@ async def delete(qs: QuerySet, write_concern: Any = None) -> int:
         with qs._switched():
             return await delete_documents(docs, write_concern=write_concern)
     collection = qs._collection(write_concern=write_concern)
-    qs = await _joins.resolved(qs)
-    if _joins.joined(qs) and not (qs._skip or qs._limit):
-        # a $lookup-resolved filter: its matches' ids, deleted in chunks
-        deleted = 0
-        for query in await _joins.id_filters(qs):
-            deleted += await collection.delete_many(query)
-        return deleted
-    query = qs._query
     if qs._skip or qs._limit:
         # delete_many has no window: select the ids first, then delete exactly those
         ids = [raw["_id"] async for raw in qs.only("pk").as_pymongo()]
         if not ids:
             return 0
-        query = {"_id": {"$in": ids}}
-    return await collection.delete_many(query)
+        return await collection.delete_many({"_id": {"$in": ids}})
+    # after a $lookup resolution, the matches' ids in chunks
+    qs, filters = await _joins.id_filters(qs)
+    deleted = 0
+    for query in filters:
+        deleted += await collection.delete_many(query)
+    return deleted

@@ -182,8 +182,8 @@ def test_an_unknown_field_on_the_far_side_names_the_whole_lookup() -> None:
     )
     with pytest.raises(
         LookUpError,
-        match="crosses the reference 'author' into Scribe: .*"
-        "crosses the reference 'nation' into Nation: Nation has no field 'cc'",
+        match=r"crosses the reference 'author' into Scribe: .*"
+        r"crosses the reference 'nation' into Nation: Nation has no field 'cc'",
     ):
         compile_filter(Piece, Q(author__nation__cc="FR"))
 
