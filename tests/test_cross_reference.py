@@ -438,3 +438,48 @@ async def test_bad_lookups_raise_before_any_query(backend: Backend) -> None:
             await Piece.objects(author__nmae="x").count()
         with pytest.raises(LookUpError, match="Piece has no field 'auther'"):
             await Piece.objects(auther__name="x").exists()
+
+
+async def test_modify_and_in_bulk_through_a_reference(backend: Backend) -> None:
+    await seed()
+    before = await Piece.objects(author__name="Cy").modify(set__views=7)
+    assert before is not None and before.title == "p3" and before.views == 25
+    stored = [p for p in await raw(backend, "piece") if p["title"] == "p3"]
+    assert stored[0]["views"] == 7
+    ids = [p["_id"] for p in await raw(backend, "piece")]
+    found = await Piece.objects(author__name="Cy").in_bulk(ids)
+    assert [p.title for p in found.values()] == ["p3"]
+
+
+async def test_a_target_in_another_database_is_always_a_semi_join(backend: Backend) -> None:
+    import asyncodm
+    from asyncodm import switch_db
+
+    other = backend.db_name + "_x"
+    asyncodm.connect(client=backend.client, db=other, alias="xref_other")
+    try:
+        with switch_db(Scribe, "xref_other"):
+            far = await Scribe(name="Far", age=1).save()
+        await Piece(title="far", author=far).save()
+        with switch_db(Scribe, "xref_other"):
+            async with capture_commands() as log:
+                found = await Piece.objects(author__name="Far").using_lookup().to_list()
+        assert [p.title for p in found] == ["far"]
+        assert log.names == ["find", "find"]  # $lookup cannot reach another database
+    finally:
+        await backend.client.drop_database(other)
+        await asyncodm.disconnect("xref_other")
+
+
+@pytest.mark.needs("lookup", "dbref_query")  # $getField on a DBRef's $id: a real MongoDB
+async def test_a_dbref_reference_with_lookup(backend: Backend) -> None:
+    data = await seed()
+    await Cutting(piece=data["pieces"][0], note="one").save()
+    await Cutting(piece=data["pieces"][1], note="two").save()
+    found = await Cutting.objects(piece__views__gte=10).using_lookup().to_list()
+    assert [c.note for c in found] == ["two"]
+
+
+def test_a_change_stream_cannot_filter_through_a_reference() -> None:
+    with pytest.raises(LookUpError, match="change stream of Piece cannot filter through"):
+        Piece.objects(author__name="Ann").watch()
