@@ -81,8 +81,24 @@ def _joins_in(value: Any) -> Iterator[Join]:
 
 
 def contains_join(query: Mapping[str, Any]) -> bool:
-    """Whether a compiled filter still needs the awaited layer before it is sent."""
-    return next(iter_joins(query), None) is not None
+    """Whether a compiled filter still needs the awaited layer before it is sent (asked of
+    every filter a terminal sends: a plain loop, no generators)."""
+    for value in query.values():
+        if _holds_join(value):
+            return True
+    return False
+
+
+def _holds_join(value: Any) -> bool:
+    if isinstance(value, Join):
+        return True
+    if isinstance(value, dict):
+        return contains_join(value)
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, (dict, list, Join)) and _holds_join(item):
+                return True
+    return False
 
 
 def substitute(query: Any, resolve: Callable[[Join], Any]) -> Any:
