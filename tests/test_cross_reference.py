@@ -483,3 +483,27 @@ async def test_a_dbref_reference_with_lookup(backend: Backend) -> None:
 def test_a_change_stream_cannot_filter_through_a_reference() -> None:
     with pytest.raises(LookUpError, match="change stream of Piece cannot filter through"):
         Piece.objects(author__name="Ann").watch()
+
+
+async def test_a_plain_delete_through_a_reference(backend: Backend) -> None:
+    # Scribe has no delete rules: one delete_many with the semi-join's filter
+    await seed()
+    async with assert_num_queries(2) as log:
+        assert await Scribe.objects(nation__code="DE").delete() == 1
+    assert log.names == ["find", "delete"]
+    assert sorted(s["name"] for s in await raw(backend, "scribe")) == ["Ann", "Cy", "Dee"]
+
+
+@pytest.mark.needs("lookup")
+async def test_a_plain_delete_with_lookup_deletes_the_matching_ids_in_chunks(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await seed()
+    monkeypatch.setattr(_joins, "LOOKUP_ABOVE", 1)
+    async with capture_commands() as log:
+        assert await Scribe.objects(nation__code="FR").using_lookup().delete() == 2
+    assert log.names == ["aggregate", "delete", "delete"]
+    assert sorted(s["name"] for s in await raw(backend, "scribe")) == ["Bob", "Cy"]
+    async with capture_commands() as log:
+        assert await Scribe.objects(nation__code="IT").using_lookup().delete() == 0
+    assert log.names == ["aggregate", "delete"]

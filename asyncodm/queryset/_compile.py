@@ -145,7 +145,7 @@ def compile_join(schema: Any, key: str, value: Any) -> Join | None:
             f"{target.__name__}: {exc}"
         ) from None
     dbref = bool(getattr(held.field, "dbref", False))
-    return Join(target=target, query=query, local=local.path, dbref=dbref, lookup=key)
+    return Join(target=target, query=query, local=local.path, dbref=dbref)
 
 
 def _compile_sub(schema: Any, query: Any) -> dict[str, Any]:

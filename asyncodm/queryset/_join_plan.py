@@ -57,8 +57,6 @@ class Join:
     """The stored path of the reference here (``author``, ``meta.owner``, ``editors``)."""
     dbref: bool
     """The reference is stored as a DBRef (matched by comparing DBRefs)."""
-    lookup: str
-    """The lookup as written (``author__name__istartswith``), for messages."""
 
     def __repr__(self) -> str:
         return f"Join({self.target.__name__}, {self.query!r}, local={self.local!r})"
