@@ -4,6 +4,7 @@ from asyncodm import signals
 from asyncodm._context import (
     collection_options,
     no_auto_dereference,
+    no_lazy_loading,
     switch_collection,
     switch_connection,
     switch_db,
@@ -35,6 +36,7 @@ from asyncodm.errors import (
     FieldDoesNotExist,
     InvalidDocumentError,
     InvalidModel,
+    LazyLoadError,
     LookUpError,
     MigrationError,
     ModelDoesNotExist,
@@ -103,7 +105,19 @@ from asyncodm.fields import (
     UUIDField,
 )
 from asyncodm.files import FieldFile, File, GridFSStorage, Storage
-from asyncodm.queryset import Manager, Q, QuerySet, QuerySetManager, queryset_manager
+from asyncodm.queryset import (
+    Avg,
+    Count,
+    F,
+    Manager,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    QuerySetManager,
+    Sum,
+    queryset_manager,
+)
 
 __version__ = "0.1.0"
 
@@ -114,6 +128,7 @@ __all__ = [
     "MISSING",
     "NULLIFY",
     "PULL",
+    "Avg",
     "BaseField",
     "BigIntegerField",
     "BinaryField",
@@ -123,6 +138,7 @@ __all__ = [
     "ConcurrencyError",
     "ConfigurationError",
     "ConnectionFailure",
+    "Count",
     "DateField",
     "DateTimeField",
     "DecimalField",
@@ -138,6 +154,7 @@ __all__ = [
     "EmbeddedDocumentField",
     "EmbeddedDocumentListField",
     "EnumField",
+    "F",
     "FieldDoesNotExist",
     "FieldFile",
     "FieldSpec",
@@ -156,13 +173,16 @@ __all__ = [
     "InvalidDocumentError",
     "InvalidModel",
     "JavaScriptField",
+    "LazyLoadError",
     "LineStringField",
     "ListField",
     "LongField",
     "LookUpError",
     "Manager",
     "MapField",
+    "Max",
     "MigrationError",
+    "Min",
     "ModelDoesNotExist",
     "ModelSpec",
     "MultiLineStringField",
@@ -189,6 +209,7 @@ __all__ = [
     "SortedListField",
     "Storage",
     "StringField",
+    "Sum",
     "TimestampField",
     "TypedInit",
     "URLField",
@@ -204,6 +225,7 @@ __all__ = [
     "get_client",
     "get_db",
     "no_auto_dereference",
+    "no_lazy_loading",
     "queryset_manager",
     "run_in_transaction",
     "signals",

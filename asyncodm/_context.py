@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 from asyncodm.errors import InvalidDocumentError
 
 __all__ = [
+    "LazyLoadingGuard",
     "ModelSwitch",
     "alias_for",
     "bound_session",
@@ -25,7 +26,9 @@ __all__ = [
     "collection_options",
     "current_session",
     "dereference_disabled",
+    "lazy_loading_forbidden",
     "no_auto_dereference",
+    "no_lazy_loading",
     "schema_of",
     "switch_collection",
     "switch_db",
@@ -151,6 +154,54 @@ def no_auto_dereference(model: type) -> Iterator[type]:
 def dereference_disabled(model: type) -> bool:
     found = switch_for(model)
     return found is not None and found.no_dereference
+
+
+# --- the N+1 guard -----------------------------------------------------------------------------
+
+_lazy_forbidden: ContextVar[bool] = ContextVar("asyncodm_no_lazy_loading", default=False)
+
+
+def lazy_loading_forbidden() -> bool:
+    """Whether a ``no_lazy_loading()`` block is active in this task."""
+    return _lazy_forbidden.get()
+
+
+class LazyLoadingGuard:
+    """The block ``no_lazy_loading()`` returns, entered with ``with`` or ``async with``.
+
+    Each entry sets the context variable and keeps its token, so one guard object may be
+    entered again while active (nested) and every exit restores what its own entry found."""
+
+    __slots__ = ("_tokens",)
+
+    def __init__(self) -> None:
+        self._tokens: list[Token[bool]] = []
+
+    def __enter__(self) -> None:
+        self._tokens.append(_lazy_forbidden.set(True))
+
+    def __exit__(self, *exc_info: object) -> None:
+        _lazy_forbidden.reset(self._tokens.pop())
+
+    async def __aenter__(self) -> None:
+        self.__enter__()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.__exit__()
+
+    def __repr__(self) -> str:
+        return f"<no_lazy_loading {'active' if self._tokens else 'inactive'}>"
+
+
+def no_lazy_loading() -> LazyLoadingGuard:
+    """Inside the block, awaiting a reference that is not loaded yet raises ``LazyLoadError``
+    instead of querying: the N+1 guard for request handlers and tests.
+
+    References prefetched by ``select_related()``, already awaited, assigned as documents, or
+    unset need no query and read as usual; queries you write yourself run as usual. Like the
+    ``switch_*`` blocks it is task-local: a task started inside inherits it, a concurrent task
+    outside never sees it."""
+    return LazyLoadingGuard()
 
 
 def current_session(alias: str) -> Any:

@@ -87,6 +87,16 @@ class Document(BaseDocument):
                     return getattr(self, schema.pk_name)
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    @property
+    def _version(self) -> int | None:
+        """The stored version of a ``meta = {"versioned": True}`` document, as loaded or last
+        saved (``save()`` and ``delete()`` expect it to be the stored one: optimistic
+        concurrency); None for a new document or a class that is not versioned. Read-only."""
+        son = self._son
+        if son is None or not self._schema.versioned:
+            return None
+        return son.get("_version")
+
     def __eq__(self, other: object) -> bool:
         if self is other:
             return True

@@ -47,6 +47,9 @@ class Registry:
         self._by_class_name: dict[str, type] = {}
         self._by_name: dict[str, type] = {}
         self._rules: list[RuleEntry] = []
+        #: Bumped whenever the registered classes change: what caches of per-hierarchy
+        #: answers (``_io._batches``) compare to know they are still right.
+        self.generation = 0
 
     def register(self, cls: type) -> None:
         """Add ``cls`` (its record is built) and the delete rules it declares."""
@@ -58,6 +61,7 @@ class Registry:
             self._rules = [r for r in self._rules if r.referrer is not old]
         self._by_class_name[class_name] = cls
         self._by_name[cls.__name__] = cls
+        self.generation += 1
         for entry in record.delete_rules:
             self.add_rule(entry)
 
@@ -124,6 +128,7 @@ class Registry:
         self._by_class_name.clear()
         self._by_name.clear()
         self._rules.clear()
+        self.generation += 1
 
     clear = reset
 
@@ -138,6 +143,7 @@ class Registry:
         self._by_class_name = dict(state["by_class_name"])
         self._by_name = dict(state["by_name"])
         self._rules = list(state["rules"])
+        self.generation += 1
 
 
 registry = Registry()

@@ -10,12 +10,13 @@ Stage: foundation. This module imports nothing internal, so every layer may rais
     ├── OperationError             the database refused an operation, or a delete rule denied it
     │   ├── NotUniqueError         a duplicate key on insert/update (names index and value)
     │   ├── DeleteDenied           a DENY delete rule refused a delete (names the referrer)
-    │   └── ConcurrencyError       the document changed under us
+    │   └── ConcurrencyError       a versioned document changed since it was loaded
     ├── LookUpError                a query names a field the model does not have
     ├── InvalidDocumentError       a class definition is wrong (alias ``InvalidModel``)
     ├── ConfigurationError         missing or wrong connection settings
     ├── NotRegistered              a model name is not in the registry (alias ``ModelDoesNotExist``)
     ├── MigrationError             a stored document lacks fields that ``enforce_schema`` requires
+    ├── LazyLoadError              a dereference would query inside ``no_lazy_loading()``
     └── ConnectionFailure          the server is unreachable, or the network failed or timed out
 
 Errors translated from the driver keep the driver's exception as ``__cause__``.
@@ -35,6 +36,7 @@ __all__ = [
     "FieldDoesNotExist",
     "InvalidDocumentError",
     "InvalidModel",
+    "LazyLoadError",
     "LookUpError",
     "MigrationError",
     "ModelDoesNotExist",
@@ -154,7 +156,35 @@ class NotUniqueError(OperationError):
 
 
 class ConcurrencyError(OperationError):
-    """The stored document changed between load and write."""
+    """The stored document changed between load and write; nothing was written.
+
+    Raised by ``save()`` and ``delete()`` of a ``meta = {"versioned": True}`` document whose
+    stored ``_version`` is no longer the one it was loaded with (optimistic concurrency: the
+    write is a compare-and-set, so of two writers of one version exactly one wins).
+    ``model``, ``pk`` and ``expected`` (the version the instance holds) name the document;
+    ``found`` is the version stored now, None when the document was deleted meanwhile
+    (``deleted``). ``instance`` is the stale document. A handler reloads it, applies its
+    change again and saves, or answers 409.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str | None = None,
+        pk: Any = None,
+        expected: Any = None,
+        found: Any = None,
+        deleted: bool = False,
+        instance: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.model = model
+        self.pk = pk
+        self.expected = expected
+        self.found = found
+        self.deleted = deleted
+        self.instance = instance
 
 
 class LookUpError(ODMError, KeyError):
@@ -188,6 +218,29 @@ class MigrationError(ODMError):
     def __init__(self, message: str, *, missing: list[str] | None = None) -> None:
         super().__init__(message)
         self.missing = list(missing or [])
+
+
+class LazyLoadError(ODMError):
+    """Awaiting a reference would send a query inside ``no_lazy_loading()`` (the N+1 guard).
+
+    ``owner`` and ``field`` name the reference (``"Post"``, ``"editor"``; None for
+    ``fetch_dbref``), ``model`` the class it would have queried and ``pks`` the ids, so a test
+    failure points at the ``select_related`` path to add."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        owner: str | None = None,
+        field: str | None = None,
+        model: str | None = None,
+        pks: list[Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.owner = owner
+        self.field = field
+        self.model = model
+        self.pks = list(pks or [])
 
 
 class ConnectionFailure(ODMError, ConnectionError):

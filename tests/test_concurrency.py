@@ -1,7 +1,9 @@
 """Many tasks at once on one event loop (``asyncio.gather``), on every backend.
 
-Delta saves of one document from 100 copies, cascading deletes whose sets overlap, and GridFS
-uploads; outcomes are read raw through the driver. The SequenceField counter race is in
+Delta saves of one document from 100 copies, 100 versioned saves racing for one version
+(optimistic concurrency: one wins, the others raise ``ConcurrencyError``; with a retry loop all
+land), cascading deletes whose sets overlap, and GridFS uploads; outcomes are read raw through
+the driver. The SequenceField counter race is in
 test_sequences.py.
 
 On nx-27017 these are real concurrent requests over a connection pool to one server; on
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import math
+import random
 from typing import Any
 
 import pytest
@@ -24,6 +28,7 @@ from asyncodm.files import FileInfo
 from tests._backends import Backend
 from tests.models.media import Attachment
 from tests.models.refs import Author, Bookmark, Post
+from tests.models.vault import VaultAccount
 
 WIDTH = 100
 
@@ -63,6 +68,69 @@ async def test_100_tasks_saving_different_fields_of_one_document_all_survive(
     }
     assert stored["label"] == "shared"
     assert await backend.db["concurrency_wide"].count_documents({}) == 1
+
+
+async def _race(pk: Any, contenders: int) -> tuple[int, list[odm.ConcurrencyError]]:
+    """``contenders`` tasks each load the versioned account, wait until every one has (so all
+    hold the same version), add 1 and save: ``(wins, the ConcurrencyErrors)``."""
+    loaded = asyncio.Barrier(contenders)
+
+    async def add_one() -> None:
+        copy = await VaultAccount.objects.get(pk=pk)
+        await loaded.wait()
+        copy.balance += 1
+        await copy.save()
+
+    results = await asyncio.gather(*(add_one() for _ in range(contenders)), return_exceptions=True)
+    conflicts = [r for r in results if isinstance(r, odm.ConcurrencyError)]
+    assert [r for r in _raised(results) if not isinstance(r, odm.ConcurrencyError)] == []
+    return results.count(None), conflicts
+
+
+async def test_100_concurrent_versioned_saves_exactly_one_wins_per_round(
+    backend: Backend,
+) -> None:
+    """100 copies of one version race; the one that wins each round leaves, the others load
+    again and race again. No save is lost silently: each either lands or raises."""
+    doc = await VaultAccount(owner="race").save()
+    contenders = WIDTH
+    for version in (1, 2, 3):
+        wins, conflicts = await _race(doc.pk, contenders)
+        assert wins == 1
+        assert len(conflicts) == contenders - 1
+        assert {(c.expected, c.found) for c in conflicts} == {(version, version + 1)}
+        stored = await backend.db["vault_accounts"].find_one({"_id": doc.pk})
+        assert stored == {"_id": doc.pk, "owner": "race", "balance": version, "_version": version + 1}  # fmt: skip
+        contenders -= 1
+
+
+async def test_100_concurrent_versioned_increments_with_a_retry_loop_all_land(
+    backend: Backend,
+) -> None:
+    doc = await VaultAccount(owner="retry").save()
+    conflicts = 0
+
+    async def add_one(i: int) -> int:
+        nonlocal conflicts
+        jitter = random.Random(i)
+        for attempt in itertools.count(1):
+            copy = await VaultAccount.objects.get(pk=doc.pk)
+            copy.balance += 1
+            try:
+                await copy.save()
+            except odm.ConcurrencyError:
+                conflicts += 1
+                await asyncio.sleep(jitter.uniform(0, 0.001 * min(attempt, 20)))
+                continue
+            return attempt
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    results = await asyncio.gather(*(add_one(i) for i in range(WIDTH)), return_exceptions=True)
+    assert _raised(results) == []
+    attempts = [r for r in results if isinstance(r, int)]
+    assert sum(attempts) == WIDTH + conflicts  # every attempt either landed or raised
+    stored = await backend.db["vault_accounts"].find_one({"_id": doc.pk})
+    assert stored == {"_id": doc.pk, "owner": "retry", "balance": WIDTH, "_version": WIDTH + 1}
 
 
 async def _ids(backend: Backend, collection: str) -> set[Any]:

@@ -507,3 +507,34 @@ async def test_a_plain_delete_with_lookup_deletes_the_matching_ids_in_chunks(
     async with capture_commands() as log:
         assert await Scribe.objects(nation__code="IT").using_lookup().delete() == 0
     assert log.names == ["aggregate", "delete"]
+
+
+@pytest.mark.xfail_backend(
+    "nx", reason="$match with {'$in': [ObjectId]} matches nothing", raises=AssertionError
+)
+async def test_grouping_through_a_reference(backend: Backend) -> None:
+    from asyncodm import Count, Sum
+
+    data = await seed()
+    await Piece(title="p6", views=1, author=data["ann"]).save()
+    rows = await Piece.objects(author__name="Ann").values("author").annotate(n=Count()).to_list()
+    assert [(r["author"].pk, r["n"]) for r in rows] == [(data["ann"].pk, 2)]
+    totals = await Piece.objects(author__age__gte=30).aggregate_values(total=Sum("views"))
+    assert totals == {"total": 5 + 15 + 45 + 1}
+
+
+@pytest.mark.needs("lookup")
+async def test_grouping_through_a_reference_with_lookup(backend: Backend) -> None:
+    from asyncodm import Sum
+
+    await seed()
+    qs = Piece.objects(author__age__gte=30).using_lookup()
+    async with assert_num_queries(1):
+        assert await qs.aggregate_values(total=Sum("views")) == {"total": 65}
+
+
+def test_an_f_expression_cannot_cross_a_reference() -> None:
+    from asyncodm import F
+
+    with pytest.raises(LookUpError, match="crosses the reference 'author': an F expression"):
+        Piece.objects(author__name=F("title")).explain_filter()

@@ -28,13 +28,18 @@ from asyncodm import (
     NotUniqueError,
     OperationError,
     Storage,
+    StringField,
     ValidationError,
 )
 from asyncodm.files import FileInfo, NoFile
+from asyncodm.testing import assert_num_queries, capture_commands
 from tests._backends import Backend
 from tests.models.media import Album, Attachment, Caption, Clip, Report, Track
 
 NX_DELETE_MISSING = "nx-27017 answers a delete of a missing GridFS file with OperationFailure"
+NX_FILES_EXTRAS = (
+    "nx-27017 keeps <bucket>.files in a fixed SQLite table: keys beyond the spec's are dropped"
+)
 
 
 async def in_aborted_transaction(action: Callable[[], Awaitable[Any]]) -> None:
@@ -190,19 +195,45 @@ async def test_assigning_an_id_refers_to_a_stored_file(backend: Backend) -> None
 # reading a loaded document
 
 
-async def test_a_loaded_file_needs_open_for_its_details(backend: Backend) -> None:
+async def test_a_loaded_documents_file_details_read_without_an_await(backend: Backend) -> None:
     await Attachment(title="a", attachment=File(b"0123456789", name="digits")).save()
-    doc = await Attachment.objects.get(title="a")
-    assert doc.attachment and isinstance(doc.attachment.file_id, ObjectId)
-    with pytest.raises(OperationError, match=r"not loaded; `await doc.attachment.open\(\)`"):
-        _ = doc.attachment.filename
-    assert await doc.attachment is doc.attachment  # awaiting opens it
-    assert doc.attachment.filename == "digits" and doc.attachment.length == 10
+    [raw] = await files_in(backend)
+    async with assert_num_queries(2) as log:  # the document, then its bucket's files
+        doc = await Attachment.objects.get(title="a")
+    sent = [(c.name, c.collection) for c in log.commands]
+    assert sent == [("find", "attachments"), ("find", "fs.files")]
+    assert log.commands[1].command["filter"] == {"_id": {"$in": [raw["_id"]]}}
+    async with assert_num_queries(0):
+        assert doc.attachment.file_id == raw["_id"] and not doc.attachment.missing
+        assert doc.attachment.filename == raw["filename"] == "digits"
+        assert doc.attachment.length == raw["length"] == 10
+        assert doc.attachment.upload_date == raw["uploadDate"]
+        assert doc.attachment.chunk_size == raw["chunkSize"]
+        assert doc.attachment.metadata == raw.get("metadata")  # nx-27017 answers {}
+        assert doc.attachment.gridout.filename == "digits"
     assert await doc.attachment.read(4) == b"0123" and doc.attachment.tell() == 4
     assert await doc.attachment.read() == b"456789" and await doc.attachment.read() == b""
     doc.attachment.seek(0)
     assert await doc.attachment.read() == b"0123456789"
     assert [c async for c in doc.attachment.chunks()] == [b"0123456789"]
+
+
+async def test_a_file_known_by_its_id_alone_needs_open_for_its_details(backend: Backend) -> None:
+    await Attachment(title="a", attachment=File(b"0123456789", name="digits")).save()
+    doc = Attachment._from_son(await stored(backend, "a"))  # not through a queryset
+    assert doc.attachment and isinstance(doc.attachment.file_id, ObjectId)
+    with pytest.raises(OperationError, match=r"not loaded .*`await doc.attachment.open\(\)`"):
+        _ = doc.attachment.filename
+    with pytest.raises(OperationError, match="not open"):
+        _ = doc.attachment.gridout
+    async with assert_num_queries(1):
+        assert await doc.attachment is doc.attachment  # awaiting opens it
+    assert doc.attachment.filename == "digits" and doc.attachment.length == 10
+    assert await doc.attachment.read() == b"0123456789"
+    by_id = Attachment(title="b", attachment=doc.attachment.file_id)
+    with pytest.raises(OperationError, match="not loaded"):
+        _ = by_id.attachment.length
+    assert (await by_id.attachment.open()).length == 10
 
 
 async def test_an_empty_field_reads_as_a_falsy_field_file(backend: Backend) -> None:
@@ -220,14 +251,165 @@ async def test_an_empty_field_reads_as_a_falsy_field_file(backend: Backend) -> N
 async def test_gridout_is_the_drivers_own_where_there_is_one(backend: Backend) -> None:
     doc = Attachment(title="a", attachment=b"payload")
     await doc.save()
-    with pytest.raises(OperationError, match="not open"):
-        _ = doc.attachment.gridout
-    await doc.attachment.open()
-    gridout = doc.attachment.gridout
-    module = type(gridout).__module__
+    loaded = await Attachment.objects.get(title="a")
     expected = {"pymongo": "gridfs.asynchronous", "motor": "motor", "mongomock": "asyncodm"}
-    assert module.startswith(expected[backend.driver])
-    assert await gridout.read() == b"payload"
+    for value in (doc.attachment, loaded.attachment):  # uploaded, then loaded: no open()
+        async with assert_num_queries(0):
+            gridout = value.gridout
+        assert type(gridout).__module__.startswith(expected[backend.driver])
+        assert gridout.filename is None and gridout.length == 7
+        assert await gridout.read() == b"payload"
+
+
+# --------------------------------------------------------------------------------------------
+# loading many documents: their files documents come with each batch, one query per bucket
+
+
+class Dossier(Document):
+    title = StringField()
+    summary = FileField()
+    annex = FileField()
+    body = FileField(storage=GridFSStorage("reports"))
+    meta = {"collection": "dossiers"}
+
+
+class Item(Document):
+    name = StringField()
+    meta = {"collection": "items", "allow_inheritance": True}
+
+
+class ScannedItem(Item):
+    scan = FileField()
+
+
+async def five_dossiers() -> list[Dossier]:
+    """Five dossiers with a summary and a body each; every other one has an annex too."""
+    docs = []
+    for i in range(5):
+        doc = Dossier(title=f"d{i}", summary=File(b"s" * i, name=f"summary-{i}.txt"))
+        doc.body = File(f"body {i}".encode(), name=f"body-{i}.txt", metadata={"n": i})
+        if i % 2 == 0:
+            doc.annex = File(b"annex", name=f"annex-{i}.txt")
+        docs.append(await doc.save())
+    return docs
+
+
+def in_filter(command: Mapping[str, Any]) -> set[Any]:
+    flt = command["filter"]
+    assert list(flt) == ["_id"] and list(flt["_id"]) == ["$in"]
+    return set(flt["_id"]["$in"])
+
+
+async def test_a_queryset_fetches_each_batchs_files_in_one_query_per_bucket(
+    backend: Backend,
+) -> None:
+    await five_dossiers()
+    raw = {f["_id"]: f for f in [*await files_in(backend), *await files_in(backend, "reports")]}
+    async with capture_commands() as log:
+        docs = [d async for d in Dossier.objects.order_by("title").batch_size(2)]
+    sent = [(c.name, c.collection) for c in log.commands]
+    per_batch = [("find", "fs.files"), ("find", "reports.files")]
+    assert sent == [("find", "dossiers"), *per_batch * 3]  # batches of 2, 2 and 1 documents
+    for n, batch in enumerate((docs[0:2], docs[2:4], docs[4:5])):
+        fs, reports = log.commands[1 + 2 * n].command, log.commands[2 + 2 * n].command
+        held = [d.summary.file_id for d in batch] + [d.annex.file_id for d in batch if d.annex]
+        assert in_filter(fs) == set(held)
+        assert in_filter(reports) == {d.body.file_id for d in batch}
+    async with assert_num_queries(0):
+        for doc in docs:
+            for value in (doc.summary, doc.annex, doc.body):
+                if not value:
+                    continue
+                stored_file = raw[value.file_id]
+                assert value.filename == stored_file["filename"]
+                assert value.length == stored_file["length"]
+                assert value.upload_date == stored_file["uploadDate"]
+                assert value.chunk_size == stored_file["chunkSize"]
+                assert value.metadata == stored_file.get("metadata")
+    assert [d.body.metadata for d in docs] == [{"n": i} for i in range(5)]
+    assert [d.summary.length for d in docs] == [0, 1, 2, 3, 4]
+    assert await docs[3].body.read() == b"body 3"
+
+
+async def test_to_list_first_and_get_fetch_the_files_too(backend: Backend) -> None:
+    await five_dossiers()
+    async with assert_num_queries(1 + 2 * 3):
+        docs = await Dossier.objects.batch_size(2).to_list()
+    async with assert_num_queries(1 + 2):
+        first = await Dossier.objects.order_by("-title").first()
+    async with assert_num_queries(1 + 2):
+        one = await Dossier.objects.get(title="d1")
+    async with assert_num_queries(0):
+        assert sorted(d.summary.filename for d in docs) == [f"summary-{i}.txt" for i in range(5)]
+        assert first is not None and first.annex.filename == "annex-4.txt"
+        assert one.body.filename == "body-1.txt" and not one.annex
+
+
+async def test_documents_without_files_or_without_file_fields_send_no_files_query(
+    backend: Backend,
+) -> None:
+    await Attachment(title="empty").save()
+    await five_dossiers()
+    async with assert_num_queries(1):
+        [empty] = await Attachment.objects.to_list()
+    assert not empty.attachment and empty.attachment.filename is None
+    async with assert_num_queries(1):
+        names = [d.title async for d in Dossier.objects.only("title")]
+    assert sorted(names) == [f"d{i}" for i in range(5)]
+    async with assert_num_queries(1):
+        assert len(await Dossier.objects.exclude("summary", "annex", "body").to_list()) == 5
+    async with assert_num_queries(1):
+        raws = await Dossier.objects.as_pymongo().to_list()
+    assert all(isinstance(r["summary"], ObjectId) for r in raws)
+    async with assert_num_queries(1):
+        values = await Dossier.objects.values("title", "body").to_list()
+    assert all(isinstance(v["body"], FieldFile) for v in values)
+    async with assert_num_queries(1 + 1):  # only the bucket of the field loaded
+        only_body = await Dossier.objects.only("body").batch_size(10).to_list()
+    assert {d.body.filename for d in only_body} == {f"body-{i}.txt" for i in range(5)}
+    with pytest.raises(OperationError, match="not loaded"):
+        _ = values[0]["body"].filename  # a value, not a loaded document: open() it
+
+
+async def test_a_deleted_files_document_reads_as_a_missing_file(backend: Backend) -> None:
+    doc = await Attachment(title="a", attachment=File(b"gone soon", name="gone.txt")).save()
+    await backend.db["fs.files"].delete_one({"_id": doc.attachment.file_id})
+    assert await files_in(backend) == []
+    async with assert_num_queries(2):
+        loaded = await Attachment.objects.get(title="a")
+    value = loaded.attachment
+    assert value and value.missing and value.file_id == doc.attachment.file_id
+    assert value.filename is None and value.length is None and value.metadata is None
+    assert value.info is None and "missing" in repr(value)
+    with pytest.raises(NoFile, match="does not have"):
+        _ = value.gridout
+    with pytest.raises(NoFile):
+        await value.read()
+    assert (await stored(backend, "a"))["attachment"] == doc.attachment.file_id
+
+
+async def test_a_base_class_query_fetches_its_subclasses_files(backend: Backend) -> None:
+    await Item(name="plain").save()
+    await ScannedItem(name="scanned", scan=File(b"scan", name="scan.png")).save()
+    async with assert_num_queries(2):
+        items = await Item.objects.order_by("name").to_list()
+    plain, scanned = items
+    assert type(plain) is Item and isinstance(scanned, ScannedItem)
+    async with assert_num_queries(0):
+        assert scanned.scan.filename == "scan.png" and scanned.scan.length == 4
+    async with assert_num_queries(1):
+        assert await Item.objects(name="plain").to_list() == [plain]
+
+
+async def test_a_file_field_of_an_embedded_document_still_needs_open(backend: Backend) -> None:
+    clip = Clip(caption=Caption(text="hi"))
+    await clip.caption.subtitles.put(b"subtitles", filename="hi.srt")
+    await clip.save()
+    async with assert_num_queries(1):
+        loaded = await Clip.objects.get(id=clip.id)
+    with pytest.raises(OperationError, match="not loaded"):
+        _ = loaded.caption.subtitles.filename
+    assert (await loaded.caption.subtitles.open()).filename == "hi.srt"
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,13 +418,72 @@ async def test_gridout_is_the_drivers_own_where_there_is_one(backend: Backend) -
 
 async def test_put_uploads_now_and_the_save_keeps_it(backend: Backend) -> None:
     marmot = Attachment(title="marmot")
-    await marmot.attachment.put(b"<jpeg>", filename="marmot.jpg", content_type="image/jpeg", k=1)
+    await marmot.attachment.put(
+        b"<jpeg>", filename="marmot.jpg", content_type="image/jpeg", metadata={"k": 1}
+    )
     assert marmot.attachment.file_id in await file_ids(backend)
     assert marmot.attachment.metadata == {"k": 1}
     await marmot.save()
     loaded = await Attachment.objects.get(title="marmot")
+    assert loaded.attachment.metadata == {"k": 1} and loaded.attachment.filename == "marmot.jpg"
     assert await loaded.attachment.read() == b"<jpeg>"
-    assert loaded.attachment.metadata == {"k": 1}
+    [raw] = await files_in(backend)
+    assert raw["metadata"] == {"k": 1} and raw["filename"] == "marmot.jpg"
+
+
+async def test_put_keywords_are_readable_on_the_drivers_gridout(backend: Backend) -> None:
+    marmot = Attachment(title="marmot")
+    await marmot.attachment.put(b"<jpeg>", filename="marmot.jpg", mime_type="image/jpeg", page=3)
+    info = marmot.attachment.info
+    assert info is not None and info.extras == {"mime_type": "image/jpeg", "page": 3}
+    gridout = marmot.attachment.gridout  # the driver's own GridOut where there is one
+    assert gridout.mime_type == "image/jpeg" and gridout.page == 3
+    with pytest.raises(AttributeError, match="colour"):
+        _ = gridout.colour
+    assert marmot.attachment.metadata is None
+
+
+@pytest.mark.xfail_backend("nx", reason=NX_FILES_EXTRAS, raises=AttributeError)
+async def test_put_keywords_are_files_document_fields_readable_once_loaded(
+    backend: Backend,
+) -> None:
+    marmot = Attachment(title="marmot")
+    await marmot.attachment.put(b"<jpeg>", filename="marmot.jpg", mime_type="image/jpeg", page=3)
+    await marmot.save()
+    loaded = await Attachment.objects.get(title="marmot")
+    async with assert_num_queries(0):
+        gridout = loaded.attachment.gridout
+        assert gridout.mime_type == "image/jpeg" and gridout.page == 3
+    with pytest.raises(AttributeError, match="colour"):
+        _ = gridout.colour
+    [raw] = await files_in(backend)
+    assert raw["mime_type"] == "image/jpeg" and raw["page"] == 3 and "metadata" not in raw
+    assert loaded.attachment.info is not None
+    assert loaded.attachment.info.extras == {"mime_type": "image/jpeg", "page": 3}
+
+
+@pytest.mark.xfail_backend("nx", reason=NX_FILES_EXTRAS, raises=KeyError)
+async def test_extras_of_assigned_content_are_stored_at_save(backend: Backend) -> None:
+    doc = Attachment(title="a", attachment=File(b"x", name="x.bin", extras={"source": "scanner"}))
+    await doc.save()
+    [raw] = await files_in(backend)
+    assert raw["source"] == "scanner"
+    loaded = await Attachment.objects.get(title="a")
+    assert loaded.attachment.gridout.source == "scanner"
+
+
+async def test_put_refuses_keywords_the_storage_decides(backend: Backend) -> None:
+    doc = Attachment(title="a")
+    for keyword in ("length", "chunk_size", "uploadDate", "_id", "md5", "$set", "a.b"):
+        with pytest.raises(ValidationError, match=r"put\(\) keyword") as info:
+            await doc.attachment.put(b"x", **{keyword: 1})
+        assert list(info.value.errors) == ["attachment"] and info.value.model == "Attachment"
+        assert repr(keyword) in info.value.errors["attachment"]
+    with pytest.raises(ValidationError, match=r"new_file\(\) keyword 'length'"):
+        await doc.attachment.new_file(length=3)
+    with pytest.raises(ValidationError, match=r"extra field .* found 'length'"):
+        File(b"x", extras={"length": 1})
+    assert await files_in(backend) == []
 
 
 @pytest.mark.xfail_backend(
@@ -572,6 +813,17 @@ async def test_a_replacement_in_an_aborted_transaction_keeps_the_old_file(
         await in_aborted_transaction(doc.save)
     assert await file_ids(backend) == {old}
     assert await (await Attachment.objects.get(title="a")).attachment.read() == b"old"
+
+
+@pytest.mark.needs("transactions")
+async def test_a_queryset_inside_a_transaction_sees_the_files_it_uploaded(
+    backend: Backend,
+) -> None:
+    async with asyncodm.transaction():
+        await Attachment(title="t", attachment=File(b"in txn", name="txn.txt")).save()
+        loaded = await Attachment.objects.get(title="t")
+        assert loaded.attachment.filename == "txn.txt" and loaded.attachment.length == 6
+    assert [f["filename"] for f in await files_in(backend)] == ["txn.txt"]
 
 
 # --------------------------------------------------------------------------------------------

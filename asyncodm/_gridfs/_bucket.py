@@ -144,8 +144,12 @@ class GridFSBucket:
         content_type: str | None = None,
         chunk_size: int | None = None,
         session: Any = None,
+        extras: Mapping[str, Any] | None = None,
     ) -> GridIn:
-        """A ``GridIn`` to ``write()`` to and ``close()`` (or use as ``async with``)."""
+        """A ``GridIn`` to ``write()`` to and ``close()`` (or use as ``async with``).
+
+        ``extras``: more top-level fields of the ``files`` document (PyMongo's ``put()``
+        keywords), readable as attributes of its ``GridOut``."""
         return GridIn(
             self,
             file_id=ObjectId() if file_id is None else file_id,
@@ -154,6 +158,7 @@ class GridFSBucket:
             metadata=metadata,
             content_type=content_type,
             session=session,
+            extras=extras,
         )
 
     async def upload(
@@ -166,6 +171,7 @@ class GridFSBucket:
         content_type: str | None = None,
         chunk_size: int | None = None,
         session: Any = None,
+        extras: Mapping[str, Any] | None = None,
     ) -> FileInfo:
         """Store ``source`` (see ``_sources.iter_pieces``) as one file, streaming it.
 
@@ -178,6 +184,7 @@ class GridFSBucket:
             content_type=content_type,
             chunk_size=chunk_size,
             session=session,
+            extras=extras,
         )
         try:
             async for piece in iter_pieces(source, stream.chunk_size):
@@ -197,6 +204,19 @@ class GridFSBucket:
         doc = await self._files.find_one({"_id": file_id}, session=session)
         return FileInfo.from_document(doc) if doc is not None else None
 
+    async def find_many(self, file_ids: list[Any], *, session: Any = None) -> dict[Any, FileInfo]:
+        """The records of the files among ``file_ids`` that exist, by id: one query
+        (``{"_id": {"$in": file_ids}}``) however many ids."""
+        if not file_ids:
+            return {}
+        flt = {"_id": {"$in": file_ids}}
+        found: dict[Any, FileInfo] = {}
+        async for batch in self._files.find(flt, session=session).batches():
+            for doc in batch:
+                info = FileInfo.from_document(doc)
+                found[info.file_id] = info
+        return found
+
     async def find(
         self, filter: Mapping[str, Any] | None = None, *, session: Any = None, **kwargs: Any
     ) -> AsyncIterator[FileInfo]:
@@ -211,23 +231,16 @@ class GridFSBucket:
             raise self._no_file(file_id)
         return GridOut(self, doc, session)
 
+    def stream_for(self, info: FileInfo, *, session: Any = None) -> GridOut:
+        """A ``GridOut`` for a file whose record is already known: no query until it reads."""
+        return GridOut(self, info, session)
+
     def driver_gridout(self, info: FileInfo) -> Any:
         """The driver's own ``GridOut`` for a known file (no query), or None where the driver
         has none (mongomock-motor) or cannot read here (inside a transaction)."""
         if self._in_transaction(None):
             return None
-        doc: dict[str, Any] = {
-            "_id": info.file_id,
-            "length": info.length,
-            "chunkSize": info.chunk_size,
-            "uploadDate": info.upload_date,
-            "filename": info.filename,
-        }
-        if info.metadata is not None:
-            doc["metadata"] = info.metadata
-        if info.content_type is not None:
-            doc["contentType"] = info.content_type
-        return self._database.native_gridout(self._name, doc)
+        return self._database.native_gridout(self._name, info.to_document())
 
     async def download(self, file_id: Any, *, session: Any = None) -> bytes:
         """The whole content of ``file_id`` (use ``open_download_stream`` to stream it)."""

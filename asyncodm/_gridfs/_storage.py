@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from bson import ObjectId
@@ -21,6 +21,7 @@ from asyncodm import connection
 from asyncodm._context import switch_for
 from asyncodm._gridfs._bucket import DEFAULT_CHUNK_SIZE, FileInfo, GridFSBucket, GridOut
 from asyncodm._gridfs._sources import iter_pieces
+from asyncodm._gridfs._streams import checked_extras
 from asyncodm.errors import ODMError, OperationError
 
 __all__ = [
@@ -32,6 +33,10 @@ __all__ = [
     "Storage",
     "model_alias",
 ]
+
+#: The most file ids one ``$in`` query carries (the documents' own dereferencing uses the same
+#: bound): more are looked up in several queries, so the filter stays far below 16 MB.
+MAX_IN = 10_000
 
 
 def model_alias(model: type) -> str:
@@ -48,7 +53,9 @@ def model_alias(model: type) -> str:
 
 class File:
     """Content to store in a file field: a file object, bytes, str, a path or an (async)
-    iterable of bytes, with a ``name``, a ``content_type`` and ``metadata`` (PyMODM's ``File``).
+    iterable of bytes, with a ``name``, a ``content_type`` and ``metadata`` (PyMODM's ``File``),
+    and ``extras``: more top-level fields of its GridFS ``files`` document (what ``put()``'s
+    other keywords become, as in PyMongo's GridFS).
 
     Example::
 
@@ -59,12 +66,13 @@ class File:
     large file. Text files and str are stored as UTF-8.
     """
 
-    __slots__ = ("_consumed", "_start", "content_type", "file", "metadata", "name")
+    __slots__ = ("_consumed", "_start", "content_type", "extras", "file", "metadata", "name")
 
     file: Any
     name: str | None
     content_type: str | None
     metadata: dict[str, Any] | None
+    extras: dict[str, Any] | None
 
     def __init__(
         self,
@@ -72,16 +80,20 @@ class File:
         name: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         content_type: str | None = None,
+        *,
+        extras: Mapping[str, Any] | None = None,
     ) -> None:
         if isinstance(file, File):
             name = name or file.name
             metadata = metadata if metadata is not None else file.metadata
             content_type = content_type or file.content_type
+            extras = extras if extras is not None else file.extras
             file = file.file
         self.file = file
         self.name = name if name is not None else _name_of(file)
         self.metadata = dict(metadata) if metadata is not None else None
         self.content_type = content_type
+        self.extras = checked_extras(extras) or None
         self._start: int | None = None
         self._consumed = False
 
@@ -167,7 +179,11 @@ class Storage:
     """Base class of the places file fields keep content (PyMODM's ``Storage``, awaitable).
 
     Subclasses implement ``save``, ``open``, ``delete`` and ``exists``; ``info`` and ``new_id``
-    have defaults. ``alias`` names the connection of the document the file belongs to and
+    have defaults. A storage that can answer the records of many files in one query also
+    implements ``lookup_key`` and ``infos``: the file details of documents a queryset loads are
+    then fetched with the batch (one query per key), so they read without an await.
+    ``extras`` reach ``save`` only for content that has some (``put(..., mime_type=...)``).
+    ``alias`` names the connection of the document the file belongs to and
     ``session`` its session (both may be ignored by storages outside MongoDB). ``delete`` must
     accept ids that are already gone: clean-up may run twice for the same file.
     """
@@ -185,8 +201,11 @@ class Storage:
         file_id: Any = None,
         alias: str = "default",
         session: Any = None,
+        extras: Mapping[str, Any] | None = None,
     ) -> FileInfo:
-        """Store ``content`` as a file called ``name``; returns its record (with its id)."""
+        """Store ``content`` as a file called ``name``; returns its record (with its id).
+
+        ``extras`` (passed only when there are some): more fields to keep with the file."""
         raise NotImplementedError
 
     async def open(
@@ -210,6 +229,24 @@ class Storage:
             return None
         reader = await self.open(file_id, alias=alias, session=session)
         return reader.info
+
+    def lookup_key(self, alias: str) -> Hashable | None:
+        """Where ``infos`` looks for files of documents on connection ``alias``: storages
+        answering the same key share one query per batch of loaded documents. None (the
+        default): no batch look-up; a loaded file's details then need ``await ...open()``."""
+        return None
+
+    async def infos(
+        self, file_ids: Sequence[Any], *, alias: str = "default", session: Any = None
+    ) -> Mapping[Any, FileInfo]:
+        """The records of those of ``file_ids`` that exist, by id, in as few queries as the
+        storage can (only called when ``lookup_key`` is not None)."""
+        raise NotImplementedError
+
+    def reader_for(self, info: FileInfo, *, alias: str = "default") -> FileReader | None:
+        """A reader for a file whose record is known, without I/O; None (the default) when the
+        storage needs ``open`` for that."""
+        return None
 
     def new_id(self) -> Any:
         """An id for a file about to be stored (so a failed upload can be cleaned up by id)."""
@@ -259,6 +296,7 @@ class GridFSStorage(Storage):
         file_id: Any = None,
         alias: str = "default",
         session: Any = None,
+        extras: Mapping[str, Any] | None = None,
     ) -> FileInfo:
         bucket = self.bucket(alias)
         stream = bucket.open_upload_stream(
@@ -267,6 +305,7 @@ class GridFSStorage(Storage):
             metadata=metadata,
             content_type=content_type,
             session=session,
+            extras=extras,
         )
         try:
             async for piece in content.chunks(stream.chunk_size):
@@ -295,6 +334,24 @@ class GridFSStorage(Storage):
         self, file_id: Any, *, alias: str = "default", session: Any = None
     ) -> FileInfo | None:
         return await self.bucket(alias).find_one(file_id, session=session)
+
+    def lookup_key(self, alias: str) -> Hashable:
+        """One bucket of one connection: every field whose files live there shares a query."""
+        return ("gridfs", self.alias or alias, self.bucket_name)
+
+    async def infos(
+        self, file_ids: Sequence[Any], *, alias: str = "default", session: Any = None
+    ) -> Mapping[Any, FileInfo]:
+        """``{"_id": {"$in": [...]}}`` on ``<bucket>.files``: one query per ``MAX_IN`` ids."""
+        bucket = self.bucket(alias)
+        ids = list(file_ids)
+        found: dict[Any, FileInfo] = {}
+        for start in range(0, len(ids), MAX_IN):
+            found.update(await bucket.find_many(ids[start : start + MAX_IN], session=session))
+        return found
+
+    def reader_for(self, info: FileInfo, *, alias: str = "default") -> GridOut:
+        return self.bucket(alias).stream_for(info)
 
     def driver_reader(self, reader: FileReader) -> Any:
         if isinstance(reader, GridOut):

@@ -12,7 +12,8 @@ The layout is exactly the spec's (https://github.com/mongodb/specifications/blob
 so PyMongo's, Motor's or any other GridFS tool reads what is written here and vice versa:
 
 * ``<bucket>.files``: ``{_id, length (Int64), chunkSize, uploadDate, filename, metadata?,
-  contentType?}``;
+  contentType?}``, plus any *extra* top-level fields (``put(..., mime_type=...)``), which
+  PyMongo's GridFS writes for its ``put()`` keywords and reads back as ``GridOut`` attributes;
 * ``<bucket>.chunks``: ``{_id, files_id, n, data}``, unique index ``{files_id: 1, n: 1}``.
 
 They work through the collection adapters, so a session (or the transaction bound with
@@ -36,12 +37,29 @@ from asyncodm import errors
 if TYPE_CHECKING:
     from asyncodm._gridfs._bucket import GridFSBucket
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "CorruptFile", "FileInfo", "GridIn", "GridOut", "NoFile"]
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "RESERVED_EXTRAS",
+    "SPEC_KEYS",
+    "CorruptFile",
+    "FileInfo",
+    "GridIn",
+    "GridOut",
+    "NoFile",
+    "checked_extras",
+    "extra_problem",
+]
 
 #: The spec's default: 255 KiB keeps a chunk plus its document overhead under 256 KiB.
 DEFAULT_CHUNK_SIZE = 255 * 1024
 #: Bytes of chunk data per insert or per read: the memory an upload or a download holds.
 WINDOW_BYTES = 1024 * 1024
+#: The keys of a ``files`` document the spec defines (``md5`` and ``aliases`` are deprecated
+#: ones older tools write); any other key is an extra field.
+SPEC_KEYS = frozenset(
+    {"_id", "length", "chunkSize", "uploadDate", "filename", "metadata", "contentType", "md5",
+     "aliases"}
+)  # fmt: skip
 
 
 class NoFile(errors.DoesNotExist):
@@ -54,7 +72,10 @@ class CorruptFile(errors.OperationError):
 
 @dataclass(frozen=True, slots=True)
 class FileInfo:
-    """One stored file's ``files`` document: what a file is, without its content."""
+    """One stored file's ``files`` document: what a file is, without its content.
+
+    ``extras``: the document's top-level fields beyond the spec's (``{"mime_type": ...}``), or
+    None when it has none."""
 
     file_id: Any
     filename: str | None
@@ -63,9 +84,11 @@ class FileInfo:
     upload_date: datetime.datetime | None
     metadata: dict[str, Any] | None = None
     content_type: str | None = None
+    extras: dict[str, Any] | None = None
 
     @classmethod
     def from_document(cls, doc: Mapping[str, Any]) -> FileInfo:
+        extras = {k: v for k, v in doc.items() if k not in SPEC_KEYS}
         return cls(
             file_id=doc["_id"],
             filename=doc.get("filename"),
@@ -74,7 +97,51 @@ class FileInfo:
             upload_date=doc.get("uploadDate"),
             metadata=doc.get("metadata"),
             content_type=doc.get("contentType"),
+            extras=extras or None,
         )
+
+    def to_document(self) -> dict[str, Any]:
+        """The ``files`` document this record was read from (what a driver's ``GridOut`` is
+        built from without a query)."""
+        doc: dict[str, Any] = {
+            "_id": self.file_id,
+            "length": self.length,
+            "chunkSize": self.chunk_size,
+            "uploadDate": self.upload_date,
+            "filename": self.filename,
+        }
+        if self.metadata is not None:
+            doc["metadata"] = self.metadata
+        if self.content_type is not None:
+            doc["contentType"] = self.content_type
+        if self.extras:
+            doc.update(self.extras)
+        return doc
+
+
+#: ``put()`` keywords the storage decides (PyMongo's spellings of the spec's keys included):
+#: never stored as extra fields, which would corrupt or shadow the record.
+RESERVED_EXTRAS = SPEC_KEYS | {"chunk_size", "upload_date", "content_type", "encoding", "file_id"}
+
+
+def extra_problem(key: Any) -> str | None:
+    """Why ``key`` cannot be an extra field of a ``files`` document, or None if it can."""
+    if not isinstance(key, str) or key in RESERVED_EXTRAS or key.startswith("$") or "." in key:
+        return (
+            f"expected an extra field name (not one of {sorted(RESERVED_EXTRAS)}, no '$' or "
+            f"'.'), found {key!r}"
+        )
+    return None
+
+
+def checked_extras(extras: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``extras`` as a dict, or ``ValidationError`` naming a key that cannot be stored."""
+    found = dict(extras or {})
+    for key in found:
+        problem = extra_problem(key)
+        if problem is not None:
+            raise errors.ValidationError(f"extra field of a GridFS files document: {problem}")
+    return found
 
 
 def _now_like(codec_options: Any) -> datetime.datetime:
@@ -98,8 +165,9 @@ class GridIn:
     """
 
     __slots__ = (
-        "_bucket", "_buffer", "_chunk_size", "_closed", "_content_type", "_docs", "_file_id",
-        "_filename", "_indexed", "_info", "_length", "_metadata", "_n", "_session", "_window",
+        "_bucket", "_buffer", "_chunk_size", "_closed", "_content_type", "_docs", "_extras",
+        "_file_id", "_filename", "_indexed", "_info", "_length", "_metadata", "_n", "_session",
+        "_window",
     )  # fmt: skip
 
     def __init__(
@@ -112,6 +180,7 @@ class GridIn:
         metadata: Mapping[str, Any] | None,
         content_type: str | None,
         session: Any,
+        extras: Mapping[str, Any] | None = None,
     ) -> None:
         if chunk_size <= 0:
             raise ValueError(f"chunk_size must be positive, not {chunk_size}")
@@ -121,6 +190,7 @@ class GridIn:
         self._chunk_size = chunk_size
         self._metadata = dict(metadata) if metadata is not None else None
         self._content_type = content_type
+        self._extras = checked_extras(extras)
         self._session = session
         self._buffer = bytearray()
         self._docs: list[dict[str, Any]] = []
@@ -212,6 +282,7 @@ class GridIn:
             doc["metadata"] = self._metadata
         if self._content_type is not None:
             doc["contentType"] = self._content_type
+        doc.update(self._extras)
         await files.insert_one(doc, session=self._session)
         self._closed = True
         self._info = FileInfo.from_document(doc)
@@ -248,15 +319,21 @@ class GridOut:
 
     ``read(size)``, ``readchunk()``, ``seek()``/``tell()`` and ``async for chunk in gridout``;
     the attributes ``_id``, ``filename``, ``length``, ``chunk_size``, ``upload_date``,
-    ``metadata`` and ``content_type``. Chunks are fetched a window at a time by ``n`` range
-    (an indexed query on ``{files_id, n}``), and each is checked against the file's length.
+    ``metadata`` and ``content_type``, and the ``files`` document's extra fields (``put()``
+    keywords such as ``mime_type``), as PyMongo's ``GridOut`` has them. Chunks are fetched a
+    window at a time by ``n`` range (an indexed query on ``{files_id, n}``), and each is checked
+    against the file's length.
     """
 
     __slots__ = ("_bucket", "_info", "_num_chunks", "_position", "_session", "_window", "_span")
 
-    def __init__(self, bucket: GridFSBucket, document: Mapping[str, Any], session: Any) -> None:
+    def __init__(
+        self, bucket: GridFSBucket, document: Mapping[str, Any] | FileInfo, session: Any
+    ) -> None:
         self._bucket = bucket
-        self._info = FileInfo.from_document(document)
+        self._info = (
+            document if isinstance(document, FileInfo) else FileInfo.from_document(document)
+        )
         self._session = session
         self._position = 0
         size = self._info.chunk_size
@@ -303,6 +380,18 @@ class GridOut:
     @property
     def content_type(self) -> str | None:
         return self._info.content_type
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names that are not attributes: the files document's extra fields.
+        if name == "_info" or name.startswith("__"):  # unset slot (copy, pickle), dunders
+            raise AttributeError(name)
+        extras = self._info.extras
+        if extras and name in extras:
+            return extras[name]
+        raise AttributeError(
+            f"GridOut of file {self._info.file_id!r} has no attribute {name!r} (its files "
+            f"document's extra fields: {sorted(extras or ())})"
+        )
 
     # -- reading -----------------------------------------------------------------------------
 

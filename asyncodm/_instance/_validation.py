@@ -60,7 +60,7 @@ def collect_errors(
                 value = None
         if quick is not None and value is not None and quick(value):
             continue
-        field.validate(value, f"{prefix}.{name}" if prefix else name, errors)
+        field._collect_errors(value, f"{prefix}.{name}" if prefix else name, errors)
     if schema.dynamic:
         for name, value in values.items():
             if name in schema.fields or name in exclude:

@@ -12,6 +12,12 @@ depends on declaration order. Nothing is written unless the whole plan is allowe
 the connection supports transactions and the caller is not in one already; otherwise referrers
 are changed and cascaded documents deleted before the documents they refer to, so no step
 leaves a reference that a DENY rule should have prevented.
+
+Versioned documents (``meta = {"versioned": True}``): a stale document given to
+``doc.delete()`` raises ``ConcurrencyError`` before any referrer is changed (and its own delete
+is a compare-and-set, so in a transaction a change in between undoes everything); documents a
+queryset delete or a CASCADE reaches are deleted whatever their version, as they match now. The
+NULLIFY / PULL updates of versioned referrers move their version on.
 """
 
 from __future__ import annotations
@@ -24,10 +30,11 @@ from typing import Any
 from asyncodm._context import current_session
 from asyncodm._drivers._tracing import odm_scope
 from asyncodm._io._collection import alias_for, collection_for
-from asyncodm._io._persistence import delete_document
+from asyncodm._io._persistence import delete_document, ensure_current
 from asyncodm._io._transactions import transaction
 from asyncodm._registry import RuleEntry, registry
 from asyncodm._schema._rules import SUPPORTED, check_rule
+from asyncodm._schema._versioning import bump
 from asyncodm._types import DeleteRule
 from asyncodm.connection import get_client_adapter
 from asyncodm.errors import DeleteDenied, InvalidDocumentError
@@ -276,19 +283,29 @@ async def delete_documents(
     session: Any = None,
     signal_kwargs: dict[str, Any] | None = None,
     write_concern: Any = None,
+    check_version: bool = True,
 ) -> int:
-    """Delete ``documents`` and apply the delete rules of the documents referring to them."""
+    """Delete ``documents`` and apply the delete rules of the documents referring to them.
+
+    ``check_version``: a stale versioned document raises ``ConcurrencyError`` (``doc.delete()``);
+    a queryset delete passes False, deleting what matched whatever its version."""
     if not documents:
         return 0
     model = type(documents[0])
     if not any(has_rules(type(d)) for d in documents):
         for doc in documents:
             await delete_document(
-                doc, session=session, signal_kwargs=signal_kwargs, write_concern=write_concern
+                doc,
+                session=session,
+                signal_kwargs=signal_kwargs,
+                write_concern=write_concern,
+                check_version=check_version,
             )
         return len(documents)
     with odm_scope("cascade", model):
-        await _delete_with_rules(documents, model, session, signal_kwargs, write_concern)
+        await _delete_with_rules(
+            documents, model, session, signal_kwargs, write_concern, check_version
+        )
     return len(documents)
 
 
@@ -298,18 +315,30 @@ async def _delete_with_rules(
     session: Any,
     signal_kwargs: dict[str, Any] | None,
     write_concern: Any,
+    check_version: bool,
 ) -> None:
     """Plan (every DENY first), then apply the rules and delete, in one transaction where the
-    server runs them."""
+    server runs them. A stale versioned document stops it before anything is written."""
     async with _atomic(alias_for(model), session) as txn:
+        if check_version:
+            for doc in documents:
+                await ensure_current(doc, txn)
         plan = await plan_delete(documents, txn)
         for referrer, flt, update in plan.updates:
+            if referrer._schema.versioned:  # type: ignore[attr-defined]
+                update = bump(update)
             await collection_for(referrer).update_many(flt, update, session=txn)
         for doc in reversed(plan.cascade):
-            await delete_document(doc, session=txn, signal_kwargs=signal_kwargs)
+            await delete_document(
+                doc, session=txn, signal_kwargs=signal_kwargs, check_version=False
+            )
         for doc in documents:
             await delete_document(
-                doc, session=txn, signal_kwargs=signal_kwargs, write_concern=write_concern
+                doc,
+                session=txn,
+                signal_kwargs=signal_kwargs,
+                write_concern=write_concern,
+                check_version=check_version,
             )
 
 

@@ -18,17 +18,30 @@ from typing import Any
 
 from bson import DBRef
 
-from asyncodm._context import alias_for, collection_name_for, schema_of, switch_for
+from asyncodm._context import (
+    alias_for,
+    collection_name_for,
+    lazy_loading_forbidden,
+    schema_of,
+    switch_for,
+)
 from asyncodm._drivers._tracing import odm_scope
 from asyncodm._instance import _state
 from asyncodm._instance._codec import compute_delta
 from asyncodm._io._collection import collection_for
 from asyncodm._registry import registry
-from asyncodm.errors import NotRegistered
+from asyncodm.errors import LazyLoadError, NotRegistered
 from asyncodm.fields._compound import copy_stored
-from asyncodm.fields._reference import Ref, RefDict, RefList
+from asyncodm.fields._reference import Ref, RefDict, RefList, dangling_error
 
-__all__ = ["after_batch", "cascade_save", "fetch_dbref", "fetch_documents", "select_related"]
+__all__ = [
+    "after_batch",
+    "cascade_save",
+    "fetch_dbref",
+    "fetch_documents",
+    "lazy_load_error",
+    "select_related",
+]
 
 
 #: The most ids one ``$in`` query carries; more are fetched in several queries of this size, so
@@ -40,19 +53,52 @@ _READ_OPTIONS = ("read_preference", "read_concern", "write_concern", "codec_opti
 
 
 async def fetch_documents(model: type, pks: list[Any], null_ok: bool, where: str) -> dict[Any, Any]:
-    """Documents of ``model`` by pk, in one query; a missing one raises unless ``null_ok``."""
+    """Documents of ``model`` by pk, in one query; a missing one raises unless ``null_ok``.
+
+    This is the one query behind every lazy dereference (awaiting a ``Ref``, a ``RefList`` or
+    ``RefDict``, ``fetch_dbref``), so the ``no_lazy_loading()`` guard is checked here;
+    ``select_related`` fetches through ``_fetch_from_collection`` and is never refused."""
     if not pks:
         return {}
+    if lazy_loading_forbidden():
+        raise lazy_load_error(model, pks, where)
     with odm_scope("dereference", model):
         found = (await _fetch_from_collection({model: pks}))[model]
     if not null_ok:
         for pk in pks:
             if pk not in found:
-                raise model.DoesNotExist(  # type: ignore[attr-defined]
-                    f"{where or model.__name__} refers to {model.__name__} {pk!r}, which is not in "
-                    f"collection {collection_name_for(model)!r} (a dangling reference)"
-                )
+                raise dangling_error(model, pk, where)
     return found
+
+
+def lazy_load_error(model: type, pks: list[Any], where: str) -> LazyLoadError:
+    """What the N+1 guard raises: which reference would query what, and the
+    ``select_related`` path that loads it with its documents instead."""
+    what = f"{model.__name__} {pks[0]!r}" if len(pks) == 1 else f"{len(pks)} {model.__name__}s"
+    owner, dot, field = where.partition(".")
+    if not dot:
+        return LazyLoadError(
+            f"awaiting a reference would query {what} inside no_lazy_loading(): load it "
+            f"with its documents (select_related), or await it outside the block",
+            model=model.__name__,
+            pks=pks,
+        )
+    owner_cls = registry.find(owner)
+    if owner_cls is not None and owner_cls._schema.is_embedded:  # type: ignore[attr-defined]
+        hint = (
+            f"select_related() with the path from the queried documents to it, ending in "
+            f'"__{field}" (e.g. "comments__{field}")'
+        )
+    else:
+        hint = f'{owner}.objects.select_related("{field}")'
+    return LazyLoadError(
+        f"awaiting {where} would query {what} inside no_lazy_loading(): load it with its "
+        f"documents, {hint}, or await it outside the block",
+        owner=owner,
+        field=field,
+        model=model.__name__,
+        pks=pks,
+    )
 
 
 def _collection_key(model: type) -> tuple[str, str, str]:
@@ -133,6 +179,14 @@ async def fetch_dbref(dbref: DBRef, model: type | None = None) -> Any:
                 f"no registered document class uses collection {dbref.collection!r}"
             )
         model = min(candidates, key=lambda cls: len(cls.__mro__))
+    if lazy_loading_forbidden():
+        raise LazyLoadError(
+            f"fetch_dbref({dbref!r}) would query {model.__name__} {dbref.id!r} inside "
+            f"no_lazy_loading(): fetch such documents with one query before the block "
+            f"({model.__name__}.objects(pk__in=[...])), or outside it",
+            model=model.__name__,
+            pks=[dbref.id],
+        )
     found = await fetch_documents(model, [dbref.id], False, f"DBRef {dbref.collection}/{dbref.id}")
     return found[dbref.id]
 

@@ -10,6 +10,13 @@ defined: the fields with save-time work (``record.save_work``: sequences, files)
 directly, before the write (``before_write``) and after it (``after_write``, told whether it
 succeeded); those with delete-time work (``record.delete_work``) around the delete. A model
 without such fields skips all of it. Each call gets a ``WriteContext`` built here.
+
+A versioned class (``meta = {"versioned": True}``, ``record.versioned``) writes by
+compare-and-set (``_schema._versioning``): an insert stores ``"_version": 1`` and is never an
+upsert (a stored document is never overwritten by one that was not loaded from it); a delta
+save filters on the version it was loaded with and ``$inc``s it; a delete filters on it too.
+When that matches nothing, ``ConcurrencyError`` says whether the document moved on or was
+deleted, and nothing was written. A class that is not versioned pays one flag test.
 """
 
 from __future__ import annotations
@@ -23,18 +30,26 @@ from bson import ObjectId
 from asyncodm import signals
 from asyncodm._drivers._tracing import current_tracer, odm_scope
 from asyncodm._instance import _state
-from asyncodm._instance._codec import compute_delta, to_son
+from asyncodm._instance._codec import Delta, compute_delta, to_son
 from asyncodm._instance._validation import clean_errors, raise_if_invalid
 from asyncodm._io._collection import collection_for
 from asyncodm._schema._filters import shard_key_paths, shard_values
 from asyncodm._schema._record import ClassRecord
+from asyncodm._schema._versioning import VERSION_KEY, bump, expect, next_version, stale_error
 from asyncodm._types import MISSING
-from asyncodm.errors import LookUpError, NotUniqueError, OperationError, ValidationError
+from asyncodm.errors import (
+    ConcurrencyError,
+    LookUpError,
+    NotUniqueError,
+    OperationError,
+    ValidationError,
+)
 from asyncodm.fields._base import BaseField
 
 __all__ = [
     "PreparedWrite",
     "delete_document",
+    "ensure_current",
     "finish_write",
     "identity_filter",
     "prepare_write",
@@ -182,6 +197,9 @@ async def _write(doc: Any, *, force_insert: bool, write_concern: Any, session: A
     schema = doc._schema
     if is_new:
         son = doc._dump(doc)
+        if schema.versioned:
+            son[VERSION_KEY] = 1
+            force_insert = True  # never an upsert: it would overwrite a version unseen
         if "_id" not in son:
             pk_field = schema.pk_field
             if pk_field is None or not pk_field.generates_id:
@@ -209,7 +227,9 @@ async def _write(doc: Any, *, force_insert: bool, write_concern: Any, session: A
                 f"{cls.__name__}: the primary key of a stored document cannot change "
                 f"(stored {son.get('_id')!r}, now {doc.pk!r}); create a new document instead"
             )
-        if delta:
+        if delta and schema.versioned:
+            await _compare_and_set(doc, collection, delta, session)
+        elif delta:
             outcome = await collection.update_one(
                 identity_filter(doc), delta.update_document(), session=session
             )
@@ -225,6 +245,53 @@ async def _write(doc: Any, *, force_insert: bool, write_concern: Any, session: A
                 _state.mark_saved(doc, son)
         created = False
     return created
+
+
+async def _compare_and_set(doc: Any, collection: Any, delta: Delta, session: Any) -> None:
+    """The delta save of a versioned document: only if the stored version is still the one
+    it was loaded with, which moves on by one; else ``ConcurrencyError``, nothing written."""
+    son = doc._son
+    version = son.get(VERSION_KEY)
+    outcome = await collection.update_one(
+        {**identity_filter(doc), **expect(version)},
+        bump(delta.update_document()),
+        session=session,
+    )
+    if outcome.matched == 0:
+        raise await _stale(doc, collection, version, "save", session)
+    delta.new_values[VERSION_KEY] = next_version(version)
+    _state.apply_delta(son, delta.new_values)
+    _state.mark_saved(doc, son)
+
+
+async def _stale(
+    doc: Any, collection: Any, version: Any, action: str, session: Any
+) -> ConcurrencyError:
+    """Why a compare-and-set matched nothing: read the stored version (one more round trip,
+    on this path only)."""
+    stored = await collection.find_one(identity_filter(doc), {VERSION_KEY: 1}, session=session)
+    return stale_error(
+        type(doc).__name__,
+        doc.pk,
+        version,
+        action=action,
+        stored=stored is not None,
+        found=None if stored is None else stored.get(VERSION_KEY),
+        instance=doc,
+    )
+
+
+async def ensure_current(doc: Any, session: Any = None) -> None:
+    """Raise ``ConcurrencyError`` unless the stored document is still at the version this
+    versioned instance was loaded with; a document deleted meanwhile passes (deleting it
+    again is a no-op). Delete rules call it before they change any referrer."""
+    son = doc._son
+    if not doc._schema.versioned or son is None:
+        return
+    version = son.get(VERSION_KEY)
+    stale = await _stale(doc, collection_for(type(doc)), version, "delete", session)
+    if not stale.deleted and stale.found != version:
+        raise stale
 
 
 def identity_filter_for_son(doc: Any, son: dict[str, Any]) -> dict[str, Any]:
@@ -251,7 +318,13 @@ async def delete_document(
     session: Any = None,
     signal_kwargs: dict[str, Any] | None = None,
     write_concern: Any = None,
+    check_version: bool = True,
 ) -> None:
+    """Delete one document (its field work and signals around it).
+
+    A loaded versioned document is deleted only if it is still at the version it was loaded
+    with (else ``ConcurrencyError``, nothing deleted); ``check_version=False`` deletes it
+    whatever its version (cascades and queryset deletes, which delete what matches now)."""
     cls = type(doc)
     extra = signal_kwargs or {}
     if doc.pk is None:
@@ -263,7 +336,16 @@ async def delete_document(
         context = _Context(doc._schema, session, doc._son is None)
         tokens = [(fld, await fld.before_delete(doc, context)) for fld in work]
     collection = collection_for(cls, write_concern=write_concern)
-    await collection.delete_one(identity_filter(doc), session=session)
+    son = doc._son
+    if check_version and son is not None and doc._schema.versioned:
+        version = son.get(VERSION_KEY)
+        flt = {**identity_filter(doc), **expect(version)}
+        if not await collection.delete_one(flt, session=session):
+            stale = await _stale(doc, collection, version, "delete", session)
+            if not stale.deleted:  # still stored, at another version: keep it
+                raise stale
+    else:
+        await collection.delete_one(identity_filter(doc), session=session)
     if work:
         for fld, token in tokens:
             await fld.after_delete(doc, context, token)

@@ -18,7 +18,9 @@ from typing import Any
 from asyncodm._schema._index_plans import check_definition
 from asyncodm._schema._record import ClassRecord, Schema
 from asyncodm._schema._rules import rule_declarations
+from asyncodm._schema._versioning import VERSION_KEY, versioned_setting
 from asyncodm.errors import InvalidDocumentError
+from asyncodm.fields._answers import BatchLoader
 from asyncodm.fields._base import BaseField, unwrap_field
 from asyncodm.fields._scalar import ObjectIdField
 
@@ -53,6 +55,7 @@ _INHERITED = frozenset(
         "max_documents",
         "max_size",
         "strict",
+        "versioned",
     }
 )
 
@@ -161,6 +164,9 @@ def compile_class(cls: type, *, is_embedded: bool, dynamic: bool) -> ClassRecord
         meta["collection"] = collection
     indexes = (*(parent.indexes if parent is not None else ()), *(own_meta.get("indexes") or ()))
     meta["indexes"] = list(indexes)
+    versioned = versioned_setting(
+        cls.__name__, meta, is_embedded=is_embedded, parent=parent, field_keys={*fields, *db_fields}
+    )
     record = ClassRecord(
         model=cls,
         class_name=class_name,
@@ -180,9 +186,11 @@ def compile_class(cls: type, *, is_embedded: bool, dynamic: bool) -> ClassRecord
         indexes=indexes,
         auto_pk=auto_pk,
         enforce_schema=bool(meta.get("enforce_schema")),
-        **_hot_path_tables(fields, dynamic),
+        versioned=versioned,
+        **_hot_path_tables(fields, dynamic, versioned),
         save_work=_fields_with(fields, "has_save_work"),
         delete_work=_fields_with(fields, "has_delete_work"),
+        batch_loaders=_batch_loaders(fields),
         reference_fields=tuple(
             (n, f.db_field) for n, f in fields.items() if f.references() is not None
         ),
@@ -316,14 +324,22 @@ def _collection(
     return collection
 
 
-def _hot_path_tables(fields: Mapping[str, BaseField[Any]], dynamic: bool) -> dict[str, Any]:
-    """The tables the generated fast paths and the codec read (see ``ClassRecord``)."""
+def _hot_path_tables(
+    fields: Mapping[str, BaseField[Any]], dynamic: bool, versioned: bool
+) -> dict[str, Any]:
+    """The tables the generated fast paths and the codec read (see ``ClassRecord``).
+
+    A versioned class's stored ``_version`` is a fast key too, so its documents load without
+    a copy (``doc._version`` is a read-only property: the key in the instance dict never
+    shadows it)."""
     plain = frozenset(
         n for n, f in fields.items() if f.identity_load and f.db_field == n and not f.primary_key
     )
     fast_keys: frozenset[str] = frozenset()
     if not dynamic:
         fast_keys = frozenset({"_id", "_cls"} | {n for n, f in fields.items() if f.db_field == n})
+        if versioned:
+            fast_keys |= {VERSION_KEY}
     return {
         "dump_table": tuple(
             (n, f.db_field, f, None if f.identity_dump else f.to_mongo, n in plain)
@@ -352,6 +368,18 @@ def _fields_with(fields: Mapping[str, BaseField[Any]], flag: str) -> tuple[BaseF
     ``save_order`` (sequences before uploads), declaration order within one."""
     found = [f for f in fields.values() if getattr(f, flag)]
     return tuple(sorted(found, key=lambda f: f.save_order))
+
+
+def _batch_loaders(
+    fields: Mapping[str, BaseField[Any]],
+) -> tuple[tuple[BatchLoader, tuple[BaseField[Any], ...]], ...]:
+    """The fields that answer ``batch_loader()``, grouped by the answer (declaration order)."""
+    groups: dict[BatchLoader, list[BaseField[Any]]] = {}
+    for f in fields.values():
+        loader = f.batch_loader()
+        if loader is not None:
+            groups.setdefault(loader, []).append(f)
+    return tuple((loader, tuple(group)) for loader, group in groups.items())
 
 
 def _default_factory(field: BaseField[Any]) -> Any:

@@ -46,6 +46,9 @@ class ModelSpec:
             says otherwise); None for embedded and abstract classes.
         indexes: The meta index declarations, as given (the parents' first).
         meta: The merged settings, read-only.
+        versioned: Whether stored documents carry a ``_version`` that every write moves on
+            (``meta = {"versioned": True}``: optimistic concurrency), which a ``$jsonSchema``
+            must then allow.
     """
 
     name: str
@@ -62,6 +65,7 @@ class ModelSpec:
     db_alias: str | None
     indexes: tuple[Any, ...]
     meta: Mapping[str, Any]
+    versioned: bool = False
 
     def __hash__(self) -> int:
         # The mappings are not hashable; equal specs describe the same class.
@@ -112,4 +116,5 @@ def _build(schema: Schema) -> ModelSpec:
         db_alias=alias,
         indexes=schema.indexes,
         meta=meta,
+        versioned=schema.versioned,
     )

@@ -16,6 +16,8 @@ by its ``FieldSpec.kind`` alone (never by its class), with the keywords of the M
   anchored with ``^``; ``$jsonSchema`` patterns search anywhere.
 * with inheritance, ``_cls`` is required and limited to the class names of the hierarchy
   registered now (re-sync the validator after adding a subclass).
+* a versioned document's ``_version`` is a positive integer; it is not required (documents
+  stored before the class was versioned have none until their next write).
 * kinds with no meaningful BSON type (``dynamic``, a custom kind) accept any value.
 """
 
@@ -26,6 +28,7 @@ from typing import Any
 
 from asyncodm._registry import registry
 from asyncodm._schema._describe import ModelSpec, describe
+from asyncodm._schema._versioning import VERSION_KEY
 from asyncodm.fields._spec import FieldSpec
 
 __all__ = ["BSON_TYPES", "field_schema", "json_schema"]
@@ -245,6 +248,8 @@ def json_schema(model: Any) -> JsonSchema:
         properties[fs.db_field] = field_schema(fs)
         if fs.required or (fs.primary_key and not spec.embedded):
             required.append(fs.db_field)
+    if spec.versioned:
+        properties[VERSION_KEY] = {"bsonType": ["int", "long"], "minimum": 1}
     out: JsonSchema = {"bsonType": "object"}
     if required:
         out["required"] = required

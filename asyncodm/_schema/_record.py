@@ -17,6 +17,7 @@ from typing import Any
 
 from asyncodm._registry import RuleEntry
 from asyncodm.errors import InvalidDocumentError
+from asyncodm.fields._answers import BatchLoader
 from asyncodm.fields._base import BaseField
 
 __all__ = ["ClassRecord", "Schema"]
@@ -53,6 +54,8 @@ class ClassRecord:
     """The primary key is the automatic ``id`` (no positional argument binds to it)."""
     enforce_schema: bool = False
     """``meta["enforce_schema"]``: loading a document lacking a declared field is an error."""
+    versioned: bool = False
+    """``meta["versioned"]``: writes compare-and-set the stored ``_version`` (``_versioning``)."""
     dump_table: tuple[tuple[str, str, BaseField[Any], Any, bool], ...] = ()
     """``(name, stored name, field, to_mongo or None when stored as is, plain)``."""
     check_table: tuple[tuple[str, BaseField[Any], Any, bool], ...] = ()
@@ -78,6 +81,10 @@ class ClassRecord:
     reference_fields: tuple[tuple[str, str], ...] = ()
     """``(name, stored name)`` of the top-level fields holding references: what
     ``select_related()`` prefetches by default and ``no_dereference()`` reads raw."""
+    batch_loaders: tuple[tuple[BatchLoader, tuple[BaseField[Any], ...]], ...] = ()
+    """``(loader, fields)``: the fields answering ``batch_loader()``, grouped by the answer,
+    in declaration order; a queryset runs each loader once per batch of loaded documents.
+    Empty for most models, whose loading then pays nothing."""
     delete_rules: tuple[RuleEntry, ...] = ()
     """The delete rules this class declares on its reference fields: the registry adds them
     to its rule graph when the class is registered (and drops them with it)."""

@@ -1,6 +1,7 @@
 """The shapes of the answers fields give about themselves: how a value holds items
-(``Container``), what a path segment leads to (``PathStep``, ``NoPath``, ``is_position``) and
-how a field holds references (``References``).
+(``Container``), what a path segment leads to (``PathStep``, ``NoPath``, ``is_position``),
+how a field holds references (``References``) and what its loaded values need once per batch
+of loaded documents (``BatchLoader``).
 
 Stage: fields. The path resolver (``_schema/_paths.py``), the delete rules and the
 dereferencing code ask fields these questions instead of checking their classes.
@@ -10,15 +11,22 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from asyncodm._types import DeleteRule
 
 if TYPE_CHECKING:
     from asyncodm.fields._base import BaseField
 
-__all__ = ["Container", "NoPath", "PathStep", "References", "is_position"]
+__all__ = ["BatchLoader", "Container", "NoPath", "PathStep", "References", "is_position"]
+
+#: What ``BaseField.batch_loader()`` answers: an async function that completes the loaded
+#: values of ``fields`` (all of one class, all answering this same function) on one batch of
+#: ``documents`` a queryset just loaded -- a file field fetches its files' details. Handing it
+#: every such field of the class at once lets them share its queries.
+BatchLoader: TypeAlias = Callable[[Sequence["BaseField[Any]"], Sequence[Any]], Awaitable[None]]
 
 
 class Container(enum.Enum):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import (
     TYPE_CHECKING,
@@ -22,6 +22,7 @@ from typing import (
     ClassVar,
     ForwardRef,
     Generic,
+    NoReturn,
     TypeVar,
     get_args,
     get_origin,
@@ -32,7 +33,14 @@ from typing_extensions import Self
 
 from asyncodm._types import MISSING, WriteContext
 from asyncodm.errors import InvalidDocumentError, ValidationError
-from asyncodm.fields._answers import Container, NoPath, PathStep, References, is_position
+from asyncodm.fields._answers import (
+    BatchLoader,
+    Container,
+    NoPath,
+    PathStep,
+    References,
+    is_position,
+)
 from asyncodm.fields._checks import InlineCheck, TypeIs, Validator, describe, run_validators
 from asyncodm.fields._spec import FieldSpec
 
@@ -46,6 +54,7 @@ __all__ = [
     "TypeIs",
     "Validator",
     "describe",
+    "file_error",
     "is_position",
     "run_validators",
 ]
@@ -263,8 +272,26 @@ class BaseField(Generic[T]):
         """Type and range checks of a non-None value: an error message, or None if fine."""
         return None
 
-    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
-        """Record in ``errors`` every problem of ``value`` at ``path`` (and nested paths)."""
+    def validate(self, value: Any) -> None:
+        """Raise ``ValidationError`` when ``value`` is not acceptable (MongoEngine's verb).
+
+        A custom field overrides this, as in MongoEngine, and calls ``super().validate(value)``
+        for the built-in checks (type, range, choices, validators, and a container's items).
+        The document's validation calls the override for every value that is not None and
+        files what it raises under the field's dotted path (``items.2.when``), like any other
+        error; ``self.error(message)`` raises one."""
+        errors: dict[str, str] = {}
+        root = self.name or "value"
+        self._builtin_checks(value, root, errors)
+        if errors:
+            raise ValidationError(errors=errors)
+
+    def _builtin_checks(self, value: Any, path: str, errors: dict[str, str]) -> None:
+        """Record in ``errors`` every problem of ``value`` at ``path`` (and nested paths).
+
+        The field types of this package extend this, never ``validate``: a class whose
+        ``validate`` differs from ``BaseField.validate`` is a custom field (``__init_subclass__``
+        routes its checks through that method)."""
         if value is None:
             if self.required:
                 errors[path] = f"expected {self.expected}, found None (the field is required)"
@@ -278,6 +305,35 @@ class BaseField(Generic[T]):
             message = run_validators(self.validators, value)
         if message is not None:
             errors[path] = message
+
+    #: What the document's validation calls: ``_builtin_checks`` itself (the same function,
+    #: so a built-in field pays no extra call), or ``_checks_via_validate`` for a class that
+    #: overrides ``validate``. Set on every subclass by ``__init_subclass__``.
+    _collect_errors = _builtin_checks
+    #: The class overrides ``validate``: no quick check may vouch for its values.
+    custom_validate: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.custom_validate = cls.validate is not BaseField.validate
+        if cls.custom_validate:
+            cls._collect_errors = BaseField._checks_via_validate
+        else:
+            cls._collect_errors = cls._builtin_checks
+
+    def _checks_via_validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+        """A custom field's checks: its ``validate(value)``, what it raises filed at ``path``.
+
+        None is never handed to ``validate`` (MongoEngine does not either): it is fine, or
+        missing when the field is required."""
+        if value is None:
+            if self.required:
+                errors[path] = f"expected {self.expected}, found None (the field is required)"
+            return
+        try:
+            self.validate(value)
+        except ValidationError as exc:
+            file_error(exc, self.name or "value", path, errors)
 
     def item_loader(self) -> Callable[[dict[str, Any]], Any] | None:
         """For fields holding documents: the class's loader for a raw stored ``dict`` item, so
@@ -303,8 +359,9 @@ class BaseField(Generic[T]):
         return None
 
     def fast_validator(self) -> Callable[[Any], bool] | None:
-        """``quick_check`` when no choices, validators or blank rule could still object."""
-        if self.choices is not None or self.validators or not self.blank:
+        """``quick_check`` when no choices, validators, blank rule or custom ``validate`` could
+        still object."""
+        if self.choices is not None or self.validators or not self.blank or self.custom_validate:
             return None
         return self.quick_check()
 
@@ -359,6 +416,13 @@ class BaseField(Generic[T]):
 
     def references(self) -> References | None:
         """How this field holds references to other documents; None: it holds none."""
+        return None
+
+    def batch_loader(self) -> BatchLoader | None:
+        """What this field's loaded values need once per batch of documents a queryset loads
+        (a file field: its files' details); None: nothing. The class record groups the fields
+        by the answer (``ClassRecord.batch_loaders``), so a model without such fields pays
+        nothing for the question."""
         return None
 
     def coerce_keeps_types(self) -> tuple[type, ...]:
@@ -417,13 +481,40 @@ class BaseField(Generic[T]):
         errors: dict[str, str] = {}
         if self.coerces and value is not None:
             value = self.coerce(value)
-        self.validate(value, path or self.name, errors)
+        self._collect_errors(value, path or self.name, errors)
         if errors:
             raise ValidationError(errors=errors)
 
-    def error(self, message: str) -> ValidationError:
-        """A ``ValidationError`` for this field (MongoEngine's helper, kept for custom fields)."""
-        return ValidationError(errors={self.name or "value": message})
+    def error(
+        self,
+        message: str = "",
+        errors: Mapping[Any, Any] | None = None,
+        field_name: str | None = None,
+    ) -> NoReturn:
+        """Raise a ``ValidationError`` for this field (MongoEngine's helper for custom fields).
+
+        ``errors`` are problems inside the value, by key or index (MongoEngine passes them as
+        messages or ``ValidationError``s): each is filed under the field's path plus its key."""
+        raise self._error(message, errors, field_name)
+
+    def _error(
+        self,
+        message: str,
+        errors: Mapping[Any, Any] | None = None,
+        field_name: str | None = None,
+    ) -> ValidationError:
+        """The ``ValidationError`` that ``error`` raises (for ``raise ... from None``)."""
+        root = field_name or self.name or "value"
+        if not errors:
+            return ValidationError(message or None, errors={root: message or "invalid value"})
+        found: dict[str, str] = {}
+        for key, problem in errors.items():
+            if isinstance(problem, ValidationError) and problem.errors:
+                problem = "; ".join(problem.errors.values())
+            elif isinstance(problem, ValidationError):
+                problem = problem.message
+            found[f"{root}.{key}"] = str(problem)
+        return ValidationError(message or None, errors=found)
 
     def __repr__(self) -> str:
         owner = self.owner.__name__ + "." if self.owner is not None else ""
@@ -485,6 +576,26 @@ class BaseField(Generic[T]):
         """Whether the spec may be kept: not while it depends on a class named by a string
         (a class redefined under that name must be seen by the next ``describe()``)."""
         return True
+
+
+def file_error(exc: ValidationError, root: str, path: str, errors: dict[str, str]) -> None:
+    """File what a field's ``validate`` raised under ``path``, its dotted place in a document.
+
+    Keys of ``exc.errors`` are the field's name (``root``, what ``self.error`` uses) or start
+    with it (``items.2``, nested errors of ``super().validate``): they are moved under
+    ``path``. Any other key names a place inside the value (``{"start": ...}``) and goes below
+    ``path``. An error without keys is filed at ``path`` itself."""
+    if not exc.errors:
+        errors[path] = exc.message
+        return
+    head = root + "."
+    for key, message in exc.errors.items():
+        if key == root or not key:
+            errors[path] = message
+        elif root and key.startswith(head):
+            errors[path + key[len(root) :]] = message
+        else:
+            errors[f"{path}.{key}" if path else key] = message
 
 
 def _value_type(cls: type) -> Any:

@@ -69,11 +69,11 @@ class DynamicField(BaseField[Any]):
     def to_mongo(self, value: Any) -> Any:
         return dynamic_to_mongo(value)
 
-    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+    def _builtin_checks(self, value: Any, path: str, errors: dict[str, str]) -> None:
         before = len(errors)
         validate_dynamic(value, path, errors)
         if len(errors) == before:
-            super().validate(value, path, errors)
+            super()._builtin_checks(value, path, errors)
 
 
 class _ReadsThroughItems:
@@ -259,17 +259,17 @@ class ListField(BaseField[list[T]]):
             return f"expected at least {self.min_length} items, found {len(value)}"
         return None
 
-    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+    def _builtin_checks(self, value: Any, path: str, errors: dict[str, str]) -> None:
         if self.required and isinstance(value, (list, tuple)) and not value:
             errors[path] = "expected a non-empty list, found [] (the field is required)"
             return
         before = len(errors)
-        super().validate(value, path, errors)
+        super()._builtin_checks(value, path, errors)
         if len(errors) != before or value is None:
             return
         item = self.field
         for i, v in enumerate(value):
-            item.validate(v, f"{path}.{i}", errors)
+            item._collect_errors(v, f"{path}.{i}", errors)
 
     def _check_choices(self, value: Any) -> str | None:
         assert self.choices is not None
@@ -469,12 +469,12 @@ class DictField(BaseField[dict[str, T]]):
 
         return quick
 
-    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+    def _builtin_checks(self, value: Any, path: str, errors: dict[str, str]) -> None:
         if self.required and isinstance(value, Mapping) and not value:
             errors[path] = "expected a non-empty dict, found {} (the field is required)"
             return
         before = len(errors)
-        super().validate(value, path, errors)
+        super()._builtin_checks(value, path, errors)
         if len(errors) != before or value is None:
             return
         item = self.field
@@ -483,7 +483,7 @@ class DictField(BaseField[dict[str, T]]):
             if problem is not None:
                 errors[f"{path}.{key}"] = problem
                 continue
-            item.validate(v, f"{path}.{key}", errors)
+            item._collect_errors(v, f"{path}.{key}", errors)
 
     def prepare_query_value(self, op: str | None, value: Any) -> Any:
         if isinstance(value, Mapping):

@@ -178,9 +178,9 @@ class EmbeddedDocumentField(BaseField[E], Generic[E]):
             valid=doc_type._check_quick,  # type: ignore[attr-defined]
         )
 
-    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+    def _builtin_checks(self, value: Any, path: str, errors: dict[str, str]) -> None:
         before = len(errors)
-        super().validate(value, path, errors)
+        super()._builtin_checks(value, path, errors)
         if len(errors) == before and value is not None:
             value._validate_into(path, errors)
 
@@ -260,9 +260,9 @@ class GenericEmbeddedDocumentField(BaseField[Any]):
             return f"expected one of {names}, found {type(value).__name__}"
         return None
 
-    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+    def _builtin_checks(self, value: Any, path: str, errors: dict[str, str]) -> None:
         before = len(errors)
-        super().validate(value, path, errors)
+        super()._builtin_checks(value, path, errors)
         if len(errors) == before and value is not None:
             value._validate_into(path, errors)
 

@@ -2,9 +2,11 @@
 
 Stage: fields. It reads (``read``, ``seek``, ``chunks``), replaces (``put``, MongoMotor's
 ``new_file``/``write``/``close``) and deletes the file its field refers to, through the field's
-``Storage``. It never does I/O on attribute access: the details of a file loaded from the
-database (``filename``, ``length``...) come from its ``files`` document, which ``open()``
-fetches; after an upload or a save they are known.
+``Storage``. It never does I/O on attribute access: the details of a file (``filename``,
+``length``...) come from its ``files`` document. A queryset fetches those of each batch of
+documents it loads (``FileField``'s batch loader: one query per bucket), an upload or a save
+knows them, and ``open()`` fetches them for a file known by its id alone (a document built
+with ``from_son``, an id assigned, a file field inside an embedded document...).
 
 The save-time work (uploading pending content, removing replaced files) is ``FileField``'s
 (``before_write`` / ``after_write``).
@@ -12,12 +14,12 @@ The save-time work (uploading pending content, removing replaced files) is ``Fil
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Self
 
-from asyncodm._gridfs._bucket import GridIn
+from asyncodm._gridfs._bucket import GridIn, NoFile
 from asyncodm._gridfs._storage import (
     File,
     FileInfo,
@@ -26,7 +28,8 @@ from asyncodm._gridfs._storage import (
     Storage,
     model_alias,
 )
-from asyncodm.errors import OperationError
+from asyncodm._gridfs._streams import extra_problem
+from asyncodm.errors import OperationError, ValidationError
 
 if TYPE_CHECKING:
     import datetime
@@ -40,13 +43,15 @@ class FieldFile:
     """The value a ``FileField`` reads as: one stored (or pending, or no) file.
 
     Attributes ``filename`` (also ``name``), ``length``, ``content_type``, ``upload_date``,
-    ``metadata``, ``chunk_size`` and ``file_id``; ``gridout`` is the opened reader (the
-    driver's own ``GridOut`` where it has one). Falsy when there is no file.
+    ``metadata``, ``chunk_size`` and ``file_id``; ``gridout`` is the reader (the driver's own
+    ``GridOut`` where it has one), whose attributes also include the ``put()`` extras. Falsy
+    when there is no file. ``missing``: the document refers to a file its storage no longer
+    has (found out when its details were fetched): the details then read as None.
     """
 
     __slots__ = (
-        "_attached", "_field", "_file_id", "_info", "_instance", "_pending", "_reader",
-        "_unsaved", "_writer",
+        "_attached", "_field", "_file_id", "_info", "_instance", "_missing", "_pending",
+        "_reader", "_unsaved", "_writer",
     )  # fmt: skip
 
     def __init__(
@@ -65,6 +70,7 @@ class FieldFile:
         self._info = info
         self._pending = pending
         self._attached = attached
+        self._missing = False
         self._reader: FileReader | None = None
         self._unsaved: FileInfo | None = None
         self._writer: GridIn | None = None
@@ -97,8 +103,15 @@ class FieldFile:
 
     @property
     def info(self) -> FileInfo | None:
-        """The stored file's record, once known (after ``open()``, an upload or a save)."""
+        """The stored file's record, once known (loaded by a queryset, after ``open()``, an
+        upload or a save)."""
         return self._info
+
+    @property
+    def missing(self) -> bool:
+        """The file's storage had no such file when its details were fetched (deleted behind
+        the document's back): its details read as None, reading it raises ``NoFile``."""
+        return self._missing
 
     def __bool__(self) -> bool:
         return self._file_id is not None or self._pending is not None
@@ -119,7 +132,8 @@ class FieldFile:
         if self._file_id is None:
             return f"<{type(self).__name__} {self._where()} empty>"
         name = f" {self._info.filename!r}" if self._info is not None else ""
-        return f"<{type(self).__name__} {self._where()}{name} id={self._file_id!r}>"
+        gone = " missing" if self._missing else ""
+        return f"<{type(self).__name__} {self._where()}{name} id={self._file_id!r}{gone}>"
 
     # -- the file's details (no I/O) ---------------------------------------------------------
 
@@ -134,10 +148,11 @@ class FieldFile:
                 "metadata": pending.metadata,
                 "length": pending.size,
             }.get(key)
-        if self._file_id is None:
+        if self._file_id is None or self._missing:
             return None
         raise OperationError(
-            f"{self._where()}: the details of file {self._file_id!r} are not loaded; "
+            f"{self._where()}: the details of file {self._file_id!r} are not loaded (a "
+            "queryset loads them with its documents; this file is known by its id alone); "
             f"`await {self._where(short=True)}.open()` first (one query for its files document)"
         )
 
@@ -169,10 +184,21 @@ class FieldFile:
 
     @property
     def gridout(self) -> Any:
-        """The opened reader: the driver's ``GridOut`` (PyMongo or Motor) where there is one,
-        else asyncodm's, which has the same reading API. Needs ``await open()`` first."""
+        """The reader: the driver's ``GridOut`` (PyMongo or Motor) where there is one, else
+        asyncodm's, which has the same reading API and attributes (the ``files`` document's
+        fields, ``put()`` extras such as ``gridout.mime_type`` included).
+
+        No I/O: once the file's details are known (a queryset loaded them, or an upload, a
+        save, ``open()``), the storage builds it from them; before that (or for a storage that
+        cannot), ``await ....open()`` first."""
         if self._reader is None:
-            raise OperationError(f"{self._where()} is not open; `await ....open()` first")
+            if self._missing:
+                raise self._gone()
+            info = self._info
+            reader = self.storage.reader_for(info, alias=self._alias()) if info else None
+            if reader is None:
+                raise OperationError(f"{self._where()} is not open; `await ....open()` first")
+            self._reader = reader
         return self.storage.driver_reader(self._reader)
 
     # -- reading -----------------------------------------------------------------------------
@@ -181,7 +207,7 @@ class FieldFile:
         """Load the file's details and open it for ``read``/``seek`` from the start."""
         file_id = self._stored_id("open")
         self._reader = await self.storage.open(file_id, alias=self._alias())
-        self._info = self._reader.info
+        self._info, self._missing = self._reader.info, False
         return self
 
     def __await__(self) -> Generator[Any, None, Self]:
@@ -224,22 +250,32 @@ class FieldFile:
         content: Any,
         filename: str | None = None,
         content_type: str | None = None,
-        **metadata: Any,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        **extras: Any,
     ) -> Self:
         """Upload ``content`` now and make it this field's file (MongoEngine / MongoMotor).
 
-        ``metadata`` keywords are stored in the file's ``metadata``. The document must then be
-        saved; the file this one replaces is removed once that save succeeds. Calling ``put``
-        again before saving removes the upload it replaces at once.
+        ``metadata`` is stored as the file's ``metadata``; any other keyword
+        (``mime_type="image/png"``) as a top-level field of its ``files`` document, as
+        PyMongo's GridFS stores them, and reads back as ``gridout.mime_type``. The document
+        must then be saved; the file this one replaces is removed once that save succeeds.
+        Calling ``put`` again before saving removes the upload it replaces at once.
+
+        Raises:
+            ValidationError: A keyword names a field the storage decides (``length``,
+                ``chunk_size``...).
         """
         self._check_writable()
+        self._check_extras("put", extras)
         given = content if isinstance(content, File) else File(content)
-        merged = {**(given.metadata or {}), **metadata}
+        merged = {**(given.metadata or {}), **(metadata or {})}
         file = File(
             given,
             name=filename or given.name,
             metadata=merged or None,
             content_type=content_type or given.content_type,
+            extras={**(given.extras or {}), **extras},
         )
         info = await self._field.store(file, alias=self._alias(), session=None)
         await self._adopt_upload(info)
@@ -252,10 +288,18 @@ class FieldFile:
         return await self.put(content, filename=name)
 
     async def new_file(
-        self, filename: str | None = None, content_type: str | None = None, **metadata: Any
+        self,
+        filename: str | None = None,
+        content_type: str | None = None,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        **extras: Any,
     ) -> None:
-        """Start a file to fill with ``write()`` and finish with ``close()`` (MongoMotor)."""
+        """Start a file to fill with ``write()`` and finish with ``close()`` (MongoMotor).
+
+        ``metadata`` and other keywords mean what they mean to ``put()``."""
         self._check_writable()
+        self._check_extras("new_file", extras)
         storage = self.storage
         if not isinstance(storage, GridFSStorage) or not self._field.streams:
             raise OperationError(
@@ -263,7 +307,11 @@ class FieldFile:
                 "FileField; use put() instead"
             )
         self._writer = storage.bucket(self._alias()).open_upload_stream(
-            filename, file_id=storage.new_id(), metadata=metadata or None, content_type=content_type
+            filename,
+            file_id=storage.new_id(),
+            metadata=metadata or None,
+            content_type=content_type,
+            extras=extras,
         )
         if self._attached and self._instance is not None:
             # Become the field's value now, so the next ``doc.field.write()`` finds this writer.
@@ -309,9 +357,29 @@ class FieldFile:
                 previous.file_id, info=previous, alias=self._alias(), session=None
             )
 
+    def _check_extras(self, verb: str, extras: Mapping[str, Any]) -> None:
+        for key in extras:
+            problem = extra_problem(key)
+            if problem is not None:
+                owner = self._field.owner
+                raise ValidationError(
+                    errors={self._field.name or "?": f"{verb}() keyword {key!r}: {problem}"},
+                    model=owner.__name__ if owner is not None else None,
+                )
+
     def _check_writable(self) -> None:
         if not self._attached:
             raise OperationError(f"{self._where()}: this file is read-only (a thumbnail?)")
+
+    def _loaded(self, info: FileInfo | None) -> None:
+        """A queryset fetched this file's record with its batch (None: the file is gone)."""
+        self._info, self._missing = info, info is None
+
+    def _gone(self) -> Exception:
+        return NoFile(
+            f"{self._where()} refers to file {self._file_id!r}, which its storage "
+            f"{self.storage!r} does not have (deleted?)"
+        )
 
     def _uploaded(self, info: FileInfo) -> None:
         """The pending content is stored now (by the save hook)."""
@@ -329,6 +397,7 @@ class FieldFile:
 
     def _forget(self) -> None:
         self._file_id = self._info = self._reader = self._unsaved = None
+        self._missing = False
 
     def _bind(self, instance: Any) -> None:
         self._instance = instance

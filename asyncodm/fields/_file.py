@@ -17,29 +17,35 @@ already happened, and raising would tell the caller it had not.
 ``await doc.attachment.put(...)`` (MongoMotor's style) uploads at once instead; the document
 still has to be saved to keep the reference.
 
-No I/O happens on attribute access: ``filename``, ``length``... of a file loaded from the
-database need its ``files`` document, which ``await doc.attachment.open()`` (or ``read()``,
-``chunks()``, or ``await doc.attachment``) fetches.
+No I/O happens on attribute access: ``filename``, ``length``... of a file come from its
+``files`` document. The field's answer to ``batch_loader()`` (``load_file_details``) makes a
+queryset fetch those of each batch of documents it loads, one query per bucket, so a loaded
+document's file details read without an await; a file known by its id alone (``from_son``,
+an id assigned, a field inside an embedded document) is completed by
+``await doc.attachment.open()`` (or ``read()``, ``chunks()``, or ``await doc.attachment``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, overload
 
 from typing_extensions import Self
 
 from asyncodm._context import alias_for, current_session
+from asyncodm._drivers._tracing import odm_scope
 from asyncodm._gridfs._sources import is_source
 from asyncodm._gridfs._storage import File, FileInfo, GridFSStorage, Storage, model_alias
 from asyncodm._types import MISSING, WriteContext
 from asyncodm.errors import InvalidDocumentError, ODMError, ValidationError
+from asyncodm.fields._answers import BatchLoader
 from asyncodm.fields._base import BaseField, describe
 from asyncodm.fields._fieldfile import FieldFile
 from asyncodm.fields._spec import frozen_mapping
 
-__all__ = ["FieldFile", "FileField"]
+__all__ = ["FieldFile", "FileField", "load_file_details"]
 
 log = logging.getLogger("asyncodm.files")
 
@@ -108,6 +114,10 @@ class FileField(BaseField[FieldFile]):
         self.has_save_work = self.has_delete_work = self.managed
 
     kind = "file"
+
+    def batch_loader(self) -> BatchLoader | None:
+        """A document's own file fields have their details fetched with each loaded batch."""
+        return load_file_details if self.managed else None
 
     def _describe(self) -> dict[str, Any]:
         # The GridFS bucket's name; None for another Storage (it is in "storage").
@@ -204,7 +214,7 @@ class FileField(BaseField[FieldFile]):
             )
         return value._file_id if isinstance(value, FieldFile) else value
 
-    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+    def _builtin_checks(self, value: Any, path: str, errors: dict[str, str]) -> None:
         if isinstance(value, FieldFile):
             if not value:
                 value = None
@@ -214,7 +224,7 @@ class FileField(BaseField[FieldFile]):
                     "FileField of a Document uploads at save; `await ...put(content)` instead"
                 )
                 return
-        super().validate(value, path, errors)
+        super()._builtin_checks(value, path, errors)
 
     def is_blank(self, value: Any) -> bool:
         return not value
@@ -223,6 +233,7 @@ class FileField(BaseField[FieldFile]):
 
     async def store(self, content: File, *, alias: str, session: Any) -> FileInfo:
         """Upload ``content``; returns the stored file's record."""
+        extras = {"extras": content.extras} if content.extras else {}
         return await self.storage.save(
             content.name,
             content,
@@ -231,6 +242,7 @@ class FileField(BaseField[FieldFile]):
             file_id=self.storage.new_id(),
             alias=alias,
             session=session,
+            **extras,
         )
 
     async def discard(
@@ -300,9 +312,14 @@ class FileField(BaseField[FieldFile]):
         doomed = _Doomed()
         alias = self.storage_alias(doc)
         file_id = stored.get(self.db_field) if stored else None
-        if file_id is not None:
-            doomed.files.append((file_id, None, alias))
         value = doc._values.get(self.name)
+        if file_id is not None:
+            # The record a queryset loaded with the document, if it is that file's: an image
+            # finds its thumbnail there instead of asking for it again.
+            known = value.info if isinstance(value, FieldFile) else None
+            doomed.files.append(
+                (file_id, known if known and known.file_id == file_id else None, alias)
+            )
         if isinstance(value, FieldFile) and value._unsaved is not None:
             unsaved = value._unsaved
             if unsaved.file_id != file_id:
@@ -331,3 +348,52 @@ class FileField(BaseField[FieldFile]):
                 "could not remove file %r of %s.%s: %s",
                 file_id, type(doc).__name__, self.name, exc,
             )  # fmt: skip
+
+
+async def load_file_details(fields: Sequence[BaseField[Any]], documents: Sequence[Any]) -> None:
+    """``FileField``'s batch loader: the records of the files ``fields`` hold on a batch of
+    loaded ``documents``, one query per bucket (``Storage.lookup_key``) whatever the number of
+    fields and documents, kept on the fields' values so their details read without an await.
+
+    A file its storage no longer has reads as ``missing`` (details None). Values already read
+    or assigned, documents of another class (a sibling in the hierarchy) and storages without
+    a batch look-up are left alone. The query runs in the current context: a transaction's
+    session and ``switch_db`` blocks apply, as to the query that loaded the documents.
+    """
+    wanted: dict[Hashable, tuple[Storage, str, dict[Any, None]]] = {}
+    targets: list[tuple[Any, FileField, Any, Hashable]] = []
+    for each in fields:
+        assert isinstance(each, FileField)
+        owner, name, stored_name, storage = each.owner, each.name, each.db_field, each.storage
+        keys: dict[type, Hashable | None] = {}
+        for doc in documents:
+            son = doc._son
+            if son is None or (owner is not None and not isinstance(doc, owner)):
+                continue
+            file_id = son.get(stored_name)
+            if file_id is None or name in doc._values:
+                continue
+            model = type(doc)
+            key = keys.get(model, MISSING)
+            if key is MISSING:
+                alias = each.storage_alias(doc)
+                key = keys[model] = storage.lookup_key(alias)
+                if key is not None and key not in wanted:
+                    wanted[key] = (storage, alias, {})
+            if key is None:
+                continue
+            try:
+                wanted[key][2][file_id] = None
+            except TypeError:  # an unhashable id (a custom storage's dict?): open() it
+                continue
+            targets.append((doc, each, file_id, key))
+    if not targets:
+        return
+    found: dict[Hashable, Any] = {}
+    with odm_scope("file details", type(documents[0])):
+        for key, (storage, alias, ids) in wanted.items():
+            found[key] = await storage.infos(list(ids), alias=alias)
+    for doc, each, file_id, key in targets:
+        value = each.value_class(doc, each, file_id)
+        value._loaded(found[key].get(file_id))
+        each.keep_value(doc, value)

@@ -61,8 +61,9 @@ def _size(value: Any, name: str) -> ImageSize | None:
 
 class ImageFieldFile(FieldFile):
     """An ``ImageField``'s value: a ``FieldFile`` with ``width``, ``height``, ``format`` and
-    the ``thumbnail`` (read from the file's metadata: ``await doc.photo.open()`` first for a
-    loaded document)."""
+    the ``thumbnail``, read from the file's metadata: known for a document a queryset loaded,
+    like every file detail (``await doc.photo.open()`` for a file known by its id alone). The
+    thumbnail is a file of its own: its details need ``await doc.photo.thumbnail.open()``."""
 
     __slots__ = ()
 
@@ -182,6 +183,7 @@ class ImageField(FileField):
                 session=session,
             )
             details["thumbnail_id"] = thumb.file_id
+        extras = {"extras": content.extras} if content.extras else {}
         try:
             return await self.storage.save(
                 content.name,
@@ -191,6 +193,7 @@ class ImageField(FileField):
                 file_id=self.storage.new_id(),
                 alias=alias,
                 session=session,
+                **extras,
             )
         except BaseException:
             if thumb is not None:

@@ -114,7 +114,7 @@ class IntField(BaseField[int]):
         if number is None:
             return value
         if not INT64_MIN <= number <= INT64_MAX:
-            raise self.error(f"expected an integer within signed 64 bits, found {number}")
+            raise self._error(f"expected an integer within signed 64 bits, found {number}")
         return number
 
     def prepare_query_value(self, op: str | None, value: Any) -> Any:
@@ -126,7 +126,7 @@ class IntField(BaseField[int]):
             try:
                 value = int(value.strip())
             except ValueError:
-                raise self.error(f"expected {self.expected}, found {describe(value)}") from None
+                raise self._error(f"expected {self.expected}, found {describe(value)}") from None
         return self.to_mongo(value)
 
 
@@ -221,7 +221,7 @@ class FloatField(BaseField[float]):
             try:
                 return float(value)
             except OverflowError:
-                raise self.error(
+                raise self._error(
                     f"expected a float, found an integer too large for a double: {value}"
                 ) from None
         return value
@@ -235,7 +235,7 @@ class FloatField(BaseField[float]):
             try:
                 return float(value.strip())
             except ValueError:
-                raise self.error(f"expected {self.expected}, found {describe(value)}") from None
+                raise self._error(f"expected {self.expected}, found {describe(value)}") from None
         return self.to_mongo(value)
 
 
@@ -360,7 +360,7 @@ class DecimalField(BaseField[decimal.Decimal]):
             number = self._quantize(number)
             return str(number) if self.force_string else Decimal128(number)
         except (decimal.InvalidOperation, ArithmeticError):
-            raise self.error(
+            raise self._error(
                 f"expected a decimal number that fits decimal128 (34 significant digits), found {number}"
             ) from None
 

@@ -46,6 +46,7 @@ __all__ = [
     "RefDict",
     "RefList",
     "ReferenceField",
+    "dangling_error",
 ]
 
 #: The referenced model (``Any`` for a target named by a string: ``ReferenceField("User")``).
@@ -78,6 +79,15 @@ async def _fetch(model: type, pks: list[Any], null_ok: bool, where: str) -> dict
     return await cast(FetchesReferences, model)._fetch_by_pks(pks, null_ok, where)
 
 
+def dangling_error(model: type, pk: Any, where: str) -> Exception:
+    """``model.DoesNotExist`` for a reference whose document is not there (deleted)."""
+    error: Exception = model.DoesNotExist(  # type: ignore[attr-defined]
+        f"{where or model.__name__} refers to {model.__name__} {pk!r}, which is not in "
+        f"collection {collection_name_for(model)!r} (a dangling reference)"
+    )
+    return error
+
+
 def _is_document_class(value: Any) -> bool:
     schema = getattr(value, "_schema", None)
     return isinstance(value, type) and schema is not None and not schema.is_embedded
@@ -90,7 +100,9 @@ class Ref(Generic[T]):
     access passes through to it, so ``post.author.name`` works in templates.
     """
 
-    __slots__ = ("model", "pk", "_document", "_null_ok", "_where", "_collection")
+    # ``_missing`` is set only once a fetch found nothing (never in ``__init__``: handles are
+    # made for every stored reference loaded, so that path stays as cheap as it was).
+    __slots__ = ("model", "pk", "_document", "_null_ok", "_where", "_collection", "_missing")
 
     def __init__(
         self,
@@ -125,15 +137,27 @@ class Ref(Generic[T]):
 
     def _fill(self, document: T | None) -> None:
         self._document = document
+        if document is None:
+            self._missing = True
+
+    @property
+    def dangling(self) -> bool:
+        """Whether a fetch (an await, or ``select_related``) found no such document."""
+        return self._document is None and getattr(self, "_missing", False)
 
     async def fetch(self, *, refresh: bool = False) -> T | None:
-        """The referenced document: one query the first time, none afterwards."""
+        """The referenced document: one query the first time, none afterwards (also when
+        it was found missing: None where the field allows it, else ``DoesNotExist``)."""
         if self._document is not None and not refresh:
             return self._document
         if self.pk is None:
             return None
+        if not refresh and getattr(self, "_missing", False):
+            if self._null_ok:
+                return None
+            raise dangling_error(self.model, self.pk, self._where)
         found = await _fetch(self.model, [self.pk], self._null_ok, self._where)
-        self._document = found.get(self.pk)
+        self._fill(found.get(self.pk))
         return self._document
 
     def __await__(self) -> Generator[Any, None, T]:
@@ -198,7 +222,10 @@ async def _fetch_all(refs: list[Any]) -> list[Any]:
     pending: dict[type, list[Ref[Any]]] = {}
     for ref in refs:
         if isinstance(ref, Ref) and ref._document is None and ref.pk is not None:
-            pending.setdefault(ref.model, []).append(ref)
+            if not getattr(ref, "_missing", False):
+                pending.setdefault(ref.model, []).append(ref)
+            elif not ref._null_ok:
+                raise dangling_error(ref.model, ref.pk, ref._where)
     for model, group in pending.items():
         found = await _fetch(
             model, list({r.pk: None for r in group}), group[0]._null_ok, group[0]._where

@@ -118,7 +118,7 @@ class ObjectIdField(BaseField[ObjectId]):
             return value
         if isinstance(value, str):
             if not ObjectId.is_valid(value):
-                raise self.error(f"expected {self.expected}, found {describe(value)}")
+                raise self._error(f"expected {self.expected}, found {describe(value)}")
             return ObjectId(value)
         return value
 

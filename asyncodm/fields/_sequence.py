@@ -96,10 +96,10 @@ class SequenceField(BaseField[Any]):
         python_type = int if self.value_decorator is None else object
         return {**super()._describe(), "python_type": python_type, "auto": True, "options": options}
 
-    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+    def _builtin_checks(self, value: Any, path: str, errors: dict[str, str]) -> None:
         if value is None:
             return  # assigned by the first save, after validation
-        super().validate(value, path, errors)
+        super()._builtin_checks(value, path, errors)
 
     # -- save-time work ----------------------------------------------------------------------
 

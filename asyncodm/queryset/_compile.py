@@ -18,6 +18,7 @@ from asyncodm._registry import registry
 from asyncodm._schema._filters import cls_filter as _schema_cls_filter
 from asyncodm._schema._paths import LOOKUP, ResolvedPath, find_crossing, resolve
 from asyncodm.errors import LookUpError
+from asyncodm.queryset._expressions import Expression, expression_condition
 from asyncodm.queryset._join_plan import Join
 from asyncodm.queryset._lookups import parse_lookup, split_lookup
 from asyncodm.queryset._operators import compile_condition
@@ -71,6 +72,7 @@ def merge_and(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                 and not set(current) & set(cond)
                 and "$eq" not in cond
                 and "$eq" not in current
+                and key != "$expr"  # one expression per $expr: a second one joins $and
             ):
                 current.update(cond)
             else:
@@ -112,6 +114,9 @@ def compile_lookups(schema: Any, lookups: Iterable[tuple[str, Any]]) -> dict[str
                 raise
             parts.append({join.local: join})
             continue
+        if isinstance(value, Expression):  # views__gt=F("likes"): a field-to-field $expr
+            parts.append(expression_condition(schema, lookup, value))
+            continue
         parts.append({lookup.path: compile_condition(lookup, value, _compile_sub)})
     return merge_and(parts)
 
@@ -135,6 +140,12 @@ def compile_join(schema: Any, key: str, value: Any) -> Join | None:
     local, held, rest = crossing
     target = registry.get(held.targets[0])
     model = schema.model.__name__
+    if isinstance(value, Expression):
+        raise LookUpError(
+            f"{model} lookup {key!r} crosses the reference {local.label!r}: an F expression "
+            "cannot compare the referenced document with this one (they are in two "
+            "collections)"
+        )
     try:
         query = merge_and(
             [cls_filter(target), compile_lookups(schema_of(target), [("__".join(rest), value)])]
@@ -234,7 +245,8 @@ def compile_projection(
 ) -> dict[str, int] | None:
     """``only``/``exclude`` field names -> a projection document (None: whole documents).
 
-    ``_cls`` is always loaded with ``only`` so each document still becomes its own class.
+    ``_cls`` is always loaded with ``only`` so each document still becomes its own class,
+    and a versioned document's ``_version`` so it can still be saved (``_schema._versioning``).
     https://www.mongodb.com/docs/manual/tutorial/project-fields-from-query-results/
     """
     schema = schema_of(model)
@@ -244,6 +256,8 @@ def compile_projection(
         projection = {p: 1 for p in wanted if p not in excluded}
         if schema.stores_cls:
             projection["_cls"] = 1
+        if schema.versioned:
+            projection["_version"] = 1
         if "_id" in excluded:
             projection["_id"] = 0
         return projection

@@ -24,7 +24,7 @@ from asyncodm._context import switch_db
 from asyncodm._drivers._protocol import CollectionAdapter
 from asyncodm._io._collection import collection_for
 from asyncodm.errors import LookUpError
-from asyncodm.queryset import _aggregate, _joins, _reads, _watch, _writes
+from asyncodm.queryset import _aggregate, _grouped, _joins, _reads, _watch, _writes
 from asyncodm.queryset._compile import compile_filter, compile_projection, compile_sort
 from asyncodm.queryset._join_plan import contains_join
 from asyncodm.queryset._q import Q
@@ -32,6 +32,7 @@ from asyncodm.queryset._reads import Mode
 
 if TYPE_CHECKING:
     from asyncodm._instance._base import BaseDocument
+    from asyncodm.queryset._annotate import Aggregate
 
 __all__ = ["QuerySet"]
 
@@ -405,6 +406,24 @@ class QuerySet(Generic[D, R]):
         """Run ``pipeline`` after stages for this queryset's filter, sort, skip, limit and
         projection. The result can be iterated (``async for``) or awaited for a cursor."""
         return _aggregate.aggregate(self, pipeline, *stages, **kwargs)
+
+    def annotate(self, **aggregates: Aggregate) -> _grouped.GroupedQuerySet:
+        """``values("status").annotate(n=Count(), total=Sum("views"))``: one row per distinct
+        combination of the ``values`` fields, with each aggregate computed over its group
+        (``_grouped``, compiled by ``_annotate``)."""
+        if self._mode is not Mode.VALUES:
+            raise TypeError(
+                "annotate() groups by the fields of values(): write "
+                "qs.values('status').annotate(n=Count()); for one result over every match use "
+                "aggregate_values(n=Count())"
+            )
+        grouped = _grouped.GroupedQuerySet(self, self._fields, ())
+        return grouped.annotate(**aggregates)
+
+    async def aggregate_values(self, **aggregates: Aggregate) -> dict[str, Any]:
+        """The aggregates over every match as one dict: ``{"avg": ..., "top": ...}``; when
+        nothing matches a ``Count`` is 0 and the others None."""
+        return await _grouped.aggregate_values(self, aggregates)
 
     async def sum(self, field: str) -> Any:
         """The sum of ``field`` over the matches (items of a list field)."""

@@ -4,7 +4,8 @@ Stage: queryset (awaits). Loading is the hot path: results are read from the cur
 a time (``cursor.batches()``) and each raw document becomes an instance with
 ``Model._from_son`` (``Model._from_projected_son`` after ``only``/``exclude``) in a tight loop,
 with no per-document await and no copy of the raw data. A batch is dropped as soon as it is
-handed out, so iterating a large collection never holds it whole.
+handed out, so iterating a large collection never holds it whole. Fields that ask for work per
+batch (``_io._batches``: a file field's details) get it before the batch is handed out.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from asyncodm import connection
 from asyncodm._context import dereference_disabled
+from asyncodm._io._batches import batch_work
 from asyncodm._io._deref import after_batch
 from asyncodm.errors import DoesNotExist, MultipleObjectsReturned
 from asyncodm.fields._base import BaseField, Container
@@ -140,6 +142,7 @@ async def iterate(qs: QuerySet[Any, R]) -> AsyncIterator[R]:
     cursor = open_cursor(qs, query)
     load = loader(qs)
     per_batch = qs._mode is Mode.DOCUMENTS and (qs._no_dereference or bool(qs._select_related))
+    fields_work = batch_work(qs.model) if qs._mode is Mode.DOCUMENTS else None
     try:
         async for batch in cursor.batches():
             if load is None:
@@ -150,6 +153,8 @@ async def iterate(qs: QuerySet[Any, R]) -> AsyncIterator[R]:
             del batch
             if per_batch:
                 await after_batch(qs, results)
+            if fields_work is not None:
+                await fields_work(results)
             for result in results:
                 yield result
     finally:
@@ -167,6 +172,7 @@ async def to_list(qs: QuerySet[Any, R], length: int | None = None) -> list[R]:
     cursor = open_cursor(qs, query)
     load = loader(qs)
     per_batch = qs._mode is Mode.DOCUMENTS and (qs._no_dereference or bool(qs._select_related))
+    fields_work = batch_work(qs.model) if qs._mode is Mode.DOCUMENTS else None
     out: list[Any] = []
     try:
         async for batch in cursor.batches():
@@ -176,6 +182,8 @@ async def to_list(qs: QuerySet[Any, R], length: int | None = None) -> list[R]:
             loaded = [load(raw) for raw in batch]
             if per_batch:
                 await after_batch(qs, loaded)
+            if fields_work is not None:
+                await fields_work(loaded)
             out.extend(loaded)
     finally:
         await cursor.close()

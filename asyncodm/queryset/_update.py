@@ -17,10 +17,11 @@ from asyncodm.errors import OperationError, ValidationError
 from asyncodm.fields._base import BaseField, describe
 from asyncodm.fields._compound import DynamicField
 from asyncodm.queryset._compile import compile_lookups, schema_of, stored_path
+from asyncodm.queryset._expressions import Expression, compile_expression, literal
 from asyncodm.queryset._lookups import UpdateKey, parse_update_key
 from asyncodm.queryset._operators import document_to_pk
 
-__all__ = ["compile_update", "merge_updates"]
+__all__ = ["compile_pipeline_update", "compile_update", "merge_updates", "uses_expressions"]
 
 _dynamic = DynamicField()
 _LISTLIKE = (list, tuple, set, frozenset)
@@ -196,3 +197,82 @@ def merge_updates(*documents: Mapping[str, Any]) -> dict[str, Any]:
                 )
             out.setdefault(operator, {}).update(fields)
     return out
+
+
+def uses_expressions(operations: Mapping[str, Any]) -> bool:
+    """Whether any update keyword takes an ``F()`` expression (then the update is a pipeline)."""
+    return any(isinstance(value, Expression) for value in operations.values())
+
+
+def _current(path: str, default: Any) -> dict[str, Any]:
+    """The stored value at ``path``, or ``default`` where it is missing or null (as ``$inc``
+    and ``$mul`` treat a missing field)."""
+    return {"$ifNull": ["$" + path, default]}
+
+
+def _pipeline_value(schema: Any, key: UpdateKey, value: Any) -> Any:
+    """The ``$set`` stage value for one keyword: what the operator would have stored."""
+    op = key.op
+    if isinstance(value, Expression):
+        expression = compile_expression(schema, value)
+        if op == "set":
+            return expression
+        if op == "inc":
+            return {"$add": [_current(key.path, 0), expression]}
+        if op == "dec":
+            return {"$subtract": [_current(key.path, 0), expression]}
+        if op == "mul":
+            return {"$multiply": [_current(key.path, 0), expression]}
+        if op in ("max", "min"):
+            return {"$" + op: ["$" + key.path, expression]}
+        raise OperationError(
+            f"update {key.op}__{key.label}: F() expressions work with set, inc, dec, mul, max "
+            "and min"
+        )
+    operator, converted = _value(schema, key, value)  # validated and converted as usual
+    if operator == "$set":
+        return literal(converted)
+    if operator == "$unset":
+        return "$$REMOVE"
+    if operator == "$inc":
+        return {"$add": [_current(key.path, 0), converted]}
+    if operator == "$mul":
+        return {"$multiply": [_current(key.path, 0), converted]}
+    if operator in ("$max", "$min"):
+        return {operator: ["$" + key.path, literal(converted)]}
+    if operator == "$currentDate" and converted is True:
+        return "$$NOW"
+    raise OperationError(
+        f"update {key.op}__{key.label} cannot join an update that uses F(): a pipeline update "
+        "takes set, unset, inc, dec, mul, max, min and current_date; run it as a separate "
+        "update"
+    )
+
+
+def compile_pipeline_update(model: Any, operations: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Update keywords with ``F()`` expressions -> a one-stage update pipeline.
+
+    ``update(set__total=F("price") * F("qty"))`` is
+    ``[{"$set": {"total": {"$multiply": ["$price", "$qty"]}}}]``: every expression in one
+    ``$set`` stage reads the document as it was before the update, as update operators do.
+    Plain values join the stage as ``$literal`` constants (validated by their fields first),
+    ``inc``/``mul`` start from 0 where the field is missing, ``unset`` (and ``set`` to None) is
+    ``$$REMOVE``. https://www.mongodb.com/docs/manual/tutorial/update-documents-with-aggregation-pipeline/
+
+    Raises:
+        OperationError: An operator with no pipeline form (push, pull, rename ...), or a path
+            through a list index or positional operator.
+        ValidationError: A plain value the field rejects.
+        LookUpError: A path that names no field.
+    """
+    schema = schema_of(model)
+    stage: dict[str, Any] = {}
+    for name, value in operations.items():
+        key = parse_update_key(schema, name)
+        if any(part.startswith("$") or part.isdigit() for part in key.path.split(".")):
+            raise OperationError(
+                f"update {name!r}: a pipeline update (one using F()) cannot address list items "
+                "by index or position"
+            )
+        stage[key.path] = _pipeline_value(schema, key, value)
+    return [{"$set": stage}]

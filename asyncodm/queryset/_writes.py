@@ -10,6 +10,10 @@ delete-time work (its class record's ``delete_work``: files) or delete signals w
 for it, the matches are loaded and deleted as one plan by ``_delete_rules.delete_documents``
 (every DENY checked before anything is deleted; each document's field work and signals run).
 Otherwise one ``delete_many`` deletes the matches.
+
+Versioned models (``meta = {"versioned": True}``): ``bulk_create`` stores ``"_version": 1``,
+every update and modify moves the version on (``_versioned``), so an instance loaded before
+them is stale; a queryset delete deletes what matches, whatever its version.
 """
 
 from __future__ import annotations
@@ -26,10 +30,16 @@ from asyncodm._instance import _state
 from asyncodm._instance._validation import clean_errors
 from asyncodm._io._delete_rules import delete_documents, has_rules
 from asyncodm._io._persistence import PreparedWrite, finish_write, prepare_write
+from asyncodm._schema._versioning import VERSION_KEY, bump
 from asyncodm.errors import OperationError, ValidationError
 from asyncodm.queryset import _joins
 from asyncodm.queryset._reads import Mode, loader
-from asyncodm.queryset._update import compile_update, merge_updates
+from asyncodm.queryset._update import (
+    compile_pipeline_update,
+    compile_update,
+    merge_updates,
+    uses_expressions,
+)
 
 if TYPE_CHECKING:
     from asyncodm.queryset._queryset import QuerySet
@@ -114,6 +124,9 @@ async def _insert(qs: QuerySet, docs: list[Any], session: Any, kwargs: dict[str,
             son = {"_id": ObjectId(), **son}
         sons.append(son)
         fresh.append(made)
+    if qs.model._schema.versioned:  # one test per call: a versioned hierarchy is versioned whole
+        for son in sons:
+            son[VERSION_KEY] = 1
     collection = qs._collection(write_concern=kwargs.pop("write_concern", None))
     ids = await collection.insert_many(sons, ordered=kwargs.pop("ordered", True), session=session)
     for doc, son, made in zip(docs, sons, fresh, strict=True):
@@ -128,6 +141,10 @@ def _update_document(qs: QuerySet, raw: Sequence[Any], operations: Mapping[str, 
         if operations:
             raise OperationError("a pipeline update cannot be combined with update keywords")
         return list(raw[0])  # an update pipeline, sent as given
+    if uses_expressions(operations):  # set__total=F("price") * F("qty"): a pipeline update
+        if raw:
+            raise OperationError("an update using F() cannot be combined with update documents")
+        return compile_pipeline_update(qs.model, operations)
     for doc in raw:
         if not isinstance(doc, Mapping):
             raise OperationError(f"expected an update document, found {doc!r}")
@@ -142,7 +159,16 @@ def _with_cls(qs: QuerySet, document: Any) -> Any:
     schema = qs.model._schema
     if schema.stores_cls and isinstance(document, dict):
         document.setdefault("$setOnInsert", {}).setdefault("_cls", schema.class_name)
+    elif schema.stores_cls and isinstance(document, list):  # a pipeline: keep a stored _cls
+        keep = {"$ifNull": ["$_cls", {"$literal": schema.class_name}]}
+        document = [*document, {"$set": {"_cls": keep}}]
     return document
+
+
+def _versioned(qs: QuerySet, document: Any) -> Any:
+    """A versioned model's update also moves the stored version on (an upsert's new document
+    gets version 1), so a copy loaded before it can no longer be saved."""
+    return bump(document) if qs.model._schema.versioned else document
 
 
 async def update(
@@ -161,6 +187,7 @@ async def update(
         return 0
     if upsert:
         document = _with_cls(qs, document)
+    document = _versioned(qs, document)
     if qs._collation is not None:
         options.setdefault("collation", qs._collation)
     collection = qs._collection(write_concern=write_concern)
@@ -203,6 +230,7 @@ async def modify(
             return None
         if upsert:
             document = _with_cls(qs, document)
+        document = _versioned(qs, document)
         found = await collection.find_one_and_update(
             query, document, projection=projection, sort=sort, upsert=upsert, return_new=new
         )
@@ -225,7 +253,7 @@ async def delete(qs: QuerySet, write_concern: Any = None) -> int:
         whole = replace(qs, _mode=Mode.DOCUMENTS, _only=None, _exclude=frozenset())
         docs = await whole.to_list()
         with qs._switched():
-            return await delete_documents(docs, write_concern=write_concern)
+            return await delete_documents(docs, write_concern=write_concern, check_version=False)
     collection = qs._collection(write_concern=write_concern)
     if qs._skip or qs._limit:
         # delete_many has no window: select the ids first, then delete exactly those

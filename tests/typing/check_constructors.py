@@ -85,6 +85,8 @@ def valid(data: dict[str, Any], user: User) -> None:
     post.title = "x"
     assert_type(post.author, odm.Ref[User] | None)
     assert_type(post.comments, list[Comment] | None)
+    # meta versioned: the stored version, read-only (API.md §14 names it with the underscore)
+    assert_type(post._version, int | None)  # pyright: ignore[reportPrivateUsage]
 
 
 def typos_and_wrong_types() -> None:

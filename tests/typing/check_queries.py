@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from typing_extensions import Self, assert_type
 
 import asyncodm as odm
-from asyncodm.queryset import Manager, QuerySet, queryset_manager
+from asyncodm.queryset import GroupedQuerySet, Manager, QuerySet, queryset_manager
 
 
 class User(odm.Document):
@@ -103,6 +103,25 @@ async def terminals() -> None:
     assert_type(await Post.objects.exists(), bool)
     assert_type(Post.objects.only("title").hint("title").batch_size(10), QuerySet[Post])
     assert_type(await Post.objects.update(set__views=1), Any)
+
+
+async def grouping() -> None:
+    grouped = Post.objects.values("title").annotate(n=odm.Count(), total=odm.Sum("views"))
+    assert_type(grouped, GroupedQuerySet)
+    assert_type(grouped.filter(n__gte=2).order_by("-total").limit(3), GroupedQuerySet)
+    assert_type(await grouped.to_list(), list[dict[str, Any]])
+    assert_type(await grouped, list[dict[str, Any]])
+    assert_type(await grouped.first(), dict[str, Any] | None)
+    async for row in grouped:
+        assert_type(row, dict[str, Any])
+    assert_type(await Post.objects.aggregate_values(top=odm.Max("views")), dict[str, Any])
+    assert_type(await Post.objects(views=1).aggregate_values(a=odm.Avg("views")), dict[str, Any])
+    assert_type(await Post.objects(views__gt=odm.F("views") * 2).count(), int)
+    odm.Sum(odm.F("views") + 1)
+    odm.Count("title", distinct=True)
+    odm.Min("title")
+    wrong = odm.F("views") + "x"  # type: ignore[operator]  # pyright: ignore[reportOperatorIssue, reportUnknownVariableType]
+    del wrong
 
 
 async def chains() -> None:

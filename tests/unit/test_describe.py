@@ -160,6 +160,7 @@ def test_fieldspec_attributes_are_pinned() -> None:
         "db_alias",
         "indexes",
         "meta",
+        "versioned",
     ]
 
 

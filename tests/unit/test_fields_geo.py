@@ -36,7 +36,7 @@ def named(field: F) -> F:
 
 def errors_of(field: BaseField[Any], value: Any) -> dict[str, str]:
     errors: dict[str, str] = {}
-    field.validate(value, "loc", errors)
+    field._collect_errors(value, "loc", errors)
     return errors
 
 

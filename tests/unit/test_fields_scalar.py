@@ -56,7 +56,7 @@ def named(field: F) -> F:
 
 def errors_of(field: BaseField[Any], value: Any) -> dict[str, str]:
     errors: dict[str, str] = {}
-    field.validate(value, "title", errors)
+    field._collect_errors(value, "title", errors)
     return errors
 
 

@@ -68,7 +68,7 @@ class StructureField(BaseField[Any]):
     def prepare_query_value(self, op: str | None, value: Any) -> Any:
         return value
 
-    def validate(self, value: Any, path: str, errors: dict[str, str]) -> None:
+    def _builtin_checks(self, value: Any, path: str, errors: dict[str, str]) -> None:
         owner: Any = self.owner
         problems: list[st.Problem] = []
         st.custom_type_problems(self.spec, value, self.db_field, problems)

@@ -1,0 +1,62 @@
+"""The work a queryset does on each batch of documents it loads, for the fields that ask.
+
+Stage: deref (awaits). A field answers ``batch_loader()`` when its loaded values need a look-up
+(a ``FileField``: its files' details); the class record groups such fields by loader
+(``ClassRecord.batch_loaders``), and ``batch_work`` turns that into one call per loader per
+batch, so the fields of one loader share its queries. It is asked once per query: a model with
+no such field (nor, when it allows inheritance, any registered subclass with one) gets None,
+and its loading loop pays nothing. What a hierarchy's subclasses add is worked out once per
+state of the registry (its ``generation``), not per query.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from asyncodm._registry import registry
+from asyncodm.fields._answers import BatchLoader
+from asyncodm.fields._base import BaseField
+
+__all__ = ["batch_work"]
+
+_Groups = tuple[tuple[BatchLoader, tuple[BaseField[Any], ...]], ...]
+
+#: ``model -> (registry generation, its groups and its registered subclasses')``.
+_hierarchies: weakref.WeakKeyDictionary[type, tuple[int, _Groups]] = weakref.WeakKeyDictionary()
+
+
+def batch_work(model: type) -> Callable[[Sequence[Any]], Awaitable[None]] | None:
+    """What to await on each loaded batch of ``model`` documents, or None for nothing."""
+    record = model._schema  # type: ignore[attr-defined]
+    groups: _Groups = record.batch_loaders
+    if record.stores_cls:
+        known = _hierarchies.get(model)
+        if known is None or known[0] != registry.generation:
+            known = _hierarchies[model] = (registry.generation, _with_subclasses(model, groups))
+        groups = known[1]
+    if not groups:
+        return None
+
+    async def run(documents: Sequence[Any]) -> None:
+        if documents:
+            for loader, fields in groups:
+                await loader(fields, documents)
+
+    return run
+
+
+def _with_subclasses(model: type, own: _Groups) -> _Groups:
+    """``own`` plus the loaders and fields of the registered subclasses (a query on a base
+    class loads them too); a field they inherit is listed once."""
+    merged: dict[BatchLoader, dict[int, BaseField[Any]]] = {}
+    for loader, fields in own:
+        merged.setdefault(loader, {}).update((id(f), f) for f in fields)
+    for name in registry.class_names_under(model):
+        sub = registry.by_class_name(name)
+        if sub is None or sub is model:
+            continue
+        for loader, fields in sub._schema.batch_loaders:  # type: ignore[attr-defined]
+            merged.setdefault(loader, {}).update((id(f), f) for f in fields)
+    return tuple((loader, tuple(fields.values())) for loader, fields in merged.items())
