@@ -23,10 +23,10 @@ from typing import Any, NamedTuple
 
 from asyncodm._registry import registry
 from asyncodm.errors import LookUpError
-from asyncodm.fields._base import BaseField, Container, NoPath, PathStep, is_position
+from asyncodm.fields._base import BaseField, Container, NoPath, PathStep, References, is_position
 from asyncodm.fields._embedded import document_field, undeclared_step
 
-__all__ = ["LOOKUP", "STORED", "PathRules", "ResolvedPath", "resolve"]
+__all__ = ["LOOKUP", "STORED", "Crossing", "PathRules", "ResolvedPath", "find_crossing", "resolve"]
 
 #: The wildcard index key (``"$**"``, ``"attributes.$**"``): every path below.
 WILDCARD = "$**"
@@ -191,3 +191,53 @@ def _error(
         known = ", ".join(schema.fields) or "none"
         return LookUpError(f"{head}; its fields are: {known}")
     return LookUpError(f"{head}: {why}")
+
+
+class Crossing(NamedTuple):
+    """A lookup path that walks through a reference into the referenced document
+    (``author__name``): where the reference is stored, what it refers to, and the rest."""
+
+    local: ResolvedPath
+    """The path up to and including the reference (``author``, ``meta.owner``, ``editors``)."""
+    references: References
+    """What the reference field says about itself (its target, DBRef or not)."""
+    rest: tuple[str, ...]
+    """The parts after the reference, to be resolved in the target (``("name",)``)."""
+
+
+def find_crossing(
+    schema: Any, parts: Sequence[str], *, written: str | None = None, sep: str = "__"
+) -> Crossing | None:
+    """Where a lookup path that ``resolve`` refuses crosses a reference, if it does.
+
+    Only asked after ``resolve`` failed (the path walks on past a reference field), so the
+    common path pays nothing. A reference reached directly or as the items of a list is
+    crossed; a list index (``editors__0__name``) or a dict key (``by_role__lead__name``)
+    first picks the one reference.
+
+    Raises:
+        LookUpError: the path crosses a generic reference, whose documents live in several
+            collections.
+    """
+    for i in range(1, len(parts)):
+        if is_position(parts[i]):
+            continue
+        try:
+            local = resolve(schema, parts[:i], written=written, sep=sep, rules=LOOKUP)
+        except LookUpError:
+            return None
+        field = local.field
+        held = None if field is None or local.schemaless else field.references()
+        if held is None or held.container is Container.DICT:
+            continue
+        if held.generic:
+            bad = sep.join(parts[: i + 1])
+            whole = written if written is not None else sep.join(parts)
+            raise LookUpError(
+                f"{schema.model.__name__} has no field {bad!r} in lookup {whole!r}: "
+                f"{sep.join(parts[:i])!r} is a generic reference, which cannot be crossed "
+                "(its documents live in several collections); filter on the reference "
+                "itself, with a document or its DBRef"
+            )
+        return Crossing(local, held, tuple(parts[i:]))
+    return None

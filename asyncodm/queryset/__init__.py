@@ -1,9 +1,11 @@
 """Querying: lookups -> Q tree -> pure compile -> immutable QuerySet -> awaited terminals.
 
 Stage: queryset. See ``_lookups`` (``"a__b__gte"`` -> stored path + operator), ``_q`` (the Q
-tree), ``_compile`` (pure filter/update/sort/projection dicts), ``_queryset`` (the frozen spec
-and its awaited terminals) and ``_manager`` (``Model.objects``); ``_expressions`` (``F``) and ``_annotate`` (``Count``,
-``Sum`` ... and the ``$group`` pipeline) compile grouping and expressions, ``_grouped`` runs them.
+tree), ``_compile`` (pure filter/update/sort/projection dicts), ``_join_plan`` / ``_joins``
+(lookups through references: the pending semi-join, then its ids or ``$lookup``), ``_queryset``
+(the frozen spec and its awaited terminals) and ``_manager`` (``Model.objects``);
+``_expressions`` (``F``) and ``_annotate`` (``Count``, ``Sum`` ... and the ``$group`` pipeline)
+compile grouping and expressions, ``_grouped`` runs them.
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from bson import Decimal128
 
 from asyncodm.fields._base import Container
+from asyncodm.queryset import _joins
 from asyncodm.queryset._compile import resolve_name
+from asyncodm.queryset._join_plan import contains_join
 
 if TYPE_CHECKING:
     from asyncodm._drivers._protocol import CursorAdapter, RawDoc
@@ -83,12 +85,13 @@ class AggregationResult:
             await self._cursor.close()
 
 
-def pipeline_prefix(qs: QuerySet, *, project: bool = True) -> list[dict[str, Any]]:
-    """The stages that say what ``qs`` says: filter, sort, skip, limit, projection."""
-    stages: list[dict[str, Any]] = []
-    query = qs._query
-    if query:
-        stages.append({"$match": query})
+def pipeline_prefix(
+    qs: QuerySet, *, project: bool = True, query: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The stages that say what ``qs`` says: filter, sort, skip, limit, projection
+    (``query``: its filter, when already compiled)."""
+    # the filter, or the $lookup stages of a lookup through references (after _joins.resolved)
+    stages = _joins.filter_stages(qs, query)
     sort = qs._sort()
     if sort:
         stages.append({"$sort": dict(sort)})
@@ -128,10 +131,19 @@ def aggregate(
 ) -> AggregationResult:
     """``qs.aggregate([...])`` (also ``qs.aggregate(stage1, stage2)``, MongoEngine's old form)."""
     given = [pipeline] if isinstance(pipeline, Mapping) else list(pipeline)
-    full = [*pipeline_prefix(qs), *(dict(s) for s in given), *(dict(s) for s in stages)]
     if qs._empty:
         return AggregationResult(_EmptyCursor)
     options = _options(qs, kwargs)
+    tail = [*(dict(s) for s in given), *(dict(s) for s in stages)]
+    query = qs._query
+    if _joins.current(qs) is None and contains_join(query):
+        # a lookup through references: resolved (awaited) when the cursor is first read
+        async def opened() -> CursorAdapter:
+            ready = await _joins.resolved(qs)
+            return ready._collection().aggregate([*pipeline_prefix(ready), *tail], **options)
+
+        return AggregationResult(lambda: _joins.JoinedCursor(opened))
+    full = [*pipeline_prefix(qs, query=query), *tail]
     return AggregationResult(lambda: qs._collection().aggregate(full, **options))
 
 
@@ -155,7 +167,8 @@ def _path(qs: QuerySet, name: str) -> tuple[str, Any, list[dict[str, Any]]]:
 async def _run(qs: QuerySet, stages: list[dict[str, Any]]) -> list[RawDoc]:
     if qs._empty:
         return []
-    pipeline = [*pipeline_prefix(qs, project=False), *stages]
+    qs, query = await _joins.prepared(qs)
+    pipeline = [*pipeline_prefix(qs, project=False, query=query), *stages]
     cursor = qs._collection().aggregate(pipeline, **_options(qs, {}))
     try:
         return await cursor.to_list(None)

@@ -14,17 +14,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from asyncodm._registry import registry
 from asyncodm._schema._filters import cls_filter as _schema_cls_filter
-from asyncodm._schema._paths import LOOKUP, ResolvedPath, resolve
+from asyncodm._schema._paths import LOOKUP, ResolvedPath, find_crossing, resolve
 from asyncodm.errors import LookUpError
 from asyncodm.queryset._expressions import Expression, expression_condition
-from asyncodm.queryset._lookups import parse_lookup
+from asyncodm.queryset._join_plan import Join
+from asyncodm.queryset._lookups import parse_lookup, split_lookup
 from asyncodm.queryset._operators import compile_condition
 from asyncodm.queryset._q import Q
 
 __all__ = [
     "cls_filter",
     "compile_filter",
+    "compile_join",
     "compile_lookups",
     "compile_projection",
     "compile_q",
@@ -103,12 +106,57 @@ def compile_lookups(schema: Any, lookups: Iterable[tuple[str, Any]]) -> dict[str
     """Keyword lookups (ANDed) -> one filter document."""
     parts = []
     for key, value in lookups:
-        lookup = parse_lookup(schema, key)
+        try:
+            lookup = parse_lookup(schema, key)
+        except LookUpError:
+            join = compile_join(schema, key, value)
+            if join is None:
+                raise
+            parts.append({join.local: join})
+            continue
         if isinstance(value, Expression):  # views__gt=F("likes"): a field-to-field $expr
             parts.append(expression_condition(schema, lookup, value))
             continue
         parts.append({lookup.path: compile_condition(lookup, value, _compile_sub)})
     return merge_and(parts)
+
+
+def compile_join(schema: Any, key: str, value: Any) -> Join | None:
+    """A lookup through a reference (``author__name="Ann"``) -> the pending semi-join that
+    stands for it in the filter (``_join_plan``); None: the path crosses no reference.
+
+    The rest of the lookup (``name``, with its operator) is compiled against the referenced
+    class, with that class's own lookup rules, escaping and ``_cls`` condition; a second
+    reference in it becomes a marker inside this one.
+
+    Raises:
+        LookUpError: a generic reference is crossed, or the rest names no field of the
+            target (the message names the whole lookup).
+    """
+    parts = split_lookup(key)
+    crossing = find_crossing(schema, parts, written=key)
+    if crossing is None:
+        return None
+    local, held, rest = crossing
+    target = registry.get(held.targets[0])
+    model = schema.model.__name__
+    if isinstance(value, Expression):
+        raise LookUpError(
+            f"{model} lookup {key!r} crosses the reference {local.label!r}: an F expression "
+            "cannot compare the referenced document with this one (they are in two "
+            "collections)"
+        )
+    try:
+        query = merge_and(
+            [cls_filter(target), compile_lookups(schema_of(target), [("__".join(rest), value)])]
+        )
+    except LookUpError as exc:
+        raise LookUpError(
+            f"{model} lookup {key!r} crosses the reference {local.label!r} into "
+            f"{target.__name__}: {exc}"
+        ) from None
+    dbref = bool(getattr(held.field, "dbref", False))
+    return Join(target=target, query=query, local=local.path, dbref=dbref)
 
 
 def _compile_sub(schema: Any, query: Any) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Self
 
+from asyncodm.queryset import _joins
 from asyncodm.queryset._aggregate import _options
 from asyncodm.queryset._annotate import (
     Aggregate,
@@ -34,10 +35,8 @@ __all__ = ["GroupedQuerySet", "aggregate_values"]
 def _prefix(qs: QuerySet) -> list[dict[str, Any]]:
     """The stages for the grouped queryset's own filter (and a window taken before grouping:
     then its order matters, so it is sorted first)."""
-    stages: list[dict[str, Any]] = []
-    query = qs._query
-    if query:
-        stages.append({"$match": query})
+    # the filter, or the $lookup stages of a lookup through references (after _ready)
+    stages = _joins.filter_stages(qs)
     if qs._skip or qs._limit:
         sort = qs._sort()
         if sort:
@@ -134,6 +133,11 @@ class GroupedQuerySet:
 
     # --- reads ----------------------------------------------------------------------------------
 
+    async def _ready(self) -> Self:
+        """This grouping over its queryset with lookups through references resolved."""
+        base = await _joins.resolved(self.base)
+        return self if base is self.base else replace(self, base=base)
+
     async def _rows(self, pipeline: list[dict[str, Any]], load: Any) -> list[Any]:
         if self.base._empty:
             return []
@@ -145,7 +149,8 @@ class GroupedQuerySet:
 
     async def to_list(self) -> list[dict[str, Any]]:
         """Every row."""
-        return await self._rows(self.pipeline(), self._grouping().load)
+        ready = await self._ready()
+        return await ready._rows(ready.pipeline(), ready._grouping().load)
 
     def __await__(self) -> Generator[Any, None, list[dict[str, Any]]]:
         return self.to_list().__await__()
@@ -154,8 +159,9 @@ class GroupedQuerySet:
         """Stream the rows a server batch at a time."""
         if self.base._empty:
             return
-        load = self._grouping().load
-        cursor = self.base._collection().aggregate(self.pipeline(), **_options(self.base, {}))
+        ready = await self._ready()
+        load = ready._grouping().load
+        cursor = ready.base._collection().aggregate(ready.pipeline(), **_options(ready.base, {}))
         try:
             async for batch in cursor.batches():
                 for raw in batch:
@@ -170,8 +176,9 @@ class GroupedQuerySet:
 
     async def count(self) -> int:
         """The number of rows (groups left after the filter on the aggregates)."""
-        pipeline = [*self.pipeline(), {"$count": "n"}]
-        found = await self._rows(pipeline, lambda raw: raw["n"])
+        ready = await self._ready()
+        pipeline = [*ready.pipeline(), {"$count": "n"}]
+        found = await ready._rows(pipeline, lambda raw: raw["n"])
         return found[0] if found else 0
 
 
@@ -179,7 +186,7 @@ async def aggregate_values(qs: QuerySet, aggregates: Mapping[str, Aggregate]) ->
     """The aggregates over every match, as one dict (nothing matched: counts 0, others None)."""
     if not aggregates:
         raise TypeError("aggregate_values() needs at least one aggregate: avg=Avg('views')")
-    grouped = GroupedQuerySet(qs, (), tuple(aggregates.items()))
+    grouped = await GroupedQuerySet(qs, (), tuple(aggregates.items()))._ready()
     grouping = grouped._grouping()
     found = await grouped._rows(grouped.pipeline(), grouping.load)
     if found:

@@ -29,6 +29,7 @@ __all__ = [
     "UpdateKey",
     "parse_lookup",
     "parse_update_key",
+    "split_lookup",
 ]
 
 #: Comparison and element operators (https://www.mongodb.com/docs/manual/reference/operator/query/).
@@ -93,7 +94,8 @@ class UpdateKey:
     """``push__tags__0``: insert at this index (``$position``)."""
 
 
-def _split(key: str) -> list[str]:
+def split_lookup(key: str) -> list[str]:
+    """A keyword's parts (``__`` or ``.`` between them), refusing empty and ``$`` names."""
     parts = key.replace(".", "__").split("__")
     if any(p == "" for p in parts):
         raise LookUpError(f"malformed lookup {key!r}: empty name between '__' separators")
@@ -107,7 +109,7 @@ def _split(key: str) -> list[str]:
 
 def parse_lookup(schema: Any, key: str) -> Lookup:
     """Resolve one filter keyword (``age__not__gte``) against ``schema``."""
-    parts = _split(key)
+    parts = split_lookup(key)
     op: str | None = None
     negated = False
     if len(parts) > 1 and parts[-1] in QUERY_OPS:
@@ -123,7 +125,7 @@ def parse_lookup(schema: Any, key: str) -> Lookup:
 
 def parse_update_key(schema: Any, key: str) -> UpdateKey:
     """Resolve one update keyword (``set__author__name``; no operator means ``set``)."""
-    parts = _split(key)
+    parts = split_lookup(key)
     op = "set"
     if len(parts) > 1 and parts[0] in UPDATE_OPS:
         op = parts.pop(0)

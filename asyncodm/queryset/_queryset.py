@@ -23,8 +23,10 @@ from typing_extensions import Self, TypeVar
 from asyncodm._context import switch_db
 from asyncodm._drivers._protocol import CollectionAdapter
 from asyncodm._io._collection import collection_for
-from asyncodm.queryset import _aggregate, _grouped, _reads, _watch, _writes
+from asyncodm.errors import LookUpError
+from asyncodm.queryset import _aggregate, _grouped, _joins, _reads, _watch, _writes
 from asyncodm.queryset._compile import compile_filter, compile_projection, compile_sort
+from asyncodm.queryset._join_plan import contains_join
 from asyncodm.queryset._q import Q
 from asyncodm.queryset._reads import Mode
 
@@ -81,6 +83,11 @@ class QuerySet(Generic[D, R]):
     _alias: str | None = None
     _no_dereference: bool = False
     _select_related: tuple[str, ...] = ()
+    _lookup: bool = False
+    """Lookups through references join with ``$lookup`` whatever their size (``_joins``)."""
+    _resolved: _joins.Resolved | None = None
+    """The filter with its lookups through references resolved (``_joins.resolved``), for
+    the Q tree it names."""
 
     # --- filtering ----------------------------------------------------------------------------
 
@@ -219,6 +226,11 @@ class QuerySet(Generic[D, R]):
         """Load references as raw ids / DBRefs (kept in the spec for the reference loader)."""
         return replace(self, _no_dereference=True)
 
+    def using_lookup(self) -> Self:
+        """Run lookups through references (``author__name="Ann"``) as one aggregation with
+        ``$lookup`` instead of a query for the targets' ids and ``$in`` (see ``_joins``)."""
+        return replace(self, _lookup=True, _resolved=None)
+
     def select_related(self, *paths: str, max_depth: int = 1) -> Self:
         """Prefetch references a batch at a time while loading: one ``$in`` query per target
         collection and batch, not one per document (``_deref`` reads this from the spec).
@@ -267,7 +279,11 @@ class QuerySet(Generic[D, R]):
 
     @property
     def _query(self) -> dict[str, Any]:
-        """The filter document this queryset sends."""
+        """The filter document this queryset sends (a lookup through a reference holds a
+        pending ``_join_plan.Join`` until the terminal resolves it)."""
+        found = self._resolved
+        if found is not None and found.q is self._q:
+            return found.query
         return compile_filter(self.model, self._q)
 
     def _sort(self) -> list[tuple[str, Any]]:
@@ -467,6 +483,11 @@ class QuerySet(Generic[D, R]):
 
     def watch(self, **options: Any) -> _watch.ChangeStream[Any]:
         """A change stream of the documents this queryset matches (``_watch.open_watch``)."""
+        if not self._empty and contains_join(self._query):
+            raise LookUpError(
+                f"a change stream of {self.model.__name__} cannot filter through a reference "
+                "(an event carries only the changed document): filter on the reference itself"
+            )
         return _watch.open_watch(self, **options)
 
     async def delete(self, write_concern: Any = None) -> int:

@@ -21,6 +21,7 @@ from asyncodm._io._deref import after_batch
 from asyncodm.errors import DoesNotExist, MultipleObjectsReturned
 from asyncodm.fields._base import BaseField, Container
 from asyncodm.fields._compound import copy_stored
+from asyncodm.queryset import _joins
 from asyncodm.queryset._compile import resolve_name
 
 if TYPE_CHECKING:
@@ -55,8 +56,12 @@ class Mode(str, enum.Enum):
 R = TypeVar("R")
 
 
-def open_cursor(qs: QuerySet) -> CursorAdapter:
-    """The find cursor for ``qs`` (nothing is sent until it is read)."""
+def open_cursor(qs: QuerySet, query: dict[str, Any] | None = None) -> CursorAdapter:
+    """The find cursor for ``qs`` (nothing is sent until it is read; ``query``: its filter,
+    when already compiled); the aggregation for a lookup through references joined with
+    ``$lookup`` (``_joins``)."""
+    if _joins.joined(qs):
+        return _joins.read_cursor(qs)
     options = qs._cursor_options()
     sort = qs._sort()
     if sort:
@@ -67,7 +72,9 @@ def open_cursor(qs: QuerySet) -> CursorAdapter:
         options["limit"] = qs._limit
     if qs._batch_size:
         options["batch_size"] = qs._batch_size
-    return qs._collection().find(qs._query, qs._projection(), **options)
+    if query is None:
+        query = qs._query
+    return qs._collection().find(query, qs._projection(), **options)
 
 
 def _extractor(qs: QuerySet, name: str) -> Callable[[dict[str, Any]], Any]:
@@ -131,7 +138,8 @@ def loader(qs: QuerySet) -> Callable[[dict[str, Any]], Any] | None:
 async def iterate(qs: QuerySet[Any, R]) -> AsyncIterator[R]:
     if qs._empty:
         return
-    cursor = open_cursor(qs)
+    qs, query = await _joins.prepared(qs)
+    cursor = open_cursor(qs, query)
     load = loader(qs)
     per_batch = qs._mode is Mode.DOCUMENTS and (qs._no_dereference or bool(qs._select_related))
     fields_work = batch_work(qs.model) if qs._mode is Mode.DOCUMENTS else None
@@ -160,7 +168,8 @@ async def to_list(qs: QuerySet[Any, R], length: int | None = None) -> list[R]:
         if length < 1:
             return []
         qs = qs.limit(length if qs._limit is None else min(length, qs._limit))
-    cursor = open_cursor(qs)
+    qs, query = await _joins.prepared(qs)
+    cursor = open_cursor(qs, query)
     load = loader(qs)
     per_batch = qs._mode is Mode.DOCUMENTS and (qs._no_dereference or bool(qs._select_related))
     fields_work = batch_work(qs.model) if qs._mode is Mode.DOCUMENTS else None
@@ -226,16 +235,22 @@ async def count(qs: QuerySet, with_limit_and_skip: bool) -> int:
         options["maxTimeMS"] = qs._max_time_ms
     if qs._comment is not None:
         options["comment"] = qs._comment
-    return await qs._collection().count_documents(qs._query, **options)
+    qs, query = await _joins.prepared(qs)
+    if _joins.joined(qs):
+        return await _joins.count(qs, with_limit_and_skip)
+    return await qs._collection().count_documents(query, **options)
 
 
 async def exists(qs: QuerySet) -> bool:
     if qs._empty:
         return False
+    qs, query = await _joins.prepared(qs)
+    if _joins.joined(qs):
+        return await _joins.exists(qs)
     options = qs._cursor_options()
     if qs._skip:
         options["skip"] = qs._skip
-    cursor = qs._collection().find(qs._query, {"_id": 1}, limit=1, **options)
+    cursor = qs._collection().find(query, {"_id": 1}, limit=1, **options)
     try:
         return bool(await cursor.to_list(1))
     finally:
@@ -246,7 +261,8 @@ async def distinct(qs: QuerySet, name: str) -> list[Any]:
     if qs._empty:
         return []
     resolved = resolve_name(qs.model, name)
-    values = await qs._collection().distinct(resolved.path, qs._query)
+    qs, query = await _joins.materialized(qs)
+    values = await qs._collection().distinct(resolved.path, query)
     field = resolved.field
     if field is not None and field.container is Container.LIST:
         field = field.item_field  # distinct flattens arrays: values are items
@@ -263,8 +279,9 @@ async def in_bulk(qs: QuerySet, ids: Iterable[Any]) -> dict[Any, Any]:
 
 
 async def explain(qs: QuerySet) -> dict[str, Any]:
+    qs, query = await _joins.materialized(qs)
     collection = qs._collection()
-    find: dict[str, Any] = {"find": collection.name, "filter": qs._query}
+    find: dict[str, Any] = {"find": collection.name, "filter": query}
     spec = qs.explain_filter()
     if spec["sort"]:
         find["sort"] = dict(spec["sort"])

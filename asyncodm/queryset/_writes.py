@@ -25,12 +25,14 @@ from typing import TYPE_CHECKING, Any
 from bson import ObjectId
 
 from asyncodm import signals
+from asyncodm._drivers._protocol import UpdateOutcome
 from asyncodm._instance import _state
 from asyncodm._instance._validation import clean_errors
 from asyncodm._io._delete_rules import delete_documents, has_rules
 from asyncodm._io._persistence import PreparedWrite, finish_write, prepare_write
 from asyncodm._schema._versioning import VERSION_KEY, bump
 from asyncodm.errors import OperationError, ValidationError
+from asyncodm.queryset import _joins
 from asyncodm.queryset._reads import Mode, loader
 from asyncodm.queryset._update import (
     compile_pipeline_update,
@@ -190,7 +192,14 @@ async def update(
         options.setdefault("collation", qs._collation)
     collection = qs._collection(write_concern=write_concern)
     send = collection.update_many if multi else collection.update_one
-    outcome = await send(qs._query, document, upsert=upsert, **options)
+    qs, filters = await _joins.id_filters(qs)
+    outcome = await send(filters[0], document, upsert=upsert, **options)
+    if multi and len(filters) > 1:  # a $lookup-resolved filter: its matches' ids in chunks
+        for query in filters[1:]:
+            more = await send(query, document, upsert=False, **options)
+            outcome = UpdateOutcome(
+                outcome.matched + more.matched, outcome.modified + more.modified
+            )
     if full_result:
         return outcome
     return outcome.matched + (1 if outcome.upserted_id is not None else 0)
@@ -206,6 +215,7 @@ async def modify(
     new: bool,
 ) -> Any:
     collection = qs._collection(write_concern=operations.pop("write_concern", None))
+    qs, query = await _joins.materialized(qs)
     sort = qs._sort() or None
     projection = qs._projection()
     if remove:
@@ -213,7 +223,7 @@ async def modify(
             raise OperationError("modify(remove=True) takes no update operations")
         if qs._empty:
             return None
-        found = await collection.find_one_and_delete(qs._query, projection=projection, sort=sort)
+        found = await collection.find_one_and_delete(query, projection=projection, sort=sort)
     else:
         document = _update_document(qs, raw, operations)
         if qs._empty:
@@ -222,7 +232,7 @@ async def modify(
             document = _with_cls(qs, document)
         document = _versioned(qs, document)
         found = await collection.find_one_and_update(
-            qs._query, document, projection=projection, sort=sort, upsert=upsert, return_new=new
+            query, document, projection=projection, sort=sort, upsert=upsert, return_new=new
         )
     if found is None:
         return None
@@ -245,11 +255,15 @@ async def delete(qs: QuerySet, write_concern: Any = None) -> int:
         with qs._switched():
             return await delete_documents(docs, write_concern=write_concern, check_version=False)
     collection = qs._collection(write_concern=write_concern)
-    query = qs._query
     if qs._skip or qs._limit:
         # delete_many has no window: select the ids first, then delete exactly those
         ids = [raw["_id"] async for raw in qs.only("pk").as_pymongo()]
         if not ids:
             return 0
-        query = {"_id": {"$in": ids}}
-    return await collection.delete_many(query)
+        return await collection.delete_many({"_id": {"$in": ids}})
+    # after a $lookup resolution, the matches' ids in chunks
+    qs, filters = await _joins.id_filters(qs)
+    deleted = 0
+    for query in filters:
+        deleted += await collection.delete_many(query)
+    return deleted
