@@ -116,8 +116,8 @@ def resolve(
         if not part:
             raise _error(schema, parts, i, written, sep, rules, "an empty part")
         if part[0] == "$" and not _dollar_path(part, i == last):
-            why = f"{part!r} starts with '$', which MongoDB reads as an operator, not a name"
-            raise _error(schema, parts, i, written, sep, rules, why)
+            operator = f"{part!r} starts with '$', which MongoDB reads as an operator, not a name"
+            raise _error(schema, parts, i, written, sep, rules, operator)
         if free:
             if part == "S" and rules.position_alias:
                 part = "$"
