@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from asyncodm import Ref, RefDict, RefList
+from asyncodm import Ref, RefDict, RefList, ValidationError
 from asyncodm.testing import assert_num_queries
 from tests._backends import Backend
 from tests.models.ref_defaults import Reading
@@ -153,3 +153,33 @@ def test_describe_reports_the_declared_default() -> None:
     callable_default = fields["by_callable"].describe().default
     assert callable(callable_default) and callable_default() == []
     assert fields["by_constant"].describe().default == []
+
+
+async def test_cascade_saves_documents_appended_to_a_new_documents_containers(
+    backend: Backend,
+) -> None:
+    (ann,) = await authors("ann")
+    post = Post(title="t", author=ann)
+    post.reviewers.append(Author(name="new"))  # in place: an unsaved document, no handle
+    post.by_role["lead"] = Author(name="lead")
+    await post.save(cascade=True)
+    new = await backend.db["author"].find_one({"name": "new"})
+    lead = await backend.db["author"].find_one({"name": "lead"})
+    assert new is not None and lead is not None
+    stored = await backend.db["post"].find_one({"_id": post.pk})
+    assert stored is not None
+    assert stored["reviewers"] == [new["_id"]] and stored["by_role"] == {"lead": lead["_id"]}
+    assert [a.name for a in await post.reviewers] == ["new"]
+
+
+async def test_an_appended_unsaved_document_without_cascade_is_a_validation_error(
+    backend: Backend,
+) -> None:
+    (ann,) = await authors("ann")
+    post = Post(title="t", author=ann)
+    post.reviewers.append(Author(name="new"))
+    with pytest.raises(ValidationError) as info:
+        await post.save()
+    assert "unsaved Author" in info.value.errors["reviewers.0"]
+    assert await backend.db["post"].count_documents({}) == 0
+    assert await backend.db["author"].count_documents({}) == 1
