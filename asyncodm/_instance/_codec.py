@@ -161,6 +161,11 @@ def diff_into(path: str, old: Any, new: Any, sets: dict[str, Any], unsets: dict[
             diff_into(f"{path}.{key}", old.get(key, MISSING), value, sets, unsets)
         for key in old:
             if key not in new:
+                if "." in key or key[:1] == "$":
+                    # A stored key a dotted path would misread ('a.b', '$x'): validation
+                    # refuses such keys in values that change, but one can be dropped.
+                    _set_whole(path, new, sets, unsets)
+                    return
                 unsets[f"{path}.{key}"] = ""
         return
     if old_type is list:
@@ -172,3 +177,13 @@ def diff_into(path: str, old: Any, new: Any, sets: dict[str, Any], unsets: dict[
         return
     if old != new:
         sets[path] = new
+
+
+def _set_whole(path: str, new: Any, sets: dict[str, Any], unsets: dict[str, Any]) -> None:
+    """Set ``path`` whole instead of the paths inside it recorded so far (a stored key that
+    was removed cannot be unset by a dotted path)."""
+    inside = f"{path}."
+    for recorded in (sets, unsets):
+        for key in [k for k in recorded if k.startswith(inside)]:
+            del recorded[key]
+    sets[path] = new

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from asyncodm._instance._state import set_value
+from asyncodm.errors import FieldDoesNotExist
+from asyncodm.fields._base import BaseField
 from asyncodm.fields._compound import DynamicField
 
 if TYPE_CHECKING:
@@ -46,6 +48,17 @@ class _DynamicMixin:
             return value
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def _field_for_key(self, name: str) -> BaseField[Any] | None:
+        field: BaseField[Any] | None = super()._field_for_key(name)  # type: ignore[misc]
+        if field is None and name != "_cls":
+            _check_name(type(self), name)
+        return field
+
+    def _set_dynamic(self, name: str, value: Any) -> None:
+        """``__setattr__`` of a name that is no field (``_state.set_attribute``)."""
+        _check_name(type(self), name)
+        self._values[name] = value
+
     def _dynamic_names(self) -> list[str]:
         fields = self._schema.fields
         names = [n for n, v in self._values.items() if n not in fields and v is not None]
@@ -62,3 +75,20 @@ class _DynamicMixin:
                 and key not in self._values
             )
         return names
+
+
+def _check_name(model: type, name: str) -> None:
+    """Refuse a new dynamic attribute whose name MongoDB would not read as a plain key."""
+    if name[:1] == "$":
+        expected = "not starting with '$' (MongoDB would read it as an operator)"
+    elif "." in name:
+        expected = "without '.' (MongoDB would read it as a dotted path)"
+    elif "\x00" in name:
+        expected = "without NUL characters (a BSON key ends at one)"
+    else:
+        return
+    raise FieldDoesNotExist(
+        f"{model.__name__}: {name!r} cannot be a dynamic attribute: expected a name {expected}, "
+        f"found {name!r}",
+        field=name,
+    )

@@ -243,7 +243,7 @@ def set_attribute(self: Any, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
         return
     if schema.dynamic:
-        self._values[name] = value
+        self._set_dynamic(name, value)  # checks the name (``_dynamic._DynamicMixin``)
         return
     raise AttributeError(
         f"{type(self).__name__} has no field {name!r}; declare it, or use a DynamicDocument"

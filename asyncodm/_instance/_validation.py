@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from asyncodm._types import MISSING
 from asyncodm.errors import ValidationError
-from asyncodm.fields._compound import check_key, validate_dynamic
+from asyncodm.fields._compound import check_key, dynamic_to_mongo, validate_dynamic
 
 if TYPE_CHECKING:
     from asyncodm._schema._compile import Schema
@@ -64,6 +64,10 @@ def collect_errors(
     if schema.dynamic:
         for name, value in values.items():
             if name in schema.fields or name in exclude:
+                continue
+            if son is not None and name in son and dynamic_to_mongo(value) == son[name]:
+                # Stored data read back as it is: a database may hold names no new value can
+                # take ('a.b', '$x' inside), and they must load and save back untouched.
                 continue
             path = f"{prefix}.{name}" if prefix else name
             problem = check_key(name)

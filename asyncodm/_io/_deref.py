@@ -333,15 +333,28 @@ async def cascade_save(document: Any, **save_options: Any) -> None:
     token = _saving.set(seen)
     try:
         for value in list(document._values.values()):
-            for ref in _refs_in(value):
-                target = ref._document
+            for ref, target in _targets_in(value):
                 if target is None or id(target) in seen:
                     continue
                 if target._son is None or _changed(target):
                     await target.save(cascade=True, **save_options)
-                    ref.pk = target.pk
+                    if ref is not None:
+                        ref.pk = target.pk
     finally:
         _saving.reset(token)
+
+
+def _targets_in(value: Any) -> Iterable[tuple[Ref[Any] | None, Any]]:
+    """The referenced documents that are here: each handle's document, and the documents put
+    into a list or dict of references in place (``post.reviewers.append(bob)``, which no
+    assignment turned into a handle)."""
+    yield from ((ref, ref._document) for ref in _refs_in(value))
+    if isinstance(value, (RefList, RefDict)):
+        # typed as handles, but what was put in place is whatever was put there
+        items: Iterable[Any] = value.values() if isinstance(value, RefDict) else value
+        for item in items:
+            if item is not None and not isinstance(item, Ref) and hasattr(item, "_schema"):
+                yield None, item
 
 
 def _changed(document: Any) -> bool:

@@ -115,6 +115,9 @@ def resolve(
     for i, part in enumerate(parts):
         if not part:
             raise _error(schema, parts, i, written, sep, rules, "an empty part")
+        if part[0] == "$" and not _dollar_path(part, i == last):
+            operator = f"{part!r} starts with '$', which MongoDB reads as an operator, not a name"
+            raise _error(schema, parts, i, written, sep, rules, operator)
         if free:
             if part == "S" and rules.position_alias:
                 part = "$"
@@ -141,6 +144,18 @@ def resolve(
         steps.append(step)
         stored.append(segment)
     return _new_path(ResolvedPath, (".".join(stored), field, tuple(steps), free))
+
+
+#: The parts of a path that may start with '$': a DBRef's own keys.
+_DBREF_KEYS = frozenset({"$id", "$ref", "$db"})
+
+
+def _dollar_path(part: str, last: bool) -> bool:
+    """Whether a part starting with '$' is a path and not an operator: a positional operator
+    (``$``, ``$[]``, ``$[id]``), a DBRef key, or the wildcard index key at the end. Any other
+    (``$where``, ``$gt``) is refused even on a dynamic document, whose undeclared names are
+    otherwise taken as written."""
+    return is_position(part) or part in _DBREF_KEYS or (last and part == WILDCARD)
 
 
 #: Builds a ResolvedPath without the named tuple's Python-level ``__new__`` (the hot path).

@@ -9,6 +9,7 @@ delta saves compare against.
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from typing_extensions import Self
 
+from asyncodm._types import MISSING
 from asyncodm.errors import InvalidDocumentError
 from asyncodm.fields import _snapshots as snapshots
 from asyncodm.fields._base import BaseField, Container, PathStep, References, describe, is_position
@@ -93,6 +95,46 @@ class _ReadsThroughItems:
 _READING_CLASSES: dict[type, type] = {}
 
 
+class _CoercedDefault:
+    """A declared default of a container of references, made to read as an assigned value does.
+
+    A list (dict) of references reads as an awaitable ``RefList`` (``RefDict``) once assigned or
+    loaded, because ``coerce`` and ``to_python`` build one; what a declared default makes
+    (``default=lambda: [bob]``, ``default=[]``) goes through the same ``coerce``, so
+    ``await new_post.reviewers`` works before the first save too. Called like the default it
+    stands for; ``declared`` is what ``describe()`` reports."""
+
+    __slots__ = ("declared", "_coerce")
+
+    def __init__(self, declared: Any, coerce: Callable[[Any], Any]) -> None:
+        self.declared = declared
+        self._coerce = coerce
+
+    def __call__(self) -> Any:
+        declared = self.declared
+        # A constant is copied, as for any mutable default: instances never share one.
+        value = declared() if callable(declared) else copy.deepcopy(declared)
+        return None if value is None else self._coerce(value)
+
+    def __repr__(self) -> str:
+        return f"<{self.declared!r}, coerced>"
+
+
+def _coerced_default(default: Any, plain: type, wrapped: type, coerce: Callable[[Any], Any]) -> Any:
+    """The default a container field really uses: ``default`` itself unless the container
+    wraps its items (``wrapped``: a ``RefList``/``RefDict``), then one that makes the wrapper.
+
+    The usual spelling (``default=list`` / ``dict``) becomes the wrapper class itself, which is
+    as cheap to call; anything else is coerced on each use (``_CoercedDefault``)."""
+    if wrapped is plain or default is MISSING or default is None or default is wrapped:
+        return default
+    if default is plain:
+        return wrapped
+    if callable(default) or isinstance(default, (list, tuple, Mapping)):
+        return _CoercedDefault(default, coerce)
+    return default
+
+
 def _reading_through_items(cls: type, field: Any) -> type:
     """``cls``, or its variant that reads through ``field`` when ``field`` holds references."""
     if getattr(field, "read_container", None) is None or issubclass(cls, _ReadsThroughItems):
@@ -117,6 +159,7 @@ class ListField(BaseField[list[T]]):
         constraints = frozen_mapping(min_length=self.min_length, max_length=self.max_length)
         return {
             **super()._describe(),
+            "default": self._declared_default,
             "item": item,
             "document": item.document,
             "constraints": constraints,
@@ -159,14 +202,17 @@ class ListField(BaseField[list[T]]):
                 f"ListField expects a field instance for its items, found {describe(field)}"
             )
         item: BaseField[Any] = field if field is not None else DynamicField()
-        # A new document's list of references is awaitable from the start, like a loaded one's.
-        kwargs.setdefault("default", getattr(item, "list_type", list))
+        #: References read as an awaitable ``RefList``; everything else as a plain list.
+        self._list_type: type = getattr(item, "list_type", list)
+        kwargs.setdefault("default", self._list_type)
         super().__init__(**kwargs)
         self.field = item
         self.max_length = max_length
         self.min_length = min_length
-        #: References read as an awaitable ``RefList``; everything else as a plain list.
-        self._list_type: type = getattr(self.field, "list_type", list)
+        # A new document's list of references is awaitable from the start, like a loaded
+        # one's, whatever the default is spelt as (``default=list``).
+        self._declared_default = self.default
+        self.default = _coerced_default(self.default, list, self._list_type, self.coerce)
         #: References read as raw ids inside ``no_auto_dereference`` (never kept).
         self._read_view = getattr(self.field, "read_container", None)
         self.coerces = self.field.coerces
@@ -334,6 +380,7 @@ class DictField(BaseField[dict[str, T]]):
         item = self.field.describe()
         return {
             **super()._describe(),
+            "default": self._declared_default,
             "item": item,
             "document": item.document,
         }
@@ -371,6 +418,9 @@ class DictField(BaseField[dict[str, T]]):
         self.field: BaseField[Any] = field if field is not None else DynamicField()
         #: References read as an awaitable ``RefDict``; everything else as a plain dict.
         self._dict_type: type = getattr(self.field, "dict_type", dict)
+        # A new document's dict of references is awaitable from the start, like a loaded one's.
+        self._declared_default = self.default
+        self.default = _coerced_default(self.default, dict, self._dict_type, self.coerce)
         #: References read as raw ids inside ``no_auto_dereference`` (never kept).
         self._read_view = getattr(self.field, "read_container", None)
         self.coerces = self.field.coerces

@@ -21,42 +21,57 @@ from asyncodm.fields._prepare import prepare_scalar
 from asyncodm.fields._spec import frozen_mapping
 
 __all__ = [
-    "STRING_OPS",
+    "PATTERN_TEMPLATES",
     "EmailField",
     "GenericIPAddressField",
     "JavaScriptField",
     "RegularExpressionField",
     "StringField",
     "URLField",
+    "string_pattern",
 ]
 
-#: Lookup -> pattern template (``%s`` is the escaped user text); ``i`` prefixes ignore case.
-STRING_OPS: dict[str, str] = {
+#: Lookup -> regex template (``%s``: the user's text, escaped); an ``i`` prefix ignores case.
+#: The one source of these patterns: ``queryset._operators.string_condition`` (the ``$regex``
+#: of a filter) and ``StringField.prepare_query_value`` (a compiled pattern) both build theirs
+#: with ``string_pattern``. The end of the text is ``(?![\s\S])`` ("no character follows"),
+#: not ``$``: in PCRE (and Python) ``$`` also matches before a final newline, so
+#: ``endswith="x"`` would match ``"x\n"``.
+PATTERN_TEMPLATES: dict[str, str] = {
     "contains": "%s",
     "startswith": "^%s",
-    "endswith": "%s$",
-    "exact": "^%s$",
+    "endswith": r"%s(?![\s\S])",
+    "exact": r"^%s(?![\s\S])",
     "wholeword": r"\b%s\b",
 }
 
 
-def _string_query(op: str | None, value: Any) -> Any:
-    """The pattern for a string lookup, or ``value`` itself for any other operator."""
-    if not isinstance(op, str) or not isinstance(value, str):
-        return value
-    flags = 0
-    base = op
-    if (op.startswith("i") and op[1:] in STRING_OPS) or op == "iregex":
-        flags = re.IGNORECASE
-        base = op[1:]
+def string_pattern(op: str, value: str) -> tuple[str, bool] | None:
+    """The regex source for the string lookup ``op`` on the user's text ``value``, and
+    whether it ignores case; None when ``op`` is no string lookup.
+
+    The text is escaped (``re.escape``), so it only ever matches itself; ``regex``/``iregex``
+    take it as the pattern, because there the pattern *is* the input."""
+    insensitive = op[:1] == "i" and op not in PATTERN_TEMPLATES and op != "regex"
+    base = op[1:] if insensitive else op
     if base == "regex":
-        return re.compile(value, flags)
-    if base == "exact" and not flags:
-        return value  # equality is the same match, and it can use an index fully
-    template = STRING_OPS.get(base)
+        return value, insensitive
+    template = PATTERN_TEMPLATES.get(base)
     if template is None:
+        return None
+    return template % re.escape(value), insensitive
+
+
+def _string_query(op: str | None, value: Any) -> Any:
+    """The compiled pattern for a string lookup, or ``value`` itself for any other operator
+    (and for case-sensitive ``exact``: equality is the same match, and it can use an index)."""
+    if not isinstance(op, str) or not isinstance(value, str) or op == "exact":
         return value
-    return re.compile(template % re.escape(value), flags)
+    found = string_pattern(op, value)
+    if found is None:
+        return value
+    source, insensitive = found
+    return re.compile(source, re.IGNORECASE if insensitive else 0)
 
 
 class StringField(BaseField[str]):

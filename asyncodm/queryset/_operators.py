@@ -22,9 +22,10 @@ from typing import Any
 
 from bson import Regex
 
-from asyncodm.errors import ValidationError
+from asyncodm.errors import LookUpError, ValidationError
 from asyncodm.fields._base import BaseField, describe
 from asyncodm.fields._compound import DynamicField
+from asyncodm.fields._text import PATTERN_TEMPLATES, string_pattern
 from asyncodm.queryset._lookups import Lookup
 
 __all__ = ["compile_condition", "document_to_pk", "pattern_to_regex", "string_condition"]
@@ -37,17 +38,6 @@ _SIMPLE = {
     "nin": "$nin", "all": "$all", "mod": "$mod", "size": "$size", "exists": "$exists",
     "type": "$type",
 }  # fmt: skip
-
-#: Lookup -> regex template (``%s``: the escaped user text). The end of the text is
-#: ``(?![\s\S])`` ("no character follows"), not ``$``: in PCRE (and Python) ``$`` also matches
-#: before a final newline, so ``endswith="x"`` would match ``"x\n"``.
-_TEMPLATES = {
-    "contains": "%s",
-    "startswith": "^%s",
-    "endswith": r"%s(?![\s\S])",
-    "exact": r"^%s(?![\s\S])",
-    "wholeword": r"\b%s\b",
-}
 
 _FLAGS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"), (re.VERBOSE, "x"))
 
@@ -69,10 +59,12 @@ def pattern_to_regex(pattern: re.Pattern[str] | Regex[Any]) -> dict[str, Any]:
 
 
 def string_condition(op: str, value: str) -> dict[str, Any]:
-    """The ``$regex`` for a string lookup; user text is escaped except for regex/iregex."""
-    insensitive = op.startswith("i") and op not in _TEMPLATES and op != "regex"
-    base = op[1:] if insensitive else op
-    source = value if base == "regex" else _TEMPLATES[base] % re.escape(value)
+    """The ``$regex`` for a string lookup; user text is escaped except for regex/iregex
+    (the patterns are ``fields._text``'s, shared with ``StringField``)."""
+    found = string_pattern(op, value)
+    if found is None:
+        raise LookUpError(f"{op!r} is not a string lookup")
+    source, insensitive = found
     out: dict[str, Any] = {"$regex": source}
     if insensitive:
         out["$options"] = "i"
@@ -220,7 +212,7 @@ def compile_condition(lookup: Lookup, value: Any, compile_sub: Any) -> Any:
     op = lookup.op
     if op is None:
         cond = _equality(lookup, value)
-    elif op in _TEMPLATES or op in ("iexact", "icontains", "istartswith", "iendswith", "regex",
+    elif op in PATTERN_TEMPLATES or op in ("iexact", "icontains", "istartswith", "iendswith", "regex",
                                     "iregex", "iwholeword"):  # fmt: skip
         cond = _string(lookup, op, value)
     elif op in ("elemMatch", "match"):
