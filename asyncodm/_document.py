@@ -45,11 +45,12 @@ __all__ = [
 class Document(BaseDocument):
     """A top-level document stored in its own collection.
 
-    Example::
-
+    Example:
+        ```python
         class Page(Document):
             title = StringField(required=True, max_length=200)
             meta = {"collection": "pages", "ordering": ["-title"]}
+        ```
     """
 
     __slots__ = ()
@@ -251,8 +252,8 @@ class _DataclassLike:
 class TypedInit(_DataclassLike):
     """A mixin that makes type checkers check constructor calls against the declared fields.
 
-    Example::
-
+    Example:
+        ```python
         class Post(Document, TypedInit):
             title: StringField = StringField(required=True)
             views: IntField = IntField()
@@ -261,6 +262,7 @@ class TypedInit(_DataclassLike):
         Post(title="x", views=3)  # fine; so are Post("x", 3), Post(**data) and Post()
         Post(titel="x")  # a type error: no field "titel"
         Post(views="3")  # a type error: views takes an int
+        ```
 
     It changes nothing at run time (the class has no attributes). Type checkers build the
     ``__init__`` they check calls against from the fields *annotated* with their field class

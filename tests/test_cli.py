@@ -226,3 +226,139 @@ def test_mongomock_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Story\tensured" in out
     # A mongomock:// URI is a new in-memory database per connection: the plan starts over.
     assert run_main("--models", MODELS, "--uri", uri, "indexes", "plan", "--check") == 1
+
+
+# --- failures: one line naming the command and the cause, never a traceback -------------------
+
+UNREACHABLE = "mongodb://127.0.0.1:1/cli?serverSelectionTimeoutMS=200"
+#: Every command that talks to the database, as typed after the group options.
+DATABASE_COMMANDS = [
+    ("indexes", "plan"),
+    ("indexes", "plan", "--check"),
+    ("indexes", "sync"),
+    ("indexes", "sync", "--drop-extra"),
+    ("validators", "plan"),
+    ("validators", "plan", "--check"),
+    ("validators", "sync"),
+    ("migrate", "status"),
+    ("migrate", "up"),
+]
+
+
+def one_error_line(err: str, command: tuple[str, ...]) -> str:
+    """The single ``Error: asyncodm <command>: ...`` line ``err`` must be."""
+    assert "Traceback" not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    asked = " ".join(c for c in command if not c.startswith("-"))
+    assert lines[0].startswith(f"Error: asyncodm {asked}: "), err
+    return lines[0]
+
+
+def with_dir(command: tuple[str, ...], folder: Path) -> tuple[str, ...]:
+    return (*command, "--dir", str(folder)) if command[0] == "migrate" else command
+
+
+@pytest.mark.parametrize("command", [("validators", "plan"), ("validators", "plan", "--check")])
+def test_validators_plan_on_mongomock_says_the_backend_cannot_list_validators(
+    command: tuple[str, ...],
+) -> None:
+    """The reported crash, through the real entry point: ``NotImplementedError`` from
+    mongomock became a traceback."""
+    done = cli("--models", MODELS, "--uri", "mongomock://localhost/cli", *command)
+    assert done.returncode == 1 and done.stdout == ""
+    line = one_error_line(done.stderr, command)
+    assert "'listCollections'" in line and "mongomock-motor does not implement it" in line
+
+
+def test_validators_sync_on_mongomock_says_the_backend_cannot_install_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    uri = f"mongomock://localhost/cli_{uuid.uuid4().hex[:8]}"
+    assert run_main("--models", MODELS, "--uri", uri, "validators", "sync") == 1
+    line = one_error_line(capsys.readouterr().err, ("validators", "sync"))
+    assert "'create'" in line and "mongomock-motor does not implement it" in line
+
+
+@pytest.mark.parametrize("command", DATABASE_COMMANDS, ids=" ".join)
+def test_every_database_command_on_mongomock_succeeds_or_fails_in_one_line(
+    command: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uri = f"mongomock://localhost/cli_{uuid.uuid4().hex[:8]}"
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "0001_seed.py").write_text("async def up(db):\n    pass\n")
+    code = run_main("--models", MODELS, "--uri", uri, *with_dir(command, tmp_path / "migrations"))
+    out, err = capsys.readouterr()
+    if command[0] == "validators":  # mongomock-motor has neither listCollections nor create
+        assert code == 1 and "mongomock-motor does not implement it" in one_error_line(err, command)
+        return
+    assert code == (1 if command == ("indexes", "plan", "--check") else 0), err
+    assert err == ""
+    expected = {"indexes": "Story\t", "migrate": "0001_seed"}[command[0]]
+    assert expected in out
+
+
+@pytest.mark.parametrize("command", DATABASE_COMMANDS, ids=" ".join)
+def test_every_database_command_on_an_unreachable_server_fails_in_one_line(
+    command: tuple[str, ...], tmp_path: Path
+) -> None:
+    # In a subprocess: PyMongo's monitor may leave its refused socket to the garbage
+    # collector once the command's event loop is gone (a ResourceWarning pytest would raise).
+    (tmp_path / "migrations").mkdir()
+    args = with_dir(command, tmp_path / "migrations")
+    done = cli("--models", MODELS, "--uri", UNREACHABLE, *args)
+    assert done.returncode == 1 and done.stdout == ""
+    line = one_error_line(done.stderr, command)
+    assert "MongoDB unreachable" in line and "127.0.0.1:1" in line
+
+
+@pytest.mark.parametrize(
+    ("uri", "says"),
+    [
+        ("foo://x/db", "is not a mongodb://, mongodb+srv:// or mongomock:// URI"),
+        ("mongodb://127.0.0.1:1", "no database name"),
+    ],
+)
+@pytest.mark.parametrize("command", [*DATABASE_COMMANDS, ("shell",)], ids=" ".join)
+def test_a_malformed_uri_is_a_usage_error_for_every_command(
+    command: tuple[str, ...], uri: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_main("--models", MODELS, "--uri", uri, *command) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    [line] = [x for x in err.splitlines() if x.startswith("Error:")]
+    assert line.startswith("Error: --uri: ") and says in line
+
+
+def test_migrate_new_into_a_file_fails_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    assert run_main("migrate", "new", "seed", "--dir", str(not_a_folder)) == 1
+    line = one_error_line(capsys.readouterr().err, ("migrate", "new"))
+    assert str(not_a_folder) in line and "exists" in line
+
+
+def test_the_shell_on_mongomock_runs_awaited_code() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "asyncodm",
+            "--models",
+            MODELS,
+            "--uri",
+            "mongomock://h/sh",
+            "shell",
+        ],
+        input="await Story(title='t').save()\nprint('count', await Story.objects.count())\n",
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "count 1" in done.stdout and "Traceback" not in done.stderr

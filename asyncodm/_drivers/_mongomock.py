@@ -10,7 +10,8 @@ model, which this adapter absorbs so callers see the protocol unchanged:
 * there are no sessions: ``supports_sessions`` is False (so ``supports_transactions()``
   answers False without I/O) and starting one raises
   ``OperationError`` rather than mongomock's ``NotImplementedError``; likewise for
-  ``create_collection`` with options (capped...) and ``options()``, which it lacks.
+  ``create_collection`` with options (capped...), ``options()``, and the database commands it
+  does not implement (``listCollections``, ``collMod``...).
 
 Importing this module imports mongomock-motor; ``connection`` only does so when asked for
 ``mongomock://`` or handed an ``AsyncMongoMockClient``.
@@ -103,6 +104,16 @@ class MongomockDatabase(MotorDatabase):
                 "(capped, validators, ...); run this against a MongoDB server"
             ) from exc
         return created
+
+    async def command(self, command: Mapping[str, Any], *, session: Any = None) -> RawDoc:
+        try:
+            return await super().command(command, session=session)
+        except NotImplementedError as exc:  # mongomock: "... not implemented in Mongomock yet"
+            name = next(iter(command), "?")
+            raise errors.OperationError(
+                f"command {name!r} (connection {self._alias!r}): mongomock-motor does not "
+                "implement it; run this against a MongoDB server"
+            ) from exc
 
 
 class MongomockClient(MotorClient):

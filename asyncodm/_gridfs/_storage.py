@@ -57,9 +57,10 @@ class File:
     and ``extras``: more top-level fields of its GridFS ``files`` document (what ``put()``'s
     other keywords become, as in PyMongo's GridFS).
 
-    Example::
-
+    Example:
+        ```python
         doc.attachment = File(open("report.pdf", "rb"), name="report.pdf", metadata={"k": "v"})
+        ```
 
     Nothing is read until the document is saved, and then it is streamed: a file object is read
     a chunk at a time in a worker thread, so neither memory nor the event loop suffers from a

@@ -7,19 +7,23 @@ batch, so the fields of one loader share its queries. It is asked once per query
 no such field (nor, when it allows inheritance, any registered subclass with one) gets None,
 and its loading loop pays nothing. What a hierarchy's subclasses add is worked out once per
 state of the registry (its ``generation``), not per query.
+
+``select_related`` (``_deref.py``) asks ``mixed_batch_work`` of the targets it prefetches at one
+level, which may be of several classes: each loader runs once with the fields of all of them,
+so its queries are shared across the classes too.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from asyncodm._registry import registry
 from asyncodm.fields._answers import BatchLoader
 from asyncodm.fields._base import BaseField
 
-__all__ = ["batch_work"]
+__all__ = ["batch_work", "mixed_batch_work"]
 
 _Groups = tuple[tuple[BatchLoader, tuple[BaseField[Any], ...]], ...]
 
@@ -29,6 +33,26 @@ _hierarchies: weakref.WeakKeyDictionary[type, tuple[int, _Groups]] = weakref.Wea
 
 def batch_work(model: type) -> Callable[[Sequence[Any]], Awaitable[None]] | None:
     """What to await on each loaded batch of ``model`` documents, or None for nothing."""
+    return _runner(_groups(model))
+
+
+def mixed_batch_work(models: Iterable[type]) -> Callable[[Sequence[Any]], Awaitable[None]] | None:
+    """What to await on one batch holding documents of any of ``models``, or None for nothing.
+
+    A loader skips the documents that are not of its fields' class, so handing it all of them
+    with the fields of every model is safe, and its queries serve all the models at once."""
+    found = [groups for groups in map(_groups, models) if groups]
+    if len(found) <= 1:
+        return _runner(found[0] if found else ())
+    merged: dict[BatchLoader, dict[int, BaseField[Any]]] = {}
+    for groups in found:
+        for loader, fields in groups:
+            merged.setdefault(loader, {}).update((id(f), f) for f in fields)
+    return _runner(tuple((loader, tuple(fields.values())) for loader, fields in merged.items()))
+
+
+def _groups(model: type) -> _Groups:
+    """The loaders of ``model``, with those of its registered subclasses when it has some."""
     record = model._schema  # type: ignore[attr-defined]
     groups: _Groups = record.batch_loaders
     if record.stores_cls:
@@ -36,6 +60,10 @@ def batch_work(model: type) -> Callable[[Sequence[Any]], Awaitable[None]] | None
         if known is None or known[0] != registry.generation:
             known = _hierarchies[model] = (registry.generation, _with_subclasses(model, groups))
         groups = known[1]
+    return groups
+
+
+def _runner(groups: _Groups) -> Callable[[Sequence[Any]], Awaitable[None]] | None:
     if not groups:
         return None
 

@@ -28,6 +28,7 @@ from asyncodm._context import (
 from asyncodm._drivers._tracing import odm_scope
 from asyncodm._instance import _state
 from asyncodm._instance._codec import compute_delta
+from asyncodm._io._batches import mixed_batch_work
 from asyncodm._io._collection import collection_for
 from asyncodm._registry import registry
 from asyncodm.errors import LazyLoadError, NotRegistered
@@ -297,7 +298,8 @@ async def _select_related(documents: Sequence[Any], paths: Sequence[str]) -> Non
 
 async def _fill(refs: list[Ref[Any]], known: dict[type, dict[Any, Any]]) -> None:
     """Fill ``refs`` with one query per collection; a dangling one stays unfilled (awaiting it
-    then raises, or gives None where the field allows it).
+    then raises, or gives None where the field allows it). The fetched documents then get
+    their per-batch work (``_batches.py``: a ``FileField``'s files details), as a queryset's.
 
     ``known``: ``{model: {pk: document or None}}`` fetched at earlier levels of the same
     ``select_related``, reused instead of asked for again (None: dangling)."""
@@ -311,16 +313,23 @@ async def _fill(refs: list[Ref[Any]], known: dict[type, dict[Any, Any]]) -> None
             continue
         models = by_collection.setdefault(_collection_key(ref.model), {})
         models.setdefault(ref.model, []).append(ref)
+    fetched: list[Any] = []
     for models in by_collection.values():
         found = await _fetch_from_collection(
             {model: _unique(r.pk for r in group) for model, group in models.items()}
         )
         for model, group in models.items():
             documents = found[model]
+            fetched.extend(documents.values())
             remembered = known.setdefault(model, {})
             for ref in group:
                 document = remembered[ref.pk] = documents.get(ref.pk)
                 ref._fill(document)
+    # What a queryset does on each batch it loads (a FileField's files details), once for all
+    # the targets of this level: one query per bucket, none for classes without such fields.
+    work = mixed_batch_work(dict.fromkeys(type(d) for d in fetched)) if fetched else None
+    if work is not None:
+        await work(fetched)
 
 
 _saving: ContextVar[frozenset[int]] = ContextVar("asyncodm_cascade_saving", default=frozenset())

@@ -233,10 +233,11 @@ def _cls_property(spec: ModelSpec) -> JsonSchema:
 def json_schema(model: Any) -> JsonSchema:
     """``{"bsonType": "object", "required": [...], "properties": {...}}`` for a document class.
 
-    Example::
-
+    Example:
+        ```python
         Page.json_schema()["properties"]["title"]
         # {"bsonType": "string", "maxLength": 200}
+        ```
     """
     spec = describe(model)
     properties: JsonSchema = {}

@@ -1,14 +1,16 @@
 """The admin site: starlette-admin views over asyncodm documents (API.md §12).
 
 Stage: integration, above ``_document``. ``import asyncodm`` never imports this package, so
-starlette-admin stays an optional extra::
+starlette-admin stays an optional extra:
 
-    from asyncodm.admin import Admin, ModelView
+```python
+from asyncodm.admin import Admin, ModelView
 
-    admin = Admin(title="Blog")
-    admin.add_view(ModelView(User))
-    admin.add_view(ModelView(Post))
-    admin.mount_to(app)  # any Starlette/FastAPI app: /admin
+admin = Admin(title="Blog")
+admin.add_view(ModelView(User))
+admin.add_view(ModelView(Post))
+admin.mount_to(app)  # any Starlette/FastAPI app: /admin
+```
 """
 
 from __future__ import annotations

@@ -3,8 +3,10 @@
 Stage: integration. Each command imports ``--models``, connects the default alias to
 ``--uri`` inside its own event loop, does its work through the public API and disconnects.
 Output is a Rich table on a terminal and plain lines otherwise (Rich decides from the stream),
-so CI logs stay greppable. Exit codes: 0 done or in sync, 1 drift found with ``--check``,
-2 usage errors (Click's own, a module that does not import, a missing ``--uri``).
+so CI logs stay greppable. Exit codes: 0 done or in sync, 1 drift found with ``--check`` or a
+failure (one line on stderr naming the command and the cause: the server unreachable, a
+backend that cannot run the command, a bad migration), 2 usage errors (Click's own, a module
+that does not import, a missing or malformed ``--uri``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from rich.table import Table
 
 import asyncodm
 from asyncodm import migrations
-from asyncodm.errors import ODMError
+from asyncodm.errors import ConfigurationError, ODMError
 
 __all__ = ["app", "run"]
 
@@ -64,16 +66,16 @@ class Options:
         uri = self.uri
 
         async def main() -> T:
-            asyncodm.connect(uri)
+            try:
+                asyncodm.connect(uri)
+            except ConfigurationError as exc:  # a URI that names no database, a bad scheme...
+                raise click.UsageError(f"--uri: {exc}") from exc
             try:
                 return await work()
             finally:
                 await asyncodm.disconnect_all()
 
-        try:
-            return asyncio.run(main())
-        except ODMError as exc:
-            raise click.ClickException(str(exc)) from exc
+        return _failures(lambda: asyncio.run(main()))
 
 
 def _import_models(spec: str | None) -> list[types.ModuleType]:
@@ -249,7 +251,7 @@ def migrate_status(opts: Options, folder: str) -> None:
         lines += [f"{m.name}\tpending" for m in migrations.discover(folder) if m.name not in done]
         return lines
 
-    for line in _migration_errors(lambda: opts.run(work)):
+    for line in opts.run(work):
         click.echo(line)
 
 
@@ -271,7 +273,7 @@ def migrate_up(opts: Options, folder: str, to: str | None) -> None:
 
             return await migrations.run(folder, to=to, on_applied=report)
 
-    names = _migration_errors(lambda: opts.run(work))
+    names = opts.run(work)
     if not names:
         click.echo("nothing to apply")
 
@@ -281,14 +283,30 @@ def migrate_up(opts: Options, folder: str, to: str | None) -> None:
 @_DIR
 def migrate_new(name: str, folder: str) -> None:
     """Create a numbered migration module."""
-    click.echo(str(_migration_errors(lambda: migrations.new_migration(name, folder))))
+    click.echo(str(_failures(lambda: migrations.new_migration(name, folder))))
 
 
-def _migration_errors(call: Callable[[], T]) -> T:
+def _failures(call: Callable[[], T]) -> T:
+    """``call()``, its failure as one line on stderr naming the command (exit 1), not a
+    traceback: an asyncodm error (the server unreachable or refusing, a bad migration), a
+    file system error (``--dir``), or a backend lacking what the command needs."""
     try:
         return call()
     except ODMError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(f"{_asked()}: {exc}") from exc
+    except OSError as exc:  # a --dir that is a file, a folder it may not write to...
+        raise click.ClickException(f"{_asked()}: {exc}") from exc
+    except NotImplementedError as exc:
+        raise click.ClickException(
+            f"{_asked()}: the database backend does not implement what this needs"
+            f"{f' ({exc})' if str(exc) else ''}; run it against a MongoDB server"
+        ) from exc
+
+
+def _asked() -> str:
+    """The command being run, as typed (``asyncodm validators plan``)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.command_path if ctx is not None else "asyncodm"
 
 
 # --- shell ------------------------------------------------------------------------------------
@@ -323,7 +341,11 @@ def shell(opts: Options) -> None:
     asyncio.set_event_loop(loop)
     namespace: dict[str, Any] = {"asyncodm": asyncodm, "asyncio": asyncio}
     namespace.update({m.__name__: m for m in opts.models()})
-    loop.run_until_complete(_connect(opts.uri))
+    try:
+        loop.run_until_complete(_connect(opts.uri))
+    except ConfigurationError as exc:
+        loop.close()
+        raise click.UsageError(f"--uri: {exc}") from exc
     names = ", ".join(m.__name__ for m in opts.models()) or "none"
     try:
         _AsyncConsole(namespace, loop).interact(

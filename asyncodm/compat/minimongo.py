@@ -7,8 +7,8 @@ set on it is stored, and a document written by another application keeps every f
 return models. Being an asyncodm document, a model also has ``Model.objects``, indexes, delete
 rules, ``switch_*`` contexts and transactions.
 
-Example::
-
+Example:
+    ```python
     class MyCollection(Model):
         mongo = MongoCollection(database="test", collection="minimongo.example")
         indices = (Index("x"),)
@@ -18,6 +18,7 @@ Example::
     res = await MyCollection.find_one({"x": 1})
     res.other = "some data"
     await res.save()
+    ```
 
 Where data lives: ``MongoCollection(database=..., collection=...)`` or ``class Meta:`` with
 ``database``, ``collection``, ``indices`` and ``auto_index`` (minimongo's newer spelling).

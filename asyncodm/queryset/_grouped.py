@@ -52,8 +52,8 @@ def _prefix(qs: QuerySet) -> list[dict[str, Any]]:
 class GroupedQuerySet:
     """Rows of ``{grouped field: value, annotation: value}``, one per group.
 
-    Example::
-
+    Example:
+        ```python
         rows = await (
             Post.objects(published=True)  # $match before grouping
             .values("status")
@@ -62,6 +62,7 @@ class GroupedQuerySet:
             .order_by("-total")
             .to_list()
         )
+        ```
     """
 
     base: QuerySet

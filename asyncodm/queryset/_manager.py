@@ -53,8 +53,8 @@ class Manager(Generic[D]):
     when read from ``Post``; declare ``live: ClassVar[PublishedManager[Post]]`` to keep its
     own methods typed too.
 
-    Example::
-
+    Example:
+        ```python
         class PublishedManager(Manager):
             def get_queryset(self):
                 return super().get_queryset().filter(published=True)
@@ -64,6 +64,7 @@ class Manager(Generic[D]):
             published = BooleanField(default=False)
             objects = Manager()
             live = PublishedManager()
+        ```
     """
 
     #: The QuerySet class this manager's querysets use (``from_queryset`` sets it); None: the
@@ -304,8 +305,8 @@ def queryset_manager(func: Callable[..., QuerySet[Any, Any]]) -> QuerySetManager
     """Decorator (MongoEngine): a function ``(doc_cls, queryset) -> queryset`` becomes a manager
     attribute named after it.
 
-    Example::
-
+    Example:
+        ```python
         class BlogPost(Document):
             published = BooleanField()
 
@@ -315,5 +316,6 @@ def queryset_manager(func: Callable[..., QuerySet[Any, Any]]) -> QuerySetManager
 
 
         await BlogPost.live_posts.count()
+        ```
     """
     return QuerySetManager(func)

@@ -54,12 +54,13 @@ class QuerySet(Generic[D, R]):
     type checkers. The parameters exist for type checkers only: nothing subscripts them at
     run time.
 
-    Example::
-
+    Example:
+        ```python
         recent = Page.objects(tags="mongodb").order_by("-date_modified")
         async for page in recent.skip(10).limit(5):
             ...
         total = await recent.count()
+        ```
     """
 
     model: type[D]

@@ -62,11 +62,12 @@ def _prefix_expression(expr: Any) -> Any:
 def change_stream_match(query: Mapping[str, Any]) -> dict[str, Any]:
     """A find filter -> the same condition on a change event's ``fullDocument``.
 
-    Example::
-
+    Example:
+        ```python
         change_stream_match({"tags": "a", "$or": [{"n": {"$gt": 1}}, {"n": None}]})
         # {"fullDocument.tags": "a",
         #  "$or": [{"fullDocument.n": {"$gt": 1}}, {"fullDocument.n": None}]}
+        ```
 
     Raises:
         OperationError: the filter uses an operator a change stream cannot run

@@ -70,6 +70,7 @@ from asyncodm.compat.mongomotor.fields import (
     ReferenceField,
     StringField,
 )
+from asyncodm.testing import assert_num_queries
 from tests._backends import Backend
 
 NX_NE_NULL = "nx-27017: {'$ne': None} also matches documents where the field is missing"
@@ -511,8 +512,9 @@ async def test_mm_put_file(backend: Backend) -> None:
     await doc.save()
     doc = await MtTestDoc.objects.get(id=doc.id)
     assert (await doc.filefield.read()) == fcontents
-    gout = doc.filefield.gridout
-    assert gout.mime_type == "plain/text"
+    async with assert_num_queries(0):
+        gout = doc.filefield.gridout
+        assert gout.mime_type == "plain/text"
     stored = await backend.db["fs.files"].find_one({"_id": doc.filefield.file_id})
     assert stored is not None and stored["mime_type"] == "plain/text"
     assert (await raw(backend, MtTestDoc, doc.id))["filefield"] == doc.filefield.file_id
@@ -605,7 +607,7 @@ async def test_insert_refuses_documents_of_another_class(backend: Backend) -> No
 # GridFS proxies
 
 
-@pytest.mark.xfail_backend("nx", reason=NX_FILES_EXTRAS, raises=KeyError)
+@pytest.mark.xfail_backend("nx", reason=NX_FILES_EXTRAS, raises=AttributeError)
 async def test_put_extras_are_files_document_fields_and_proxy_attributes(
     backend: Backend,
 ) -> None:
@@ -615,18 +617,60 @@ async def test_put_extras_are_files_document_fields_and_proxy_attributes(
     )
     assert doc.filefield.mime_type == "text/plain" and doc.filefield.page == 3
     assert doc.filefield.extras == {"mime_type": "text/plain", "page": 3}
+    assert doc.filefield.gridout.mime_type == "text/plain"
     await doc.save()
-    loaded = await MtTestDoc.objects.get(id=doc.id)
-    with pytest.raises(AttributeError, match="get"):
-        _ = loaded.filefield.mime_type  # a loaded file's extras come with get() / read()
-    assert await loaded.filefield.get() is not None
-    assert loaded.filefield.filename == "h.txt" and loaded.filefield.length == 5
+    async with assert_num_queries(2) as log:  # the document, then its files document
+        loaded = await MtTestDoc.objects.get(id=doc.id)
+    assert [c.collection for c in log.commands] == ["mt_test_doc", "fs.files"]
+    async with assert_num_queries(0):  # a loaded file's extras come with its details
+        assert loaded.filefield.mime_type == "text/plain" and loaded.filefield.page == 3
+        assert loaded.filefield.gridout.mime_type == "text/plain"
+        assert loaded.filefield.gridout.page == 3
+        assert loaded.filefield.extras == {"mime_type": "text/plain", "page": 3}
+        assert loaded.filefield.filename == "h.txt" and loaded.filefield.length == 5
+    with pytest.raises(AttributeError, match="colour"):
+        _ = loaded.filefield.colour
     stored = await backend.db["fs.files"].find_one({"_id": doc.filefield.file_id})
     assert stored is not None
     assert stored["mime_type"] == "text/plain" and stored["page"] == 3
     assert stored["contentType"] == "text/plain" and "contentType" not in loaded.filefield.extras
     assert "metadata" not in stored  # extras are top-level fields, as MongoEngine stores them
+    async with assert_num_queries(1):  # get() opens the file: its files document, once
+        assert await loaded.filefield.get() is not None
     assert loaded.filefield.page == 3 and loaded.filefield.gridout.page == 3
+
+
+@pytest.mark.xfail_backend("nx", reason=NX_FILES_EXTRAS, raises=AttributeError)
+async def test_a_file_known_by_its_id_alone_reads_its_extras_after_get(backend: Backend) -> None:
+    doc = MtTestDoc()
+    await doc.filefield.put(b"hello", mime_type="text/plain")
+    await doc.save()
+    bare = MtTestDoc._from_son(await raw(backend, MtTestDoc, doc.id))  # not through a queryset
+    with pytest.raises(AttributeError, match=r"not loaded .*get\(\)"):
+        _ = bare.filefield.mime_type
+    with pytest.raises(OperationError, match="not loaded"):
+        _ = bare.filefield.extras
+    async with assert_num_queries(1):
+        assert await bare.filefield.get() is not None
+    async with assert_num_queries(0):
+        assert bare.filefield.mime_type == "text/plain"
+        assert bare.filefield.gridout.mime_type == "text/plain"
+        assert bare.filefield.extras == {"mime_type": "text/plain"}
+
+
+async def test_a_file_without_extras_has_none_and_no_such_attribute(backend: Backend) -> None:
+    doc = MtTestDoc()
+    assert doc.filefield.extras == {}
+    await doc.filefield.put(b"plain", filename="p.txt")
+    await doc.save()
+    async with assert_num_queries(2):
+        loaded = await MtTestDoc.objects.get(id=doc.id)
+    async with assert_num_queries(0):
+        assert loaded.filefield.extras == {} and loaded.filefield.filename == "p.txt"
+        with pytest.raises(AttributeError, match="mime_type"):
+            _ = loaded.filefield.mime_type
+    stored = await backend.db["fs.files"].find_one({"_id": doc.filefield.file_id})
+    assert stored is not None and stored["filename"] == "p.txt" and "mime_type" not in stored
 
 
 async def test_put_metadata_and_encoding_mean_what_they_mean_to_gridfs(backend: Backend) -> None:

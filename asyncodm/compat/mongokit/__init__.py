@@ -5,8 +5,8 @@ and MongoKit's exceptions (``SchemaTypeError``, ``StructureError``, ``RequireFie
 all subclasses of ``asyncodm.ValidationError``). A MongoKit document is an asyncodm document:
 querysets (``Doc.objects``), indexes, delete rules, contexts and transactions work on it.
 
-Example::
-
+Example:
+    ```python
     class Account(Document):
         __collection__ = "accounts"
         structure = {"name": str, "balance": {"foo": OR(str, int, float)}}
@@ -18,6 +18,7 @@ Example::
     acc.validate()
     await acc.save()
     await Account.find_one({"name": "x"})
+    ```
 
 Not carried over: ``Connection.register`` (connect with ``asyncodm.connect`` instead and name
 the collection with ``__collection__``), autorefs, i18n, migrations and GridFS helpers.

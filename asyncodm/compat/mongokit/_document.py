@@ -183,8 +183,8 @@ class _Meta(DialectMeta):
 class Document(Queries, DictAccess, asyncodm.DynamicDocument, metaclass=_Meta):
     """A MongoKit document: a dict checked against ``structure``.
 
-    Example::
-
+    Example:
+        ```python
         class BlogPost(Document):
             __collection__ = "blog_posts"
             structure = {"title": str, "rank": int, "tags": [str]}
@@ -196,6 +196,7 @@ class Document(Queries, DictAccess, asyncodm.DynamicDocument, metaclass=_Meta):
         post["title"] = "my first blog post"
         await post.save()
         found = await BlogPost.find_one({"title": "my first blog post"})
+        ```
     """
 
     __slots__ = ("_mk_absent", "_mk_errors")

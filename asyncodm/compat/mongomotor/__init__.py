@@ -13,8 +13,8 @@ The habits kept where asyncodm's own API differs:
 * ``Doc.objects.insert(doc_or_docs, load_bulk=True)`` is MongoEngine's;
 * ``FileField`` values keep ``put()`` extras (``mime_type=...``) readable as attributes.
 
-Example::
-
+Example:
+    ```python
     from asyncodm.compat.mongomotor import Document, connect, disconnect, fields
 
     connect("blog", host="mongodb://localhost:27017")
@@ -28,6 +28,7 @@ Example::
     post = await Post(title="hi").save()
     assert await post.author is None
     disconnect()
+    ```
 """
 
 from __future__ import annotations

@@ -11,14 +11,15 @@ differences this module keeps, so MongoMotor code runs unchanged:
   identity test (``doc.ref is None``) sees the difference;
 * ``FileField`` values are ``GridFSProxy`` objects: ``put(data, **kwargs)`` keeps keywords
   GridFS has no name for (``mime_type=...``) as fields of the stored ``files`` document,
-  readable as attributes of the proxy and of its ``gridout``, as MongoEngine stores them;
+  readable as attributes of the proxy and of its ``gridout`` (a loaded document's too: the
+  queryset loads them with the file's details), as MongoEngine stores them;
   ``put()`` on a field that already holds a file raises ``GridFSError`` (``replace()`` it),
   ``read()`` and ``get()`` of an empty field give ``None``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Generator
 from typing import Any, ClassVar
 
 from typing_extensions import Self
@@ -26,7 +27,6 @@ from typing_extensions import Self
 import asyncodm
 from asyncodm import fields as _f
 from asyncodm.compat.mongomotor.errors import GridFSError
-from asyncodm.errors import OperationError
 from asyncodm.fields import (  # MongoMotor re-exports every field in its fields module
     CASCADE,
     DENY,
@@ -80,7 +80,7 @@ from asyncodm.fields import (  # MongoMotor re-exports every field in its fields
     URLField,
     UUIDField,
 )
-from asyncodm.files import FieldFile, File, GridFSStorage
+from asyncodm.files import FieldFile, FileInfo
 
 __all__ = [
     "CASCADE",
@@ -114,7 +114,6 @@ __all__ = [
     "GeometryCollectionField",
     "GridFSError",
     "GridFSProxy",
-    "GridOut",
     "ImageField",
     "IntField",
     "IntegerField",
@@ -214,48 +213,21 @@ class GenericReferenceField(_AwaitableWhenUnset, _f.GenericReferenceField):
 
 # -- GridFS --------------------------------------------------------------------------------
 
-#: Keys of a GridFS ``files`` document the spec defines; any other key is a ``put()`` extra.
-_SPEC_KEYS = frozenset(
-    {"_id", "length", "chunkSize", "uploadDate", "filename", "metadata", "contentType", "md5",
-     "aliases"}
-)  # fmt: skip
-#: ``put()`` keywords asyncodm's storage decides itself: storing them as extras would corrupt
-#: the files document.
+#: ``put()`` keywords asyncodm's storage decides itself: MongoEngine's GridFS would store them
+#: over the spec's fields; here they are refused as a ``TypeError``, as a bad keyword is.
 _REFUSED = frozenset({"_id", "chunk_size", "chunkSize", "length", "uploadDate", "md5"})
 
 
-class GridOut:
-    """The opened file's reader (``proxy.gridout``), with the ``put()`` extras as attributes.
+class GridFSProxy(FieldFile):
+    """MongoMotor's ``GridFSProxy``: asyncodm's ``FieldFile`` with MongoEngine's ``put()``.
 
-    Everything else is the reader asyncodm gives (the driver's ``GridOut`` where there is
-    one): ``read()``, ``filename``, ``length``, ``content_type``, ``metadata``...
+    The ``put()`` extras are the core's: the top-level fields of the file's ``files``
+    document beyond the spec's, which a queryset loads with each batch of documents. So a
+    loaded document's ``doc.field.mime_type`` and ``doc.field.gridout.mime_type`` read with
+    no await and no query, as after ``put()``.
     """
 
-    __slots__ = ("_extras", "_reader")
-
-    def __init__(self, reader: Any, extras: Mapping[str, Any]) -> None:
-        self._reader = reader
-        self._extras = dict(extras)
-
-    def __getattr__(self, name: str) -> Any:
-        if not name.startswith("_") and name in self._extras:
-            return self._extras[name]
-        return getattr(self._reader, name)
-
-    def __repr__(self) -> str:
-        return f"<GridOut {self._reader!r} extras={self._extras!r}>"
-
-
-class GridFSProxy(FieldFile):
-    """MongoMotor's ``GridFSProxy``: asyncodm's ``FieldFile`` with MongoEngine's ``put()``."""
-
-    __slots__ = ("_extras", "_extras_known")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._extras: dict[str, Any] = {}
-        #: Whether ``_extras`` is the stored file's (after put/replace or open).
-        self._extras_known = False
+    __slots__ = ()
 
     async def __aenter__(self) -> Self:
         return self
@@ -276,30 +248,38 @@ class GridFSProxy(FieldFile):
 
     @property
     def extras(self) -> dict[str, Any]:
-        """The ``put()`` keywords stored beside the spec's fields (known after ``put()`` or
-        once the file was opened: ``await proxy.read()``, ``get()``, ``open()``)."""
-        return dict(self._extras)
+        """The ``put()`` keywords stored beside the spec's fields ({} for an empty field).
+
+        Raises:
+            OperationError: The file is known by its id alone (not loaded by a queryset:
+                ``await doc.field.get()`` first).
+        """
+        info = self.info
+        if info is not None:
+            return dict(info.extras or {})
+        pending = self.pending
+        if pending is not None:
+            return dict(pending.extras or {})
+        self.filename  # noqa: B018 - raises the core's "not loaded" error for a bare id
+        return {}
 
     def __getattr__(self, name: str) -> Any:
+        # Only reached for names that are not attributes: the files document's extras.
         if not name.startswith("_"):
             # getattr with a default: this may run before __init__ has set the slots.
-            extras: dict[str, Any] = getattr(self, "_extras", {})
-            if name in extras:
-                return extras[name]
-            if self.file_id is not None and not getattr(self, "_extras_known", False):
+            info: FileInfo | None = getattr(self, "_info", None)
+            if info is not None and info.extras and name in info.extras:
+                return info.extras[name]
+            bare = getattr(self, "_file_id", None) is not None
+            if info is None and bare and not getattr(self, "_missing", False):
                 raise AttributeError(
-                    f"{name!r} is unknown: the file's details are not loaded; "
-                    "`await doc.<field>.get()` (or read()) first, then its put() extras are "
-                    "attributes"
+                    f"{name!r} is unknown: the details of this file are not loaded (it is "
+                    "known by its id alone); `await doc.<field>.get()` first, then its put() "
+                    "extras are attributes"
                 )
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    @property
-    def gridout(self) -> GridOut:
-        """The opened file (``await proxy.read()`` or ``await proxy.get()`` opens it)."""
-        return GridOut(FieldFile.gridout.fget(self), self._extras)  # type: ignore[attr-defined]
-
-    async def get(self, grid_id: Any = None) -> GridOut | None:
+    async def get(self, grid_id: Any = None) -> Any:
         """Open the file and return its ``gridout``; None when the field holds no file or the
         file is gone (MongoMotor)."""
         if grid_id is not None:
@@ -314,17 +294,6 @@ class GridFSProxy(FieldFile):
         except asyncodm.DoesNotExist:
             return None
         return self.gridout
-
-    async def open(self) -> Self:
-        """Open the file; also read its ``put()`` extras from its ``files`` document (one
-        more query, for GridFS storages: asyncodm's file record keeps only the spec's keys)."""
-        await super().open()
-        if not isinstance(self.storage, GridFSStorage):
-            return self
-        stored = await self._files().find_one({"_id": self.file_id})
-        self._extras = {k: v for k, v in (stored or {}).items() if k not in _SPEC_KEYS}
-        self._extras_known = True
-        return self
 
     async def read(self, size: int = -1) -> bytes | None:  # type: ignore[override]
         """The content (``size`` bytes of it), or None when the field holds no file."""
@@ -361,33 +330,10 @@ class GridFSProxy(FieldFile):
         encoding = kwargs.pop("encoding", None)
         if isinstance(content, str) and encoding is not None:
             content = content.encode(encoding)
-        extras = dict(kwargs)
-        given = File(content, metadata=metadata) if metadata is not None else content
-        await FieldFile.put(self, given, filename=filename, content_type=content_type)
-        if extras:
-            await self._files().update_one({"_id": self.file_id}, {"$set": extras})
-        self._extras, self._extras_known = extras, True
-        return self
-
-    async def delete(self) -> None:
-        await super().delete()
-        self._extras, self._extras_known = {}, False
-
-    def _files(self) -> Any:
-        """The driver collection holding this file's ``files`` document."""
-        storage = self.storage
-        if not isinstance(storage, GridFSStorage):
-            raise OperationError(
-                f"{type(storage).__name__} keeps no GridFS files documents; put() extras "
-                "need a GridFSStorage"
-            )
-        if storage.alias:
-            database = asyncodm.get_db(storage.alias)
-        else:
-            model = type(self.instance)
-            get_collection = getattr(model, "get_collection", None)
-            database = get_collection().database if get_collection else asyncodm.get_db()
-        return database[f"{storage.bucket_name}.files"]
+        return await FieldFile.put(
+            self, content, filename=filename, content_type=content_type, metadata=metadata,
+            **kwargs,
+        )  # fmt: skip
 
 
 class FileField(_f.FileField):

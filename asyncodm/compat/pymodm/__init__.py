@@ -6,8 +6,8 @@ model is an asyncodm document, so the native API works on it too. Modules mirror
 ``fields``, ``queryset``, ``manager``, ``context_managers``, ``errors``, ``files``,
 ``validators``, ``connection``.
 
-Example::
-
+Example:
+    ```python
     from asyncodm.compat.pymodm import MongoModel, connect, fields
 
     connect("mongodb://localhost:27017/myDatabase", alias="my-app")
@@ -23,6 +23,7 @@ Example::
 
 
     await User("user@email.com", "Bob", "Ross").save()
+    ```
 """
 
 from __future__ import annotations

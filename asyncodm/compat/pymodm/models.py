@@ -54,8 +54,8 @@ def _dialect_options(cls: type) -> None:
 class MongoModel(asyncodm.Document):
     """Base class of top-level models: each subclass of it has its own collection.
 
-    Example::
-
+    Example:
+        ```python
         class User(MongoModel):
             email = fields.EmailField(primary_key=True)
             first_name = fields.CharField()
@@ -65,6 +65,7 @@ class MongoModel(asyncodm.Document):
 
 
         await User("user@email.com", "Bob").save()
+        ```
     """
 
     _pymodm_collation: ClassVar[Any] = None
