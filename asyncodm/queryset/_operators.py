@@ -96,6 +96,29 @@ def _as_list(lookup: Lookup, value: Any) -> list[Any]:
     return list(value)
 
 
+def _check_size(lookup: Lookup, value: Any) -> None:
+    """``$size`` takes a count: an operator document (``{"$gt": 0}``) is refused here, as data,
+    instead of reaching the server as a malformed filter."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(
+            errors={
+                lookup.name: f"expected a count (an integer >= 0) for 'size', found {describe(value)}"
+            }
+        )
+
+
+def _check_type(lookup: Lookup, value: Any) -> None:
+    """``$type`` takes a BSON type number or alias, or a list of them."""
+    items = value if isinstance(value, (list, tuple)) and value else [value]
+    if any(isinstance(v, bool) or not isinstance(v, (int, str)) for v in items):
+        raise ValidationError(
+            errors={
+                lookup.name: "expected a BSON type number or alias (or a list of them) for "
+                f"'type', found {describe(value)}"
+            }
+        )
+
+
 def _equality(lookup: Lookup, value: Any) -> Any:
     """The value to compare with (never an operator document)."""
     if isinstance(value, (re.Pattern, Regex)):
@@ -224,6 +247,10 @@ def compile_condition(lookup: Lookup, value: Any, compile_sub: Any) -> Any:
             value = bool(value)
         elif op == "mod":
             value = _as_list(lookup, value)
+        elif op == "size":
+            _check_size(lookup, value)
+        elif op == "type":
+            _check_type(lookup, value)
         if op not in ("exists", "size", "type", "mod"):
             value = _prepare(lookup.field, op, value)
         cond = {_SIMPLE[op]: value}

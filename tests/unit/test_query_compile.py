@@ -167,6 +167,24 @@ class TestInjection:
         with pytest.raises(LookUpError):
             compile_update(Memo, {"set__$inc": 1})
 
+    @pytest.mark.parametrize("value", [{"$ne": None}, {"$gt": 0}, True, -1, "2", 2.5, None, [1]])
+    def test_size_takes_a_count_only(self, value: Any) -> None:
+        with pytest.raises(ValidationError) as info:
+            f(tags__size=value)
+        assert list(info.value.errors) == ["tags__size"]
+        assert "expected a count (an integer >= 0) for 'size'" in info.value.errors["tags__size"]
+        with pytest.raises(ValidationError):
+            f(tags__not__size=value)
+        assert f(tags__size=0) == {"tags": {"$size": 0}}
+
+    @pytest.mark.parametrize("value", [{"$ne": None}, None, 1.5, True, [], ["int", {"$gt": 1}]])
+    def test_type_takes_type_numbers_or_aliases_only(self, value: Any) -> None:
+        with pytest.raises(ValidationError) as info:
+            f(price__type=value)
+        assert list(info.value.errors) == ["price__type"]
+        assert "BSON type number or alias" in info.value.errors["price__type"]
+        assert f(price__type=[1, "int"]) == {"price": {"$type": [1, "int"]}}
+
     def test_repr_never_raises(self) -> None:
         assert "does not compile" in repr(Book.objects(nope=1))
         assert "{'t': 'x'}" in repr(Book.objects(title="x"))
