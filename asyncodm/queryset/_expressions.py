@@ -86,6 +86,9 @@ class Expression:
         return self._combine("*", other, reflected=True)
 
     def __truediv__(self, other: Operand) -> Arithmetic:
+        if isinstance(other, _NUMBERS) and not isinstance(other, (bool, Decimal128)) and other == 0:
+            # as in Python: the server would refuse every document ("can't $divide by zero")
+            raise ZeroDivisionError(f"{self!r} / {other!r} divides by zero")
         return self._combine("/", other)
 
     def __rtruediv__(self, other: Operand) -> Arithmetic:
