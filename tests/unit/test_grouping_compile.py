@@ -201,7 +201,7 @@ class TestExpressionErrors:
 
     @pytest.mark.parametrize("zero", [0, 0.0, -0.0, decimal.Decimal(0)])
     def test_dividing_by_a_constant_zero_fails_as_in_python(self, zero: Any) -> None:
-        with pytest.raises(ZeroDivisionError, match="F\\('price'\\) / .* divides by zero"):
+        with pytest.raises(ZeroDivisionError, match=r"F\('price'\) / .* divides by zero"):
             F("price") / zero
         assert compile_expression(Line, F("price") / 2) == {"$divide": ["$price", 2]}
 
