@@ -242,24 +242,27 @@ def enforce_schema(schema: Any, son: Any) -> None:
 
 
 def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callable[[Any], Any]:
-    """``to_mongo`` of a new document as straight-line code: each field's value is stored as
-    is where its ``dump_guard`` holds, converted otherwise. Loaded documents (which must keep
-    stored keys the class does not declare) and dynamic documents take ``general``."""
+    """``to_mongo`` as straight-line code. A new document: each field's value is stored as is
+    where its ``dump_guard`` holds, converted otherwise. A loaded one (``general``'s rules,
+    unrolled): a value read or assigned is dumped like a new one's, an untouched stored value
+    is copied as stored, and stored keys the class does not declare follow, so an unchanged
+    loaded document costs a dict built from its stored one. Dynamic documents take
+    ``general``."""
     schema = cls._schema
     if schema.dynamic:
         return general
-    ns: dict[str, Any] = {"general": general, "CN": schema.class_name}
-    lines = [
-        "def dump(doc):",
-        "    if doc._son is not None: return general(doc)",
-        "    plain = doc.__dict__",
-        "    values = doc._values",
-        "    out = {}",
-    ]
+    ns: dict[str, Any] = {
+        "CN": schema.class_name,
+        "M": MISSING,
+        "db_fields": schema.db_fields,
+    }
+    new: list[str] = []
+    loaded: list[str] = []
     cls_after_first = False
     if schema.stores_cls:
         if schema.pk_name is None:
-            lines.append("    out['_cls'] = CN")
+            new.append("    out['_cls'] = CN")
+            loaded.append("        out['_cls'] = CN")
         else:
             cls_after_first = True
     for i, (name, db, field, dump, is_plain) in enumerate(schema.dump_table):
@@ -275,13 +278,48 @@ def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callab
                 if guard is None
                 else f"v if {guard.inline(str(i), ns)} else {dumper_name}(v)"
             )
-        lines.append(f"    v = {source}.get({name!r})")
-        lines.append(f"    if v is not None: out[{db!r}] = {value}")
+        new.append(f"    v = {source}.get({name!r})")
+        new.append(f"    if v is not None: out[{db!r}] = {value}")
         if field.null:
-            lines.append(f"    elif {name!r} in {source}: out[{db!r}] = None")
+            new.append(f"    elif {name!r} in {source}: out[{db!r}] = None")
+        loaded.append(f"        v = {source}.get({name!r}, M)")
+        if is_plain:  # in the instance dict (a fast-loaded document's is its stored one)
+            if field.null:
+                loaded.append(f"        if v is None: out[{db!r}] = None")
+                loaded.append(f"        elif v is not M: out[{db!r}] = {value}")
+            else:
+                loaded.append(f"        if v is not None and v is not M: out[{db!r}] = {value}")
+        else:  # untouched: copied as stored
+            loaded += [
+                "        if v is M:",
+                f"            v = son.get({db!r}, M)",
+                f"            if v is not M: out[{db!r}] = v",
+            ]
+            if field.null:
+                loaded.append(f"        elif v is None: out[{db!r}] = None")
+                loaded.append(f"        else: out[{db!r}] = {value}")
+            else:
+                loaded.append(f"        elif v is not None: out[{db!r}] = {value}")
         if cls_after_first:
-            lines.append("    out['_cls'] = CN")
+            new.append("    out['_cls'] = CN")
+            loaded.append("        out['_cls'] = CN")
             cls_after_first = False
-    lines.append("    return out")
+    lines = [
+        "def dump(doc):",
+        "    plain = doc.__dict__",
+        "    values = doc._values",
+        "    out = {}",
+        "    son = doc._son",
+        "    if son is not None:",
+        *loaded,
+        "        if len(son) > len(out):",
+        "            for key, raw in son.items():",
+        "                if (key not in db_fields and key != '_cls' and key not in values",
+        "                        and key not in out):",
+        "                    out[key] = raw",
+        "        return out",
+        *new,
+        "    return out",
+    ]
     dumper: Callable[[Any], Any] = compile_function("\n".join(lines), _hint("dumper", cls), ns)
     return dumper

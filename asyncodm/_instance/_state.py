@@ -20,7 +20,8 @@ The operations: ``start_new`` / ``general_init`` / ``assign`` (construction), ``
 (the stored state replaces everything: the loader's steps, for an existing instance),
 ``set_attribute`` (``__setattr__``: ``record_change`` of a plain field), ``set_value``,
 ``keep_snapshot``, ``read_missing`` (a default read is written into the baseline),
-``mark_saved``, ``set_generated_pk``, ``reload_fields``, ``become_new``.
+``mark_saved``, ``mark_unsaved`` (``from_document``: the next save writes it whole),
+``set_generated_pk``, ``reload_fields``, ``become_new``.
 
 The one exception lives below this layer: a field descriptor caches the converted value of its
 own field in ``_values`` (``fields._base.BaseField.__get__``/``__set__``), on every read of a
@@ -47,9 +48,11 @@ __all__ = [
     "assign",
     "become_new",
     "general_init",
+    "is_unsaved",
     "keep_snapshot",
     "load_into",
     "mark_saved",
+    "mark_unsaved",
     "read_missing",
     "reload_fields",
     "set_attribute",
@@ -286,6 +289,29 @@ def read_missing(doc: Any, field: BaseField[Any]) -> Any:
 
 
 # --- saving ---------------------------------------------------------------------------------
+
+#: The ``_orig`` key that marks a document built from a raw document that is not stored as it
+#: is (``from_document``): a snapshot key no field can take (field names are never empty), so
+#: ``compute_delta`` skips it like the snapshots; ``mark_saved`` and ``load_into`` drop it.
+_UNSAVED = snapshots.key("")
+
+
+def mark_unsaved(doc: Any) -> None:
+    """``doc`` holds a raw document as its stored state, but that document is not stored:
+    its next save writes it whole (upsert by primary key), as for a new document."""
+    orig = doc._orig
+    if orig is None:
+        orig = {}
+        set_orig(doc, orig)
+    orig[_UNSAVED] = True
+
+
+def is_unsaved(doc: Any) -> bool:
+    """True for a new document, and for one ``mark_unsaved`` marked and not saved since."""
+    if doc._son is None:
+        return True
+    orig = doc._orig
+    return orig is not None and _UNSAVED in orig
 
 
 def mark_saved(doc: Any, son: dict[str, Any]) -> None:
