@@ -259,13 +259,21 @@ def set_value(doc: Any, name: str, value: Any) -> None:
     doc._values[name] = value
 
 
+#: Field name -> its snapshot key (``snapshots.key``), made once per name: a first read of a
+#: stored container pays a dict lookup for it, not a call and a new string.
+_snapshot_keys: dict[str, str] = {}
+
+
 def keep_snapshot(doc: Any, name: str, data: bytes) -> None:
     """Record the snapshot of a stored container handed out without a copy."""
     orig = doc._orig
     if orig is None:
         orig = {}
         set_orig(doc, orig)
-    orig[snapshots.key(name)] = data
+    key = _snapshot_keys.get(name)
+    if key is None:
+        key = _snapshot_keys[name] = snapshots.key(name)
+    orig[key] = data
 
 
 def read_missing(doc: Any, field: BaseField[Any]) -> Any:
