@@ -212,7 +212,7 @@ def _layout_twin(cls: Any) -> type | None:
     (so the generated loader's slot stores are plain ones), whose instances can be given the
     class ``cls`` once built; None if ``cls`` has a layout of its own (its own ``__slots__``)."""
     twin = type(f"{cls.__name__}Loading", (Stateful,), {"__slots__": ()})
-    probe = _new(twin)
+    probe: Any = _new(twin)
     try:
         probe.__class__ = cls
     except TypeError:
