@@ -39,6 +39,8 @@ __all__ = [
 ]
 
 _new = object.__new__
+#: ``object``'s ``__class__`` setter, for an instance whose class has its own ``__setattr__``.
+_set_class = object.__dict__["__class__"].__set__
 #: The live receiver lists of the init signals: the fast paths test them without a call.
 _pre_init_receivers = signals.pre_init._receivers
 _post_init_receivers = signals.post_init._receivers
@@ -93,16 +95,35 @@ def compile_init(cls: Any, general: Callable[..., None]) -> Callable[..., None]:
         if field.coerces:
             body += ["    " + line for line in _coerce_lines(field, i, ns, target="v")]
         body.append(f"        values[{name!r}] = v")
+    twin = _layout_twin(cls)
+    if twin is not None:
+        # One setter call turns the instance into the twin, whose slot stores are plain
+        # ones (see compile_loader); it gets its class back before any other code runs.
+        ns["twin"] = twin
+        ns["set_class"] = _set_class
+        state = [
+            "    set_class(self, twin)",
+            "    self._son = None",
+            "    self._orig = None",
+            "    values = {}",
+            "    self._values = values",
+            "    self.__dict__ = kw",
+            "    self.__class__ = cls",
+        ]
+    else:
+        state = [
+            "    set_son(self, None)",
+            "    set_orig(self, None)",
+            "    values = {}",
+            "    set_values(self, values)",
+            "    set_dict(self, kw)",
+        ]
     lines = [
         "def __init__(self, *args, **kw):",
         "    if args or pre or post or type(self) is not cls or not names(kw):",
         "        return general(self, *args, **kw)",
-        "    set_son(self, None)",
-        "    set_orig(self, None)",
-        "    values = {}",
-        "    set_values(self, values)",
+        *state,
         *body,
-        "    set_dict(self, kw)",
     ]
     source = "\n".join(lines)
     init: Callable[..., None] = compile_function(source, _hint("__init__", cls), ns)
