@@ -131,12 +131,12 @@ class BaseDocument(_state.Stateful, ValidationMixin, metaclass=DocumentMeta):
         """An instance of the right class for a raw document as stored (MongoEngine): a save
         sends only later changes.
 
-        The document adopts ``son`` as a query adopts what the driver decoded: its top-level
-        mapping is copied (one C-speed shallow copy, so two documents never share one), its
-        nested lists and dicts are not: the document hands them out and changes them in place
-        (change tracking keeps its own baseline). Pass ``copy.deepcopy(son)`` to keep using
-        yours."""
-        doc: Self = cls._from_son(dict(son))
+        A dict is *adopted*, as a query adopts the dict the driver decoded: it becomes the
+        document's state (its instance dict, the baseline of its changes, the lists and dicts
+        it hands out), so loading costs what the query path's loader costs. Do not use or
+        change it afterwards; pass ``copy.deepcopy(son)`` to keep yours. Any other mapping
+        is copied into a dict first."""
+        doc: Self = cls._from_son(son if type(son) is dict else dict(son))
         return doc
 
     @classmethod
@@ -144,8 +144,8 @@ class BaseDocument(_state.Stateful, ValidationMixin, metaclass=DocumentMeta):
         """An instance for a raw document that is *not* taken as stored (PyMODM): its next
         ``save()`` writes it whole, upserted by primary key (inserted when it has none), and
         later saves send only changes. Stored keys the class does not declare are kept and
-        written too. ``document`` is adopted as by ``from_son``."""
-        doc: Self = cls._from_son(dict(document))
+        written too. A dict is adopted, as by ``from_son``."""
+        doc: Self = cls._from_son(document if type(document) is dict else dict(document))
         _state.mark_unsaved(doc)
         return doc
 

@@ -23,7 +23,15 @@ from typing import Any
 from asyncodm import signals
 from asyncodm._codegen import compile_function
 from asyncodm._codegen import constant_name as cname
-from asyncodm._instance._state import Stateful, set_dict, set_orig, set_son, set_values
+from asyncodm._instance._state import (
+    NO_VALUES,
+    Stateful,
+    keeps_no_values,
+    set_dict,
+    set_orig,
+    set_son,
+    set_values,
+)
 from asyncodm._registry import registry
 from asyncodm._types import MISSING
 from asyncodm.errors import MigrationError
@@ -95,6 +103,8 @@ def compile_init(cls: Any, general: Callable[..., None]) -> Callable[..., None]:
         if field.coerces:
             body += ["    " + line for line in _coerce_lines(field, i, ns, target="v")]
         body.append(f"        values[{name!r}] = v")
+    ns["NO_VALUES"] = NO_VALUES
+    values_init = "NO_VALUES" if keeps_no_values(schema) else "{}"
     twin = _layout_twin(cls)
     if twin is not None:
         # One setter call turns the instance into the twin, whose slot stores are plain
@@ -105,7 +115,7 @@ def compile_init(cls: Any, general: Callable[..., None]) -> Callable[..., None]:
             "    set_class(self, twin)",
             "    self._son = None",
             "    self._orig = None",
-            "    values = {}",
+            f"    values = {values_init}",
             "    self._values = values",
             "    self.__dict__ = kw",
             "    self.__class__ = cls",
@@ -114,7 +124,7 @@ def compile_init(cls: Any, general: Callable[..., None]) -> Callable[..., None]:
         state = [
             "    set_son(self, None)",
             "    set_orig(self, None)",
-            "    values = {}",
+            f"    values = {values_init}",
             "    set_values(self, values)",
             "    set_dict(self, kw)",
         ]
@@ -187,6 +197,8 @@ def compile_loader(cls: Any, *, projected: bool = False) -> Callable[[dict[str, 
             "        if found is not None and found is not cls and issubclass(found, cls):",
             f"            return found.{subclass_loader}(son)",
         ]
+    no_values = keeps_no_values(schema)
+    ns["NO_VALUES"] = NO_VALUES
     twin = _layout_twin(cls)
     if twin is not None:
         # Built as the twin (plain slot stores, specialised by the interpreter), then given
@@ -199,7 +211,7 @@ def compile_loader(cls: Any, *, projected: bool = False) -> Callable[[dict[str, 
             "    else:",
             "        obj.__dict__ = {k: v for k, v in son.items() if k in plain_names}",
             "    obj._son = son",
-            "    obj._values = {}",
+            f"    obj._values = {'NO_VALUES' if no_values else '{}'}",
             "    obj._orig = None",
             "    obj.__class__ = cls",
         ]
@@ -211,7 +223,7 @@ def compile_loader(cls: Any, *, projected: bool = False) -> Callable[[dict[str, 
             "    else:",
             "        set_dict(obj, {k: v for k, v in son.items() if k in plain_names})",
             "    set_son(obj, son)",
-            "    set_values(obj, {})",
+            f"    set_values(obj, {'NO_VALUES' if no_values else '{}'})",
             "    set_orig(obj, None)",
         ]
     if schema.enforce_schema and not projected:

@@ -144,7 +144,7 @@ class AsyncodmSystem(System):
 
     def load_public(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
         out = []
-        from_son = Post.from_son  # public: adopts the raw dict (a shallow copy of it)
+        from_son = Post.from_son  # public: adopts the raw dict, as the query path does
         for raw in raws:
             doc = from_son(raw)
             read_doc(doc)

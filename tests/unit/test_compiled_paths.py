@@ -324,3 +324,34 @@ def test_stored_names_are_shielded_in_subclasses_with_their_own_meta() -> None:
     child = Base._from_son(stored)
     assert type(child) is Child and child.__dict__ is stored
     assert child.meta == {"indexes": ["size"]} and child.extra == {"a": 1}
+
+
+def test_classes_of_plain_fields_share_one_empty_values_mapping() -> None:
+    """An embedded class whose fields are all plain never keeps converted values: its
+    instances, built or loaded, share one read-only empty mapping (64 bytes each saved);
+    changing their fields still works and is tracked."""
+    from asyncodm._instance._state import NO_VALUES
+
+    class Plain(EmbeddedDocument):
+        a = StringField()
+        n = IntField(default=1)
+
+    class Holder(Document):
+        items = ListField(EmbeddedDocumentField(Plain))
+        meta = {"collection": "plain_holders"}
+
+    built = Plain(a="x")
+    holder = Holder._from_son({"_id": ObjectId(), "items": [{"a": "y", "n": 2}]})
+    loaded = holder.items[0]
+    assert built._values is NO_VALUES and loaded._values is NO_VALUES
+    assert Entry(title="t")._values is not NO_VALUES  # a class with other fields: its own
+    loaded.a = "z"
+    del loaded.n
+    assert compute_delta(holder).update_document() == {
+        "$set": {"items.0.a": "z"},
+        "$unset": {"items.0.n": ""},
+    }
+    assert (built.to_mongo(), built.n) == ({"a": "x", "n": 1}, 1)
+    with pytest.raises(TypeError, match="all plain"):
+        NO_VALUES["a"] = 1
+    assert not NO_VALUES
