@@ -193,7 +193,7 @@ def write_markdown(path: Path, data: dict[str, Any]) -> None:
         "measured in this run, with [min-max] over the pairs; lower is better; 1.00x is the "
         "baseline.",
         "",
-        "## Targets (issue 6)",
+        "## Targets (issue 13)",
         "",
         *_verdict_table(data),
         "## Ratios to the baseline: median [min-max]",

@@ -125,6 +125,13 @@ def cpu_round(
     _variant(system, "W2_from_son", system.load_public, blobs, samples)
     t, _ = timed(system.to_mongo, docs)
     samples["W3"].append(t)
+    del docs
+    raws = _decode_all(blobs)
+    t, _ = timed(base_encode, raws)  # what a driver sends for the same unchanged dicts
+    samples["W3_loaded_base"].append(t)
+    loaded = system.load_untouched(raws)
+    t, _ = timed(system.to_mongo, loaded)
+    samples["W3_loaded"].append(t)
 
 
 def run_cpu(
@@ -138,7 +145,7 @@ def run_cpu(
     """``inner`` CPU rounds, but no new round past ``budget`` seconds once two are done: the
     slowest peer (MongoEngine, ~5 s a round) must not eat the run's time, and two samples per
     process are still a median across the run's rounds."""
-    keys = [f"{k}{suffix}" for k in ("W1", "W2", "W2_renamed", "W2_from_son", "W3")
+    keys = [f"{k}{suffix}" for k in ("W1", "W2", "W2_renamed", "W2_from_son", "W3", "W3_loaded")
             for suffix in ("_base", "")]  # fmt: skip
     samples: dict[str, list[float]] = {k: [] for k in keys}
     cpu_round(system, posts[:WARMUP], blobs[:WARMUP], renamed[:WARMUP], {k: [] for k in keys})

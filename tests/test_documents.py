@@ -210,6 +210,67 @@ async def test_unknown_stored_fields_survive_load_and_save(backend: Backend) -> 
     assert stored == {"_id": oid, "title": "new", "legacy": {"keep": [1, 2]}}
 
 
+async def test_from_document_then_save_writes_the_document_and_upserts_by_pk(
+    backend: Backend,
+) -> None:
+    """PyMODM: ``from_document(d).save()`` writes ``d`` (nothing was stored before), and a
+    second ``from_document`` with the same pk replaces the stored document; undeclared keys
+    are written too. A save after that sends only changes."""
+    oid = ObjectId()
+    first = BlogPage.from_document({"_id": oid, "title": "one", "views": 3, "legacy": [1]})
+    async with capture_commands() as commands:
+        await first.save()
+    assert commands.names == ["update"]  # a replacement, upserted by pk
+    assert commands.commands[0].command["updates"][0]["upsert"] is True
+    assert await raw(backend, BlogPage, oid) == {
+        "_id": oid,
+        "title": "one",
+        "views": 3,
+        "legacy": [1],
+    }
+    second = BlogPage.from_document({"_id": oid, "title": "two", "tags": ["t"]})
+    await second.save()
+    assert await raw(backend, BlogPage, oid) == {"_id": oid, "title": "two", "tags": ["t"]}
+    assert await backend.db["cms_page"].count_documents({}) == 1
+    second.views = 9
+    async with capture_commands() as commands:
+        await second.save()  # now stored: a delta
+    assert commands.commands[0].command["updates"][0]["u"] == {"$set": {"views": 9}}
+    assert await raw(backend, BlogPage, oid) == {
+        "_id": oid,
+        "title": "two",
+        "tags": ["t"],
+        "views": 9,
+    }
+
+
+async def test_from_document_without_a_pk_is_inserted_and_validated(backend: Backend) -> None:
+    page = BlogPage.from_document({"title": "no id"})
+    await page.save()
+    assert isinstance(page.pk, ObjectId)
+    assert await raw(backend, BlogPage, page.pk) == {"_id": page.pk, "title": "no id"}
+    bad = BlogPage.from_document({"_id": ObjectId(), "title": "x" * 201})
+    with pytest.raises(ValidationError) as info:
+        await bad.save()  # validated whole, as a new document is
+    assert "title" in info.value.errors
+    assert await raw(backend, BlogPage, bad.pk) is None
+
+
+async def test_from_son_then_save_without_changes_writes_nothing(backend: Backend) -> None:
+    """MongoEngine: ``from_son(d)`` is "already stored": an unchanged save sends nothing,
+    a change sends only itself."""
+    oid = ObjectId()
+    await backend.db["cms_page"].insert_one({"_id": oid, "title": "stored", "views": 1})
+    page = BlogPage.from_son({"_id": oid, "title": "stored", "views": 1})
+    async with assert_num_queries(0):
+        await page.save()
+    page.views = 2
+    async with capture_commands() as commands:
+        await page.save()
+    assert commands.commands[0].command["updates"][0]["u"] == {"$set": {"views": 2}}
+    assert await raw(backend, BlogPage, oid) == {"_id": oid, "title": "stored", "views": 2}
+
+
 async def test_pk_cannot_change_on_a_stored_document(backend: Backend) -> None:
     page = await BlogPage(title="t").save()
     page.id = ObjectId()

@@ -8,9 +8,9 @@ it, and changes it only through ``_state``'s operations.
 
 from __future__ import annotations
 
-import copy
 import reprlib
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from bson import json_util
@@ -128,17 +128,26 @@ class BaseDocument(_state.Stateful, ValidationMixin, metaclass=DocumentMeta):
 
     @classmethod
     def from_son(cls, son: Mapping[str, Any]) -> Self:
-        """An instance of the right class for a raw document as stored (MongoEngine).
+        """An instance of the right class for a raw document as stored (MongoEngine): a save
+        sends only later changes.
 
-        ``son`` stays yours: the document works on its own deep copy (a loaded document
-        hands out its stored lists and dicts, which must not be the caller's)."""
-        doc: Self = cls._from_son(copy.deepcopy(dict(son)))
+        A dict is *adopted*, as a query adopts the dict the driver decoded: it becomes the
+        document's state (its instance dict, the baseline of its changes, the lists and dicts
+        it hands out), so loading costs what the query path's loader costs. Do not use or
+        change it afterwards; pass ``copy.deepcopy(son)`` to keep yours. Any other mapping
+        is copied into a dict first."""
+        doc: Self = cls._from_son(son if type(son) is dict else dict(son))
         return doc
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> Self:
-        """PyMODM's name for ``from_son``."""
-        return cls.from_son(document)
+        """An instance for a raw document that is *not* taken as stored (PyMODM): its next
+        ``save()`` writes it whole, upserted by primary key (inserted when it has none), and
+        later saves send only changes. Stored keys the class does not declare are kept and
+        written too. A dict is adopted, as by ``from_son``."""
+        doc: Self = cls._from_son(document if type(document) is dict else dict(document))
+        _state.mark_unsaved(doc)
+        return doc
 
     # --- reading values ---------------------------------------------------------------------
 
@@ -247,11 +256,14 @@ def _finish_class(cls: Any, record: Schema) -> None:
     """Give a new class its record, its generated fast paths and its own errors, and register
     it (which adds the delete rules it declares). An invalid index setting is raised last, once
     the class is registered (collection-wide operations then skip it)."""
-    cls._schema = record
-    cls._instantiable = not record.abstract
     for name in record.plain_names:
         if isinstance(cls.__dict__.get(name), BaseField):
             type.__setattr__(cls, name, PlainAccess(record.fields[name]))
+    shielded = _shield_stored_names(cls, record)
+    if shielded:
+        record = replace(record, fast_keys=record.fast_keys | shielded)
+    cls._schema = record
+    cls._instantiable = not record.abstract
     values_valid = compile_quick_valid(cls)
     cls._check_quick_fields = staticmethod(values_valid)
     # A clean() override may still object to valid values: then always check properly.
@@ -267,6 +279,72 @@ def _finish_class(cls: Any, record: Schema) -> None:
     registry.register(cls)
     if record.definition_error is not None:
         raise record.definition_error
+
+
+class StoredName:
+    """Stands in, on the class, for the attribute named like a stored key of a renamed field
+    (``extra = DictField(db_field="meta")``), so a loaded document's stored dict can be its
+    ``__dict__`` even though it holds that key.
+
+    A data descriptor wins over the instance dict, so the stored key never shows through as an
+    attribute: the class's own attribute of that name (``meta``, a method) reads as it did,
+    and a name the class does not have stays an ``AttributeError``. Without it the loader
+    would copy the plain values into a dict of their own for every such document."""
+
+    __slots__ = ("name", "shadowed", "owner")
+
+    def __init__(self, name: str, shadowed: Any, owner: type) -> None:
+        self.name = name
+        self.shadowed = shadowed  # _NOTHING: the class has no attribute of that name
+        self.owner = owner
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        shadowed = self.shadowed
+        if shadowed is _NOTHING:
+            raise AttributeError(
+                f"{(owner or type(instance)).__name__!r} object has no attribute {self.name!r}"
+            )
+        get = getattr(type(shadowed), "__get__", None)
+        return shadowed if get is None else get(shadowed, instance, owner)
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        raise AttributeError(
+            f"{type(instance).__name__}.{self.name} is stored as the field "
+            f"{instance._schema.db_fields[self.name].name!r}: set that field, or set "
+            f"{self.name!r} on the class"
+        )
+
+    def __repr__(self) -> str:
+        return f"<stored name {self.name!r} of {self.owner.__qualname__}>"
+
+
+_NOTHING: Any = object()
+
+
+def _shield_stored_names(cls: type, record: Schema) -> frozenset[str]:
+    """The stored names of renamed fields that may sit in the instance dict: each gets a
+    ``StoredName`` on the class unless a data descriptor already owns the name (a field that
+    is not plain, a property). A name a plain field reads through the instance dict (another
+    field's name) cannot be shielded: documents holding it keep the copying load."""
+    if record.dynamic:
+        return frozenset()  # dynamic documents always copy their plain values
+    shielded = set()
+    for db, field in record.db_fields.items():
+        if db == field.name or db in record.fast_keys:
+            continue
+        found = next((k.__dict__[db] for k in cls.__mro__ if db in k.__dict__), _NOTHING)
+        if isinstance(found, StoredName):
+            shielded.add(db)  # inherited; a class of its own below would have replaced it
+            continue
+        if isinstance(found, PlainAccess):
+            continue
+        kind = type(found)
+        if found is not _NOTHING and (hasattr(kind, "__set__") or hasattr(kind, "__delete__")):
+            shielded.add(db)
+            continue
+        type.__setattr__(cls, db, StoredName(db, found, cls))
+        shielded.add(db)
+    return frozenset(shielded)
 
 
 def _inherits_general_init(cls: type) -> bool:

@@ -23,7 +23,15 @@ from typing import Any
 from asyncodm import signals
 from asyncodm._codegen import compile_function
 from asyncodm._codegen import constant_name as cname
-from asyncodm._instance._state import set_dict, set_orig, set_son, set_values
+from asyncodm._instance._state import (
+    NO_VALUES,
+    Stateful,
+    keeps_no_values,
+    set_dict,
+    set_orig,
+    set_son,
+    set_values,
+)
 from asyncodm._registry import registry
 from asyncodm._types import MISSING
 from asyncodm.errors import MigrationError
@@ -39,6 +47,8 @@ __all__ = [
 ]
 
 _new = object.__new__
+#: ``object``'s ``__class__`` setter, for an instance whose class has its own ``__setattr__``.
+_set_class = object.__dict__["__class__"].__set__
 #: The live receiver lists of the init signals: the fast paths test them without a call.
 _pre_init_receivers = signals.pre_init._receivers
 _post_init_receivers = signals.post_init._receivers
@@ -93,16 +103,37 @@ def compile_init(cls: Any, general: Callable[..., None]) -> Callable[..., None]:
         if field.coerces:
             body += ["    " + line for line in _coerce_lines(field, i, ns, target="v")]
         body.append(f"        values[{name!r}] = v")
+    ns["NO_VALUES"] = NO_VALUES
+    values_init = "NO_VALUES" if keeps_no_values(schema) else "{}"
+    twin = _layout_twin(cls)
+    if twin is not None:
+        # One setter call turns the instance into the twin, whose slot stores are plain
+        # ones (see compile_loader); it gets its class back before any other code runs.
+        ns["twin"] = twin
+        ns["set_class"] = _set_class
+        state = [
+            "    set_class(self, twin)",
+            "    self._son = None",
+            "    self._orig = None",
+            f"    values = {values_init}",
+            "    self._values = values",
+            "    self.__dict__ = kw",
+            "    self.__class__ = cls",
+        ]
+    else:
+        state = [
+            "    set_son(self, None)",
+            "    set_orig(self, None)",
+            f"    values = {values_init}",
+            "    set_values(self, values)",
+            "    set_dict(self, kw)",
+        ]
     lines = [
         "def __init__(self, *args, **kw):",
         "    if args or pre or post or type(self) is not cls or not names(kw):",
         "        return general(self, *args, **kw)",
-        "    set_son(self, None)",
-        "    set_orig(self, None)",
-        "    values = {}",
-        "    set_values(self, values)",
+        *state,
         *body,
-        "    set_dict(self, kw)",
     ]
     source = "\n".join(lines)
     init: Callable[..., None] = compile_function(source, _hint("__init__", cls), ns)
@@ -166,16 +197,35 @@ def compile_loader(cls: Any, *, projected: bool = False) -> Callable[[dict[str, 
             "        if found is not None and found is not cls and issubclass(found, cls):",
             f"            return found.{subclass_loader}(son)",
         ]
-    lines += [
-        "    obj = new(cls)",
-        "    if fast(son):",
-        "        set_dict(obj, son)",
-        "    else:",
-        "        set_dict(obj, {k: v for k, v in son.items() if k in plain_names})",
-        "    set_son(obj, son)",
-        "    set_values(obj, {})",
-        "    set_orig(obj, None)",
-    ]
+    no_values = keeps_no_values(schema)
+    ns["NO_VALUES"] = NO_VALUES
+    twin = _layout_twin(cls)
+    if twin is not None:
+        # Built as the twin (plain slot stores, specialised by the interpreter), then given
+        # its class: a third of the cost of four slot-setter calls.
+        ns["twin"] = twin
+        lines += [
+            "    obj = new(twin)",
+            "    if fast(son):",
+            "        obj.__dict__ = son",
+            "    else:",
+            "        obj.__dict__ = {k: v for k, v in son.items() if k in plain_names}",
+            "    obj._son = son",
+            f"    obj._values = {'NO_VALUES' if no_values else '{}'}",
+            "    obj._orig = None",
+            "    obj.__class__ = cls",
+        ]
+    else:
+        lines += [
+            "    obj = new(cls)",
+            "    if fast(son):",
+            "        set_dict(obj, son)",
+            "    else:",
+            "        set_dict(obj, {k: v for k, v in son.items() if k in plain_names})",
+            "    set_son(obj, son)",
+            f"    set_values(obj, {'NO_VALUES' if no_values else '{}'})",
+            "    set_orig(obj, None)",
+        ]
     if schema.enforce_schema and not projected:
         lines.append("    enforce_schema(schema, son)")
     lines += [
@@ -188,6 +238,19 @@ def compile_loader(cls: Any, *, projected: bool = False) -> Callable[[dict[str, 
     load.__doc__ = f"Build a {cls.__name__} around a raw stored document (no copy, no conversion)."
     load.__qualname__ = f"{cls.__qualname__}._from_son"
     return load
+
+
+def _layout_twin(cls: Any) -> type | None:
+    """A class with the state slots of ``cls`` and nothing else, no ``__setattr__`` of its own
+    (so the generated loader's slot stores are plain ones), whose instances can be given the
+    class ``cls`` once built; None if ``cls`` has a layout of its own (its own ``__slots__``)."""
+    twin = type(f"{cls.__name__}Loading", (Stateful,), {"__slots__": ()})
+    probe: Any = _new(twin)
+    try:
+        probe.__class__ = cls
+    except TypeError:
+        return None
+    return twin
 
 
 def compile_quick_valid(cls: Any) -> Callable[[Any], bool]:
@@ -242,24 +305,27 @@ def enforce_schema(schema: Any, son: Any) -> None:
 
 
 def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callable[[Any], Any]:
-    """``to_mongo`` of a new document as straight-line code: each field's value is stored as
-    is where its ``dump_guard`` holds, converted otherwise. Loaded documents (which must keep
-    stored keys the class does not declare) and dynamic documents take ``general``."""
+    """``to_mongo`` as straight-line code. A new document: each field's value is stored as is
+    where its ``dump_guard`` holds, converted otherwise. A loaded one (``general``'s rules,
+    unrolled): a value read or assigned is dumped like a new one's, an untouched stored value
+    is copied as stored, and stored keys the class does not declare follow, so an unchanged
+    loaded document costs a dict built from its stored one. Dynamic documents take
+    ``general``."""
     schema = cls._schema
     if schema.dynamic:
         return general
-    ns: dict[str, Any] = {"general": general, "CN": schema.class_name}
-    lines = [
-        "def dump(doc):",
-        "    if doc._son is not None: return general(doc)",
-        "    plain = doc.__dict__",
-        "    values = doc._values",
-        "    out = {}",
-    ]
+    ns: dict[str, Any] = {
+        "CN": schema.class_name,
+        "M": MISSING,
+        "db_fields": schema.db_fields,
+    }
+    new: list[str] = []
+    loaded: list[str] = []
     cls_after_first = False
     if schema.stores_cls:
         if schema.pk_name is None:
-            lines.append("    out['_cls'] = CN")
+            new.append("    out['_cls'] = CN")
+            loaded.append("        out['_cls'] = CN")
         else:
             cls_after_first = True
     for i, (name, db, field, dump, is_plain) in enumerate(schema.dump_table):
@@ -275,13 +341,48 @@ def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callab
                 if guard is None
                 else f"v if {guard.inline(str(i), ns)} else {dumper_name}(v)"
             )
-        lines.append(f"    v = {source}.get({name!r})")
-        lines.append(f"    if v is not None: out[{db!r}] = {value}")
+        new.append(f"    v = {source}.get({name!r})")
+        new.append(f"    if v is not None: out[{db!r}] = {value}")
         if field.null:
-            lines.append(f"    elif {name!r} in {source}: out[{db!r}] = None")
+            new.append(f"    elif {name!r} in {source}: out[{db!r}] = None")
+        loaded.append(f"        v = {source}.get({name!r}, M)")
+        if is_plain:  # in the instance dict (a fast-loaded document's is its stored one)
+            if field.null:
+                loaded.append(f"        if v is None: out[{db!r}] = None")
+                loaded.append(f"        elif v is not M: out[{db!r}] = {value}")
+            else:
+                loaded.append(f"        if v is not None and v is not M: out[{db!r}] = {value}")
+        else:  # untouched: copied as stored
+            loaded += [
+                "        if v is M:",
+                f"            v = son.get({db!r}, M)",
+                f"            if v is not M: out[{db!r}] = v",
+            ]
+            if field.null:
+                loaded.append(f"        elif v is None: out[{db!r}] = None")
+                loaded.append(f"        else: out[{db!r}] = {value}")
+            else:
+                loaded.append(f"        elif v is not None: out[{db!r}] = {value}")
         if cls_after_first:
-            lines.append("    out['_cls'] = CN")
+            new.append("    out['_cls'] = CN")
+            loaded.append("        out['_cls'] = CN")
             cls_after_first = False
-    lines.append("    return out")
+    lines = [
+        "def dump(doc):",
+        "    plain = doc.__dict__",
+        "    values = doc._values",
+        "    out = {}",
+        "    son = doc._son",
+        "    if son is not None:",
+        *loaded,
+        "        if len(son) > len(out):",
+        "            for key, raw in son.items():",
+        "                if (key not in db_fields and key != '_cls' and key not in values",
+        "                        and key not in out):",
+        "                    out[key] = raw",
+        "        return out",
+        *new,
+        "    return out",
+    ]
     dumper: Callable[[Any], Any] = compile_function("\n".join(lines), _hint("dumper", cls), ns)
     return dumper

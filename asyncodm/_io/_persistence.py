@@ -99,7 +99,7 @@ async def prepare_write(doc: Any, session: Any) -> PreparedWrite | None:
     record: ClassRecord = doc._schema
     if not record.save_work:
         return None
-    prepared = PreparedWrite(_Context(record, session, doc._son is None))
+    prepared = PreparedWrite(_Context(record, session, _state.is_unsaved(doc)))
     try:
         for fld in record.save_work:
             prepared.done.append((fld, await fld.before_write(doc, prepared.context)))
@@ -160,7 +160,7 @@ async def _save(
     extra = signal_kwargs or {}
     if signals.pre_save:
         await signals.pre_save.send(cls, document=doc, **extra)
-    is_new = doc._son is None
+    is_new = _state.is_unsaved(doc)  # from_document: written whole, as new
     if validate:
         if is_new:
             doc.validate(clean=clean)
@@ -192,7 +192,7 @@ async def _save(
 async def _write(doc: Any, *, force_insert: bool, write_concern: Any, session: Any) -> bool:
     """Send the insert, upsert or delta update; True if the document was new."""
     cls = type(doc)
-    is_new = doc._son is None
+    is_new = _state.is_unsaved(doc)
     collection = collection_for(cls, write_concern=write_concern)
     schema = doc._schema
     if is_new:

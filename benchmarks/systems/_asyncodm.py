@@ -138,9 +138,13 @@ class AsyncodmSystem(System):
             out.append(doc)
         return out
 
+    def load_untouched(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
+        from_son = Post._from_son
+        return [from_son(raw) for raw in raws]
+
     def load_public(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
         out = []
-        from_son = Post.from_son  # public: works on its own deep copy of the raw dict
+        from_son = Post.from_son  # public: adopts the raw dict, as the query path does
         for raw in raws:
             doc = from_son(raw)
             read_doc(doc)

@@ -68,6 +68,11 @@ class System:
         """W3: the BSON-ready documents an insert of ``docs`` would send."""
         raise NotImplementedError
 
+    def load_untouched(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
+        """W3_loaded (not timed): documents as a query returns them, before any read; an ODM
+        with no cheaper path than ``load`` (which reads every field) uses that."""
+        return self.load(raws)
+
     # --- end to end (W4-W6) -----------------------------------------------------------------
 
     async def insert_each(self, posts: Sequence[PostData]) -> None:

@@ -96,6 +96,10 @@ class MongoEngineSystem(System):
             out.append(doc)
         return out
 
+    def load_untouched(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
+        from_son = Post._from_son
+        return [from_son(raw) for raw in raws]
+
     def load(self, raws: Sequence[dict[str, Any]]) -> list[Any]:
         out = []
         from_son = Post._from_son

@@ -7,6 +7,7 @@ exactly what the general code gives, including the edge cases it must hand over.
 
 from __future__ import annotations
 
+import copy
 import datetime
 from typing import Any
 
@@ -207,3 +208,150 @@ def test_reading_embedded_documents_is_not_a_change() -> None:
     entry = Entry._from_son(_stored_entry())
     _ = [(n.text, n.at) for n in entry.notes], entry.main.text
     assert not compute_delta(entry)
+
+
+# --- the dumper of loaded documents, and stored names in the instance dict -------------------
+
+
+class Renamed(Document):
+    """Stored names that are not attribute names: one unknown to the class (``owner_id``),
+    one that is a class attribute of every document (``meta``), one a method (``save``)."""
+
+    title = StringField()
+    owner = ObjectIdField(db_field="owner_id")
+    extra = DictField(db_field="meta")
+    stamp = DateTimeField(db_field="save", null=True)
+    count = IntField(null=True)
+    meta = {"collection": "renamed_entries"}
+
+
+class Crossed(Document):
+    """A stored name that is another plain field's name: it may not enter the instance dict."""
+
+    first = StringField(db_field="second")
+    second = StringField(db_field="third")
+
+
+def _stored_renamed() -> dict[str, Any]:
+    return {
+        "_id": ObjectId(),
+        "title": "t",
+        "owner_id": ObjectId(),
+        "meta": {"k": [1]},
+        "save": MS,
+        "count": None,
+        "legacy": {"kept": True},
+    }
+
+
+def _loaded_states() -> list[Any]:
+    """Loaded documents in every state the dumper distinguishes, for each class."""
+    out: list[Any] = []
+    for cls, stored in (
+        (Entry, {**_stored_entry(), "count": 3, "tags": ["a"], "extra": {"x": 1}, "zz": 1}),
+        (Renamed, _stored_renamed()),
+        (SubKind, {"_id": ObjectId(), "_cls": "Kind.SubKind", "name": "n", "size": 2}),
+        (Kind, {"_cls": "Kind", "name": "no pk"}),
+    ):
+        untouched = cls._from_son(copy.deepcopy(stored))
+        read = cls._from_son(copy.deepcopy(stored))
+        _ = [getattr(read, name) for name in cls._schema.fields]
+        changed = cls._from_son(copy.deepcopy(stored))
+        for name, field in cls._schema.fields.items():
+            if isinstance(field, StringField):
+                setattr(changed, name, "changed")
+            elif isinstance(field, (IntField, DateTimeField)) and field.null:
+                setattr(changed, name, None)
+        out += [untouched, read, changed]
+    return out
+
+
+@pytest.mark.parametrize("doc", _loaded_states(), ids=lambda d: type(d).__name__)
+def test_loaded_dumper_equals_the_general_dump(doc: Any) -> None:
+    assert doc.to_mongo() == to_son(doc)
+    assert list(doc.to_mongo()) == list(to_son(doc))
+
+
+def test_an_untouched_loaded_document_dumps_its_stored_values_and_unknown_keys() -> None:
+    stored = _stored_renamed()
+    doc = Renamed._from_son(stored)
+    son = doc.to_mongo()
+    assert son == stored and list(son) == list(stored)  # "count": None kept (null=True)
+    assert son is not stored and son["meta"] is stored["meta"]  # as to_son: values as stored
+
+
+def test_renamed_stored_keys_keep_the_no_copy_load() -> None:
+    stored = _stored_renamed()
+    del stored["legacy"]  # an undeclared key still takes the copying load (checked below)
+    doc = Renamed._from_son(stored)
+    assert doc.__dict__ is stored  # the stored dict is the instance dict
+    assert doc.meta == {"collection": "renamed_entries"} and Renamed.meta is doc.meta
+    assert doc.extra == {"k": [1]} and doc.stamp == MS and doc.owner == stored["owner_id"]
+    assert callable(doc.save) and doc.save.__self__ is doc  # the method, not the stored value
+    with pytest.raises(AttributeError, match="owner_id"):
+        _ = doc.owner_id
+    assert not hasattr(doc, "owner_id") and not hasattr(Renamed, "owner_id")
+    with pytest.raises(AttributeError, match="no field 'owner_id'"):
+        doc.owner_id = ObjectId()
+    with pytest.raises(AttributeError, match="extra"):
+        doc.meta = {}  # a stored key: the field is where it is set
+    doc.extra["k"].append(2)
+    doc.stamp = None
+    assert compute_delta(doc).update_document() == {
+        "$set": {"meta.k": [1, 2], "save": None},
+    }
+    with_unknown = Renamed._from_son(_stored_renamed())
+    assert with_unknown.__dict__ is not with_unknown._son and with_unknown.meta is Renamed.meta
+
+
+def test_a_stored_key_named_like_a_plain_field_is_never_read_as_that_field() -> None:
+    stored = {"_id": ObjectId(), "second": "first's value", "third": "second's value"}
+    doc = Crossed._from_son(stored)
+    assert (doc.first, doc.second) == ("first's value", "second's value")
+    assert doc.to_mongo() == stored
+
+
+def test_stored_names_are_shielded_in_subclasses_with_their_own_meta() -> None:
+    class Base(Document):
+        extra = DictField(db_field="meta")
+        meta = {"allow_inheritance": True, "collection": "shielded_base"}
+
+    class Child(Base):
+        size = IntField()
+        meta = {"indexes": ["size"]}
+
+    stored = {"_id": ObjectId(), "_cls": "Base.Child", "meta": {"a": 1}, "size": 1}
+    child = Base._from_son(stored)
+    assert type(child) is Child and child.__dict__ is stored
+    assert child.meta == {"indexes": ["size"]} and child.extra == {"a": 1}
+
+
+def test_classes_of_plain_fields_share_one_empty_values_mapping() -> None:
+    """An embedded class whose fields are all plain never keeps converted values: its
+    instances, built or loaded, share one read-only empty mapping (64 bytes each saved);
+    changing their fields still works and is tracked."""
+    from asyncodm._instance._state import NO_VALUES
+
+    class Plain(EmbeddedDocument):
+        a = StringField()
+        n = IntField(default=1)
+
+    class Holder(Document):
+        items = ListField(EmbeddedDocumentField(Plain))
+        meta = {"collection": "plain_holders"}
+
+    built = Plain(a="x")
+    holder = Holder._from_son({"_id": ObjectId(), "items": [{"a": "y", "n": 2}]})
+    loaded = holder.items[0]
+    assert built._values is NO_VALUES and loaded._values is NO_VALUES
+    assert Entry(title="t")._values is not NO_VALUES  # a class with other fields: its own
+    loaded.a = "z"
+    del loaded.n
+    assert compute_delta(holder).update_document() == {
+        "$set": {"items.0.a": "z"},
+        "$unset": {"items.0.n": ""},
+    }
+    assert (built.to_mongo(), built.n) == ({"a": "x", "n": 1}, 1)
+    with pytest.raises(TypeError, match="all plain"):
+        NO_VALUES["a"] = 1
+    assert not NO_VALUES

@@ -25,6 +25,7 @@ from asyncodm import (
     StringField,
     ValidationError,
 )
+from asyncodm._instance import _state
 from asyncodm._instance._codec import compute_delta
 from asyncodm._registry import registry
 from tests.models.blog import Animal, BlogPage, BlogUser, Comment, Dog, Note, Puppy
@@ -511,10 +512,13 @@ class TestSonAndDocumentApi:
             doc = build(types.MappingProxyType(raw))  # any Mapping, not only a dict
             assert type(doc) is Puppy and doc.pk == oid
             assert (doc.name, doc.barks, doc.age_weeks) == ("p", 1, 2)
-            assert doc._son is not None  # loaded: a save sends only changes
+            assert doc._son is not None  # the raw document is its stored state
             doc.name = "q"
             assert compute_delta(doc).update_document() == {"$set": {"name": "q"}}
             assert raw["name"] == "p"  # the mapping given is not changed
+            # from_son: already stored (a save sends only changes); from_document: the next
+            # save writes it whole (tests/test_documents.py checks both on every backend)
+            assert _state.is_unsaved(doc) is (build == Animal.from_document)
 
     def test_from_document_keeps_undeclared_keys(self) -> None:
         oid = ObjectId()

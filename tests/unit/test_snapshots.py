@@ -113,12 +113,18 @@ def test_values_pickle_cannot_snapshot_are_copied() -> None:
     assert shelf.extra is not son["extra"] and shelf.extra["obj"] is marker
 
 
-def test_from_son_never_shares_the_callers_containers() -> None:
+def test_from_son_adopts_the_document_as_a_query_does() -> None:
+    """``from_son`` costs what the query path's loader costs: a dict is adopted, not copied
+    (API: the caller hands it over), so it *is* the document's state, as a decoded dict is
+    for a query; the delta stays exact. A mapping of another type is copied into a dict."""
     mine = stored()
     shelf = Shelf.from_son(mine)
+    assert shelf.__dict__ is mine and shelf._son is mine  # adopted: nothing copied
+    assert shelf.tags is mine["tags"] and shelf.extra is mine["extra"]
+    shelf.name = "renamed"
     shelf.tags.append("c")
     shelf.extra["seo"]["slug"] = "y"
-    assert mine["tags"] == ["a", "b"] and mine["extra"]["seo"]["slug"] == "x"
+    assert mine["name"] == "renamed" and mine["tags"] == ["a", "b", "c"]  # its state
     assert compute_delta(shelf).update_document() == {
-        "$set": {"tags": ["a", "b", "c"], "extra.seo.slug": "y"}
+        "$set": {"name": "renamed", "tags": ["a", "b", "c"], "extra.seo.slug": "y"}
     }
