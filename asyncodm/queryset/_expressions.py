@@ -45,7 +45,7 @@ _DATE_KINDS = frozenset({"date", "datetime"})
 #: Kinds whose values are stored as plain text.
 _TEXT_KINDS = frozenset({"string", "email", "url", "ip"})
 #: What a value family is: "number", "text", "date", or a field class (only its own values).
-Family = Union[str, type]
+Family = str | type
 
 #: Python operator -> aggregation operator (https://www.mongodb.com/docs/manual/reference/operator/aggregation/#arithmetic-expression-operators).
 _OPERATORS = {"+": "$add", "-": "$subtract", "*": "$multiply", "/": "$divide"}
