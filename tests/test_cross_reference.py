@@ -212,6 +212,62 @@ async def test_q_combinations(backend: Backend) -> None:
     assert [p.title for p in both] == ["p2", "p5"]
 
 
+async def test_two_conditions_through_one_reference_are_one_target_query(
+    backend: Backend,
+) -> None:
+    await seed()
+
+    def wanted(s: RawDoc) -> bool:
+        return s["name"] != "Dee" and s["age"] >= 30 and (s.get("home") or {}).get("ci") != "Lyon"
+
+    expected = await expected_titles(backend, author, wanted)
+    assert expected == ["p1", "p2"]
+    async with assert_num_queries(2) as log:
+        found = await Piece.objects(
+            author__name__ne="Dee", author__age__gte=30, author__home__city__ne="Lyon"
+        ).order_by("title")
+    assert [p.title for p in found] == expected
+    assert [c.collection for c in log.commands] == ["scribe", "piece"]
+    async with assert_num_queries(2):  # two Q, ANDed, and a filter() after: still one
+        chained = await Piece.objects(Q(author__name__ne="Dee") & Q(author__age__gte=30)).filter(
+            author__home__city__ne="Lyon"
+        )
+    assert sorted(p.title for p in chained) == expected
+
+
+async def test_two_conditions_through_a_list_of_references_stay_two(backend: Backend) -> None:
+    await seed()
+    # p2's editors are Ann (30) and Cy (a Chief, 25): one is Ann, one is under 30, but no
+    # editor is both, so merging would lose p2
+    anns = set(await expected_titles(backend, editors, lambda s: s["name"] == "Ann"))
+    young = set(await expected_titles(backend, editors, lambda s: s["age"] < 30))
+    both = await expected_titles(backend, editors, lambda s: s["name"] == "Ann" and s["age"] < 30)
+    assert sorted(anns & young) == ["p2"] and both == []
+    async with assert_num_queries(3) as log:
+        found = await Piece.objects(editors__name="Ann", editors__age__lt=30).to_list()
+    assert [p.title for p in found] == ["p2"]
+    assert [c.collection for c in log.commands] == ["scribe", "scribe", "piece"]
+
+
+async def test_two_references_in_a_row_merge_at_the_first(backend: Backend) -> None:
+    data = await seed()
+    await Remark(piece=data["pieces"][0], text="a").save()
+    await Remark(piece=data["pieces"][4], text="b").save()
+    fr = {n["_id"] for n in await raw(backend, "nation") if n["c"] == "FR"}
+    scribes = {s["_id"] for s in await raw(backend, "scribe") if s.get("nation") in fr}
+    pieces = {
+        p["_id"]
+        for p in await raw(backend, "piece")
+        if p.get("author") in scribes and p["views"] > 10
+    }
+    expected = sorted(r["text"] for r in await raw(backend, "remark") if r["piece"] in pieces)
+    assert expected == ["b"]
+    async with assert_num_queries(4) as log:  # one query per collection
+        found = await Remark.objects(piece__author__nation__code="FR", piece__views__gt=10)
+    assert [r.text for r in found] == expected
+    assert [c.collection for c in log.commands] == ["nation", "scribe", "piece", "remark"]
+
+
 async def test_two_references_in_a_row(backend: Backend) -> None:
     await seed()
     nations = {n["_id"] for n in await raw(backend, "nation") if n["c"] == "FR"}

@@ -13,7 +13,18 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from asyncodm import Avg, Count, F, LookUpError, Max, Min, OperationError, Q, Sum
+from asyncodm import (
+    Avg,
+    Count,
+    F,
+    LookUpError,
+    Max,
+    Min,
+    OperationError,
+    Q,
+    Sum,
+    ValidationError,
+)
 from asyncodm.testing import assert_num_queries
 from tests._backends import Backend, maybe_await
 from tests.models.library import Ebook
@@ -317,6 +328,23 @@ async def test_pipeline_update(backend: Backend) -> None:
     # inc starts from 0 where the field is missing, as $inc does
     await Line.objects(sku="c").update_one(inc__total=F("qty") * 2)
     assert (await backend.db["sales_lines"].find_one({"s": "c"}))["total"] == 4
+
+
+async def test_an_expression_that_does_not_fit_its_field_writes_nothing(
+    backend: Backend,
+) -> None:
+    await seed()
+    before = await backend.db["sales_lines"].find({}).sort("_id", 1).to_list(None)
+    async with assert_num_queries(0):  # refused before anything is sent (so also on nx)
+        with pytest.raises(ValidationError, match="sku: expected text for 'set'"):
+            await Line.objects(sku="a").update(set__sku=F("qty"))
+        with pytest.raises(ValidationError, match="status: expected a numeric field for 'inc'"):
+            await Line.objects(sku="b").update_one(inc__status=F("qty"), set__total=F("price"))
+        with pytest.raises(ValidationError, match="total: expected a number for 'set'"):
+            await Line.objects(sku="c").modify(set__total=F("sold") + 1)
+    after = await backend.db["sales_lines"].find({}).sort("_id", 1).to_list(None)
+    assert after == before
+    assert all(isinstance(d["s"], str) for d in after)
 
 
 @NX_NO_PIPELINE_UPDATE

@@ -18,8 +18,9 @@ from asyncodm._registry import registry
 from asyncodm._schema._filters import cls_filter as _schema_cls_filter
 from asyncodm._schema._paths import LOOKUP, ResolvedPath, find_crossing, resolve
 from asyncodm.errors import LookUpError
+from asyncodm.fields._base import Container
 from asyncodm.queryset._expressions import Expression, expression_condition
-from asyncodm.queryset._join_plan import Join
+from asyncodm.queryset._join_plan import Join, merge_joins
 from asyncodm.queryset._lookups import parse_lookup, split_lookup
 from asyncodm.queryset._operators import compile_condition
 from asyncodm.queryset._q import Q
@@ -66,6 +67,12 @@ def merge_and(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             current = merged[key]
             if key == "$and" and isinstance(current, list) and isinstance(cond, list):
                 merged[key] = [*current, *cond]
+            elif isinstance(current, Join) and isinstance(cond, Join):
+                one = merge_joins(current, cond, merge_and)
+                if one is None:
+                    rest.append({key: cond})
+                else:
+                    merged[key] = one
             elif (
                 _is_operator_doc(current)
                 and _is_operator_doc(cond)
@@ -156,7 +163,21 @@ def compile_join(schema: Any, key: str, value: Any) -> Join | None:
             f"{target.__name__}: {exc}"
         ) from None
     dbref = bool(getattr(held.field, "dbref", False))
-    return Join(target=target, query=query, local=local.path, dbref=dbref)
+    single = held.container is Container.NONE and _one_per_document(local)
+    return Join(target=target, query=query, local=local.path, dbref=dbref, single=single)
+
+
+def _one_per_document(local: ResolvedPath) -> bool:
+    """Whether the path to a reference holds one value per document: no list on the way
+    (``bylines__by``: one per byline), unless an index picks one item (``editors__0``)."""
+    steps = local.steps
+    for i in range(len(steps) - 1):
+        field = steps[i].field
+        if field is not None and field.container is Container.LIST:
+            after = steps[i + 1]
+            if not (after.position and after.stored.isdigit()):
+                return False
+    return True
 
 
 def _compile_sub(schema: Any, query: Any) -> dict[str, Any]:

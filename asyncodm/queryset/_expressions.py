@@ -32,14 +32,20 @@ __all__ = [
     "F",
     "compile_expression",
     "expression_condition",
+    "family",
     "literal",
     "resolve_field",
+    "value_family",
 ]
 
 #: Field kinds (``BaseField.kind``) whose values are numbers: arithmetic, ``Sum``, ``Avg``.
 NUMERIC_KINDS = frozenset({"int", "long", "float", "decimal", "sequence"})
 #: Kinds that also take ``+``/``-`` (a date plus milliseconds is a date).
 _DATE_KINDS = frozenset({"date", "datetime"})
+#: Kinds whose values are stored as plain text.
+_TEXT_KINDS = frozenset({"string", "email", "url", "ip"})
+#: What a value family is: "number", "text", "date", or a field class (only its own values).
+Family = str | type
 
 #: Python operator -> aggregation operator (https://www.mongodb.com/docs/manual/reference/operator/aggregation/#arithmetic-expression-operators).
 _OPERATORS = {"+": "$add", "-": "$subtract", "*": "$multiply", "/": "$divide"}
@@ -223,6 +229,44 @@ def _check_numeric(schema: Any, f: F, op: str) -> None:
         f"{schema.model.__name__} field {resolved.label!r} in F() arithmetic ({op!r}): expected "
         f"a numeric field, found a {type(resolved.field).__name__}"
     )
+
+
+def family(field: Any) -> Family | None:
+    """The family of values a field holds, for checking what an F() update may store in it
+    (None: anything, an undeclared or dynamic field). Numbers, texts and dates each form one
+    family whatever their field class; any other field holds only its own class's values."""
+    if field is None:
+        return None
+    kind = field.kind
+    if kind == "dynamic":
+        return None
+    if kind in NUMERIC_KINDS:
+        return "number"
+    if kind in _TEXT_KINDS:
+        return "text"
+    if kind in _DATE_KINDS:
+        return "date"
+    return type(field)
+
+
+def value_family(schema: Any, expression: Any) -> Family | None:
+    """The family of what an expression yields (None: not known, an undeclared field).
+
+    A field's value is of that field's family; arithmetic gives a number, except that a date
+    plus (or minus) a number is a date (``$add``/``$subtract`` on dates).
+    """
+    if isinstance(expression, F):
+        return family(resolve_field(schema, expression.name).field)
+    if not isinstance(expression, Arithmetic):
+        return "number"  # arithmetic constants are numbers (``_combine``)
+    sides = [value_family(schema, side) for side in (expression.left, expression.right)]
+    if expression.op == "+" and "date" in sides:
+        return "date"
+    if expression.op == "-" and sides[0] == "date" and sides[1] != "date":
+        return "date"
+    if expression.op in "+-" and None in sides:
+        return None  # an undeclared field may hold a date
+    return "number"
 
 
 #: Lookups that compare with an expression, and their aggregation operators.

@@ -30,6 +30,7 @@ __all__ = [
     "dbref_key",
     "iter_joins",
     "lookup_stages",
+    "merge_joins",
     "substitute",
 ]
 
@@ -57,9 +58,42 @@ class Join:
     """The stored path of the reference here (``author``, ``meta.owner``, ``editors``)."""
     dbref: bool
     """The reference is stored as a DBRef (matched by comparing DBRefs)."""
+    single: bool = False
+    """The path holds one reference per document (no list on the way): two conditions
+    ANDed through it concern the same referenced document, so ``merge_joins`` may make them one
+    target query. Through a list each may be met by another item, so they stay two."""
 
     def __repr__(self) -> str:
         return f"Join({self.target.__name__}, {self.query!r}, local={self.local!r})"
+
+
+def merge_joins(
+    first: Join, second: Join, merge: Callable[[list[Any]], dict[str, Any]]
+) -> Join | None:
+    """One marker for two ANDed on the same single reference (one target query instead of
+    two: ``publisher__name`` and ``publisher__founded__lt`` ask about one publisher); None
+    when they cannot be merged (a list of references, or two different references).
+
+    ``merge`` ANDs the two target filters (``_compile.merge_and``); the conditions the second
+    repeats word for word (the target's ``_cls`` condition) are dropped, A and A being A.
+    """
+    if not (
+        first.single
+        and second.single
+        and first.target is second.target
+        and first.local == second.local
+        and first.dbref == second.dbref
+    ):
+        return None
+    kept = first.query
+    extra = {k: v for k, v in second.query.items() if not (k in kept and kept[k] == v)}
+    return Join(
+        target=first.target,
+        query=merge([kept, extra]),
+        local=first.local,
+        dbref=first.dbref,
+        single=True,
+    )
 
 
 def iter_joins(query: Mapping[str, Any]) -> Iterator[Join]:

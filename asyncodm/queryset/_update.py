@@ -17,7 +17,16 @@ from asyncodm.errors import OperationError, ValidationError
 from asyncodm.fields._base import BaseField, describe
 from asyncodm.fields._compound import DynamicField
 from asyncodm.queryset._compile import compile_lookups, schema_of, stored_path
-from asyncodm.queryset._expressions import Expression, compile_expression, literal
+from asyncodm.queryset._expressions import (
+    Expression,
+    F,
+    Family,
+    compile_expression,
+    family,
+    literal,
+    resolve_field,
+    value_family,
+)
 from asyncodm.queryset._lookups import UpdateKey, parse_update_key
 from asyncodm.queryset._operators import document_to_pk
 
@@ -204,6 +213,10 @@ def uses_expressions(operations: Mapping[str, Any]) -> bool:
     return any(isinstance(value, Expression) for value in operations.values())
 
 
+#: The keyword operators an F() value may take (their pipeline forms are below).
+_EXPRESSION_OPERATORS = frozenset({"set", "inc", "dec", "mul", "max", "min"})
+
+
 def _current(path: str, default: Any) -> dict[str, Any]:
     """The stored value at ``path``, or ``default`` where it is missing or null (as ``$inc``
     and ``$mul`` treat a missing field)."""
@@ -215,6 +228,8 @@ def _pipeline_value(schema: Any, key: UpdateKey, value: Any) -> Any:
     op = key.op
     if isinstance(value, Expression):
         expression = compile_expression(schema, value)
+        if op in _EXPRESSION_OPERATORS:
+            _check_expression(schema, key, value)
         if op == "set":
             return expression
         if op == "inc":
@@ -247,6 +262,40 @@ def _pipeline_value(schema: Any, key: UpdateKey, value: Any) -> Any:
         "takes set, unset, inc, dec, mul, max, min and current_date; run it as a separate "
         "update"
     )
+
+
+def _shown(wanted: Family) -> str:
+    """A value family in a message: "a number", "text", "a date", "a ListField value"."""
+    if isinstance(wanted, type):
+        return f"a {wanted.__name__} value"
+    return "text" if wanted == "text" else f"a {wanted}"
+
+
+def _check_expression(schema: Any, key: UpdateKey, value: Expression) -> None:
+    """An F() value must fit the field it is stored in, as a plain value is validated: the
+    server stores whatever the expression yields (``set__label=F("qty")`` would put a number
+    in a StringField). ``inc``/``dec``/``mul`` need a numeric field, arithmetic gives a number
+    (a date plus a number is a date), a bare ``F()`` copy gives its field's family
+    (``family``); undeclared fields are not checked.
+
+    Raises:
+        ValidationError: naming the field path, what it takes and what the expression gives.
+    """
+    wanted = family(key.field)
+    if wanted is None:
+        return
+    target = type(key.field).__name__
+    if key.op in ("inc", "dec", "mul") and wanted != "number":
+        raise _fail(key.label, f"expected a numeric field for {key.op!r}, found {target}")
+    found = value_family(schema, value)
+    if found is None or found == wanted:
+        return
+    if isinstance(value, F):
+        source = type(resolve_field(schema, value.name).field).__name__
+        given = f"{value!r} ({source}: {_shown(found)})"
+    else:
+        given = f"{value!r}, which gives {_shown(found)}"
+    raise _fail(key.label, f"expected {_shown(wanted)} for {key.op!r} ({target}), found {given}")
 
 
 def compile_pipeline_update(model: Any, operations: Mapping[str, Any]) -> list[dict[str, Any]]:

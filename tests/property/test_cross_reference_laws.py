@@ -112,3 +112,54 @@ async def test_semi_join_and_lookup_match_the_same_documents(
     joined = {raw["_id"] async for raw in qs.using_lookup().as_pymongo()}
     assert semi == joined == expected_ids(scribes, pieces, spec)
     assert await qs.count() == await qs.using_lookup().count() == len(semi)
+
+
+def matching(scribes: list[dict[str, Any]], spec: tuple[str, str, str, Any, bool]) -> set[Any]:
+    _, field, op, value, _ = spec
+    test = {**OPS, **STRING_OPS}[op]
+    return {s["_id"] for s in scribes if test(s.get(field), value)}
+
+
+@st.composite
+def pairs(draw: st.DrawFn) -> tuple[tuple[str, str, str, Any, bool], ...]:
+    """Two positive conditions through one reference (single or list)."""
+    first, second = draw(lookups()), draw(lookups())
+    return (first[0], *first[1:4], False), (first[0], *second[1:4], False)
+
+
+@pytest.mark.backend_only("mongomock")
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=datasets(), pair=pairs(), negated=st.booleans())
+async def test_two_conditions_through_one_reference_mean_what_they_say(
+    backend: Backend,
+    data: tuple[list[dict[str, Any]], list[dict[str, Any]]],
+    pair: tuple[tuple[str, str, str, Any, bool], ...],
+    negated: bool,
+) -> None:
+    # the single reference: one author meets both (merged into one target query); the list:
+    # each condition is met by some editor, maybe another one
+    scribes, pieces = data
+    await backend.db["scribe"].delete_many({})
+    await backend.db["piece"].delete_many({})
+    if scribes:
+        await backend.db["scribe"].insert_many(scribes)
+    if pieces:
+        await backend.db["piece"].insert_many(pieces)
+    first, second = pair
+    reference = first[0]
+    one, two = matching(scribes, first), matching(scribes, second)
+    expected = set()
+    for piece in pieces:
+        held = piece.get(reference)
+        refs = set(held if isinstance(held, list) else ([] if held is None else [held]))
+        if reference == "author":
+            hit = bool(refs & one & two)
+        else:
+            hit = bool(refs & one) and bool(refs & two)
+        if hit != negated:
+            expected.add(piece["_id"])
+    node = query(first) & query(second)
+    qs = Piece.objects(~node if negated else node)
+    semi = {raw["_id"] async for raw in qs.as_pymongo()}
+    joined = {raw["_id"] async for raw in qs.using_lookup().as_pymongo()}
+    assert semi == joined == expected

@@ -13,7 +13,7 @@ from asyncodm import LookUpError, Q
 from asyncodm.queryset._compile import compile_filter
 from asyncodm.queryset._join_plan import Join, contains_join, dbref_key, lookup_stages, substitute
 from asyncodm.queryset._joins import condition, top_joins
-from tests.models.crossref import Brief, Cutting, Piece, Pin, Scribe
+from tests.models.crossref import Brief, Cutting, Piece, Pin, Remark, Scribe
 
 
 def plain(query: Any) -> Any:
@@ -108,12 +108,98 @@ def test_a_lookup_through_a_reference_compiles_to_a_pending_semi_join(
 
 def test_two_lookups_through_one_reference_stay_two_conditions() -> None:
     # as MongoDB reads ``{"editors.name": .., "editors.age": ..}``: each may be met by another
-    # editor, so they are two semi-joins, ANDed
+    # editor, so they are two semi-joins, ANDed (also when written as two Q)
+    assert compiled(Piece, Q(editors__name="Ann") & Q(editors__age=30)) == compiled(
+        Piece, editors__name="Ann", editors__age=30
+    )
+    assert not next(top_joins(compile_filter(Piece, Q(editors__name="Ann")))).single
     assert compiled(Piece, editors__name="Ann", editors__age=30) == {
         "$and": [
             {"editors": join("Scribe", {"name": "Ann"}, "editors")},
             {"editors": join("Scribe", {"age": 30}, "editors")},
         ]
+    }
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        Q(author__name="Ann", author__age__lt=40),  # one Q
+        Q(author__name="Ann") & Q(author__age__lt=40),  # & of two
+    ],
+    ids=["keywords", "and"],
+)
+def test_two_lookups_through_one_single_reference_are_one_target_query(node: Q) -> None:
+    # one author per piece: both conditions concern the same referenced document
+    query = compile_filter(Piece, node)
+    assert plain(query) == {"author": join("Scribe", {"name": "Ann", "age": {"$lt": 40}}, "author")}
+    (marker,) = top_joins(query)
+    assert marker.single
+
+
+def test_merged_lookups_keep_their_conditions_on_one_field_apart() -> None:
+    assert compiled(Piece, Q(author__name="Ann") & Q(author__name__startswith="A")) == {
+        "author": join("Scribe", {"$and": [{"name": "Ann"}, {"name": {"$regex": "^A"}}]}, "author")
+    }
+
+
+def test_lookups_merge_through_the_far_sides_embedded_documents_and_references() -> None:
+    assert compiled(Piece, author__home__city="Paris", author__name="Ann") == {
+        "author": join("Scribe", {"home.ci": "Paris", "name": "Ann"}, "author")
+    }
+    # two references in a row: merged at each reference, the inner one too
+    assert compiled(Remark, piece__author__name="Ann", piece__author__age=30, piece__title="t") == {
+        "piece": join(
+            "Piece",
+            {"author": join("Scribe", {"name": "Ann", "age": 30}, "author"), "title": "t"},
+            "piece",
+        )
+    }
+    # one item of a list picked by its index is one reference
+    assert compiled(Piece, editors__0__name="Ann", editors__0__age=30) == {
+        "editors.0": join("Scribe", {"name": "Ann", "age": 30}, "editors.0")
+    }
+
+
+def test_merged_lookups_to_a_subclass_filter_its_class_once() -> None:
+    assert compiled(Brief, chief__name="Ann", chief__age=3) == {
+        "chief": join(
+            "Chief", {"_cls": {"$in": ["Scribe.Chief"]}, "name": "Ann", "age": 3}, "chief"
+        )
+    }
+
+
+def test_a_dbref_reference_merges_too() -> None:
+    assert compiled(Cutting, piece__title="t", piece__views__gt=1) == {
+        "piece": join("Piece", {"title": "t", "views": {"$gt": 1}}, "piece", dbref=True)
+    }
+
+
+def test_lookups_through_a_list_of_embedded_documents_are_not_merged() -> None:
+    # two bylines may each meet one condition (as MongoDB reads "bylines.by.x")
+    query = compile_filter(Piece, Q(bylines__by__name="Ann", bylines__by__age=30))
+    assert plain(query) == {
+        "$and": [
+            {"bylines.by": join("Scribe", {"name": "Ann"}, "bylines.by")},
+            {"bylines.by": join("Scribe", {"age": 30}, "bylines.by")},
+        ]
+    }
+    assert not any(j.single for j in top_joins(query))
+    # ...but inside $elemMatch one byline is meant, and its one reference merges
+    assert compiled(Piece, bylines__match={"by__name": "Ann", "by__age": 30}) == {
+        "bylines": {"$elemMatch": {"by": join("Scribe", {"name": "Ann", "age": 30}, "by")}}
+    }
+
+
+def test_lookups_in_two_branches_of_or_or_under_not_are_not_merged() -> None:
+    ann = join("Scribe", {"name": "Ann"}, "author")
+    young = join("Scribe", {"age": {"$lt": 40}}, "author")
+    assert compiled(Piece, Q(author__name="Ann") | Q(author__age__lt=40)) == {
+        "$or": [{"author": ann}, {"author": young}]
+    }
+    assert compiled(Piece, Q(author__name="Ann") & ~Q(author__age__lt=40)) == {
+        "author": ann,
+        "$nor": [{"author": young}],
     }
 
 

@@ -677,6 +677,95 @@ class TestPipelineUpdates:
         ]
         assert _with_cls(Line.objects, [{"$set": {"a": 1}}]) == [{"$set": {"a": 1}}]
 
+    @pytest.mark.parametrize(
+        ("ops", "path", "message"),
+        [
+            (  # a bare copy: the source's family must be the target's
+                {"set__sku": F("qty")},
+                "sku",
+                "expected text for 'set' (StringField), found F('qty') (IntField: a number)",
+            ),
+            (
+                {"max__sold": F("qty")},
+                "sold",
+                "expected a date for 'max' (DateTimeField), found F('qty') (IntField: a number)",
+            ),
+            (
+                {"set__shipping__city": F("price")},
+                "shipping.city",
+                "expected text for 'set' (StringField), found F('price') (FloatField: a number)",
+            ),
+            (
+                {"set__tags": F("sku")},
+                "tags",
+                "expected a ListField value for 'set' (ListField), found F('sku') "
+                "(StringField: text)",
+            ),
+            (  # arithmetic gives a number
+                {"set__sku": F("price") * 2},
+                "sku",
+                "expected text for 'set' (StringField), found (F('price') * 2), which gives a "
+                "number",
+            ),
+            (  # ... a date plus a number is a date
+                {"set__total": F("sold") + 1},
+                "total",
+                "expected a number for 'set' (FloatField), found (F('sold') + 1), which gives "
+                "a date",
+            ),
+            (  # inc, dec and mul need a numeric field, and a number to add
+                {"inc__sku": F("qty")},
+                "sku",
+                "expected a numeric field for 'inc', found StringField",
+            ),
+            ({"mul__sold": F("qty")}, "sold", "expected a numeric field for 'mul', found"),
+            (
+                {"dec__qty": F("sku")},
+                "qty",
+                "expected a number for 'dec' (IntField), found F('sku') (StringField: text)",
+            ),
+        ],
+    )
+    def test_expressions_must_fit_the_target_field(
+        self, ops: dict[str, Any], path: str, message: str
+    ) -> None:
+        with pytest.raises(ValidationError) as info:
+            pipe(**ops)
+        assert list(info.value.errors) == [path]
+        assert info.value.errors[path].startswith(message)
+        assert f"{path}: {message}" in str(info.value)
+
+    def test_expressions_that_fit_their_field(self) -> None:
+        assert pipe(
+            set__qty=F("price"),  # number to number (as $set of a float would)
+            set__status=F("sku"),  # text to text
+            set__sold=F("sold") + 86_400_000,  # a date plus milliseconds
+            set__tags=F("tags"),  # the same field class
+            inc__likes=F("qty") / 2,
+        ) == [
+            {
+                "$set": {
+                    "q": "$price",
+                    "status": "$s",
+                    "sold": {"$add": ["$sold", 86_400_000]},
+                    "tags": "$tags",
+                    "likes": {"$add": [{"$ifNull": ["$likes", 0]}, {"$divide": ["$q", 2]}]},
+                }
+            }
+        ]
+
+    def test_undeclared_fields_are_not_checked(self) -> None:
+        assert compile_pipeline_update(Note, {"set__label": F("qty") * 2, "inc__n": F("x")}) == [
+            {
+                "$set": {
+                    "label": {"$multiply": ["$qty", 2]},
+                    "n": {"$add": [{"$ifNull": ["$n", 0]}, "$x"]},
+                }
+            }
+        ]
+        # a declared target with an undeclared source: the source is not known
+        assert pipe(set__extra=F("extra__anything")) == [{"$set": {"extra": "$extra.anything"}}]
+
     def test_expressions_cannot_walk_into_references(self) -> None:
         with pytest.raises(LookUpError, match=r"'customer__name'.*walks into a reference"):
             pipe(set__sku=F("customer__name"))
