@@ -259,7 +259,8 @@ class BaseDocument(_state.Stateful, ValidationMixin, metaclass=DocumentMeta):
         unpickled loaded document is still loaded (an unchanged one saves nothing) and a
         pending change is still pending. The default reduction would restore the slots with
         ``__setattr__``, which reads the state it is restoring."""
-        return (copyreg.__newobj__, (type(self),), _state.state_of(self))
+        newobj = copyreg.__newobj__  # type: ignore[attr-defined]  # not in typeshed
+        return (newobj, (type(self),), _state.state_of(self))
 
     def __getstate__(self) -> tuple[Any, ...]:
         return _state.state_of(self)

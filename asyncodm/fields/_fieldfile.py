@@ -152,15 +152,21 @@ class FieldFile:
                 shared; save the document first.
         """
         if self._pending is not None or self._writer is not None:
-            state = "content not uploaded yet" if self._writer is None else "an unfinished upload"
+            found = "content not uploaded yet" if self._writer is None else "an unfinished upload"
             raise OperationError(
                 f"cannot pickle or copy {self._where()}: expected a stored file (or none), "
-                f"found {state}; save the document first (or close() the upload)"
+                f"found {found}; save the document first (or close() the upload)"
             )
-        return (copyreg.__newobj__, (type(self),), (
-            _field_path(self._field), self._instance, self._file_id, self._info,
-            self._attached, self._missing,
-        ))  # fmt: skip
+        newobj = copyreg.__newobj__  # type: ignore[attr-defined]  # not in typeshed
+        state = (
+            _field_path(self._field),
+            self._instance,
+            self._file_id,
+            self._info,
+            self._attached,
+            self._missing,
+        )
+        return (newobj, (type(self),), state)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         path, self._instance, self._file_id, self._info, self._attached, self._missing = state
@@ -462,7 +468,8 @@ def _field_path(field: FileField) -> tuple[type, str, int]:
     """Where ``field`` is found from its class: the class, the attribute name, and how many
     item fields down (``ListField(FileField())``: 1)."""
     owner = field.owner
-    found: Any = owner._schema.fields.get(field.name) if owner is not None else None  # type: ignore[attr-defined]
+    schema = getattr(owner, "_schema", None)
+    found: Any = schema.fields.get(field.name) if schema is not None else None
     depth = 0
     while found is not None and found is not field:
         found = getattr(found, "field", None)  # the item field of a container
