@@ -89,14 +89,18 @@ def test_a_new_document_comes_back_new_with_its_values(trip: Trip) -> None:
     again = trip(doc)
     assert type(again) is PkDraft and again is not doc
     assert again._son is None and _state.is_unsaved(again)
-    assert again.to_mongo() == doc.to_mongo() == {
-        "title": "t",
-        "tags": ["x"],
-        "extra": {},
-        "summary": {"text": "s", "keywords": []},
-        "sections": [{"words": 0}],
-        "reviewers": [],
-    }
+    assert (
+        again.to_mongo()
+        == doc.to_mongo()
+        == {
+            "title": "t",
+            "tags": ["x"],
+            "extra": {},
+            "summary": {"text": "s", "keywords": []},
+            "sections": [{"words": 0}],
+            "reviewers": [],
+        }
+    )
 
 
 @pytest.mark.parametrize("trip", PICKLES, ids=[t.__name__ for t in PICKLES])
@@ -190,8 +194,8 @@ def test_the_sharing_inside_a_loaded_document_is_kept(trip: Trip) -> None:
     del son["legacy"]  # a key the class does not declare makes the load copy plain values
     doc = PkDraft.from_son(son)
     assert doc.__dict__ is doc._son  # the stored document is the instance dict
-    doc.tags  # handed out: the stored list itself, with a snapshot
-    doc.sections  # embedded documents reading their part of the stored document
+    assert doc.tags is son["tags"]  # handed out: the stored list itself, with a snapshot
+    assert doc.sections[1].__dict__ is son["sections"][1]  # reading its part of the stored one
     again = trip(doc)
     assert again.__dict__ is again._son
     assert again.tags is again._son["tags"]
@@ -222,7 +226,8 @@ def test_a_versioned_document_keeps_its_version(trip: Trip) -> None:
 @pytest.mark.parametrize("make", [copy.copy, copy.deepcopy], ids=["copy", "deepcopy"])
 def test_editing_a_copy_never_leaks_into_the_original(make: Trip) -> None:
     doc = loaded()
-    doc.tags, doc.summary, doc.sections  # read first: the values the original hands out
+    # read first: the values the original hands out are what a shallow copy would share
+    assert doc.tags and doc.summary and doc.sections
     fork = make(doc)
     fork.title = "fork"
     fork.tags.append("c")
@@ -315,7 +320,7 @@ def test_an_unfetched_reference_travels_as_model_and_pk(trip: Trip) -> None:
 
 def test_an_unfetched_reference_pickles_without_any_document() -> None:
     doc = loaded()
-    doc.author  # the handle is cached in the document's values
+    assert not doc.author.fetched  # the handle is cached in the document's values
     data = pickle.dumps(doc)
     assert b"PkWriter" in data  # the model, by class reference
     assert b"ann" not in data
