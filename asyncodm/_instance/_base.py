@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import copyreg
 import reprlib
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, SupportsIndex
@@ -53,6 +54,10 @@ class DocumentMeta(type):
         mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
     ) -> DocumentMeta:
         namespace.setdefault("__slots__", ())
+        if "__module__" not in namespace:
+            # ``type(name, bases, ns)`` (a class built at run time): ``type.__new__`` would
+            # name this module, the frame calling it, so pickle could not find the class.
+            namespace["__module__"] = sys._getframe(1).f_globals.get("__name__", "__main__")
         return super().__new__(mcs, name, bases, namespace, **kwargs)
 
 

@@ -467,3 +467,14 @@ def test_slots_a_subclass_adds_travel_too() -> None:
     for again in (pickle.loads(pickle.dumps(doc)), copy.deepcopy(doc)):
         assert again._mk_absent == doc._mk_absent and again._mk_errors == doc._mk_errors
         assert again.to_mongo() == doc.to_mongo() == {"title": "t", "rank": 0}
+
+
+def test_a_class_built_with_type_names_its_callers_module() -> None:
+    built = type("PkBuiltAtRunTime", (Document,), {"meta": {"collection": "pickle_built"}})
+    assert built.__module__ == __name__  # not asyncodm's metaclass module: pickle finds it
+    globals()["PkBuiltAtRunTime"] = built
+    try:
+        again = pickle.loads(pickle.dumps(built.from_son({"_id": 1})))
+        assert type(again) is built and again.pk == 1
+    finally:
+        del globals()["PkBuiltAtRunTime"]
