@@ -8,10 +8,13 @@ it, and changes it only through ``_state``'s operations.
 
 from __future__ import annotations
 
+import copy
+import copyreg
 import reprlib
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, SupportsIndex
 
 from bson import json_util
 from bson.binary import UuidRepresentation
@@ -51,6 +54,10 @@ class DocumentMeta(type):
         mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
     ) -> DocumentMeta:
         namespace.setdefault("__slots__", ())
+        if "__module__" not in namespace:
+            # ``type(name, bases, ns)`` (a class built at run time): ``type.__new__`` would
+            # name this module, the frame calling it, so pickle could not find the class.
+            namespace["__module__"] = sys._getframe(1).f_globals.get("__name__", "__main__")
         return super().__new__(mcs, name, bases, namespace, **kwargs)
 
 
@@ -246,6 +253,42 @@ class BaseDocument(_state.Stateful, ValidationMixin, metaclass=DocumentMeta):
             if value is not None
         ]
         return f"{type(self).__name__}({', '.join(parts)})"
+
+    # --- pickling and copying (``_state.state_of`` / ``_state.restore_state``) -------------
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        """Pickle by class reference and the four state slots, on every protocol.
+
+        ``copyreg.__newobj__`` makes the bare instance (``cls.__new__(cls)``: no ``__init__``,
+        no init signals, no defaults) and ``__setstate__`` gives its state back, so an
+        unpickled loaded document is still loaded (an unchanged one saves nothing) and a
+        pending change is still pending. The default reduction would restore the slots with
+        ``__setattr__``, which reads the state it is restoring."""
+        newobj = copyreg.__newobj__  # type: ignore[attr-defined]  # not in typeshed
+        return (newobj, (type(self),), _state.state_of(self))
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return _state.state_of(self)
+
+    def __setstate__(self, state: Any) -> None:
+        _state.restore_state(self, state)
+
+    def __copy__(self) -> Self:
+        """A document is a mutable value tracking its own changes: a shallow copy would share
+        its lists, dicts, embedded documents and baseline with the original, so an edit of
+        the copy would leak into the original's next save. ``copy.copy`` is therefore
+        ``copy.deepcopy``."""
+        return copy.deepcopy(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        """A fully independent document: its state deep-copied, the sharing inside it kept
+        (the new instance is in ``memo`` first, so values that refer back to it, such as
+        its file values, refer to the copy)."""
+        cls = type(self)
+        new: Self = cls.__new__(cls)
+        memo[id(self)] = new
+        _state.restore_state(new, copy.deepcopy(_state.state_of(self), memo))
+        return new
 
 
 #: The general constructor: the compiled ones hand it every case they do not handle.

@@ -21,7 +21,8 @@ The operations: ``start_new`` / ``general_init`` / ``assign`` (construction), ``
 ``set_attribute`` (``__setattr__``: ``record_change`` of a plain field), ``set_value``,
 ``keep_snapshot``, ``read_missing`` (a default read is written into the baseline),
 ``mark_saved``, ``mark_unsaved`` (``from_document``: the next save writes it whole),
-``set_generated_pk``, ``reload_fields``, ``become_new``.
+``set_generated_pk``, ``reload_fields``, ``become_new``; ``state_of`` / ``restore_state``
+(pickle and copy: the slots handed over whole).
 
 The one exception lives below this layer: a field descriptor caches the converted value of its
 own field in ``_values`` (``fields._base.BaseField.__get__``/``__set__``), on every read of a
@@ -58,6 +59,7 @@ __all__ = [
     "mark_unsaved",
     "read_missing",
     "reload_fields",
+    "restore_state",
     "set_attribute",
     "set_dict",
     "set_generated_pk",
@@ -66,6 +68,7 @@ __all__ = [
     "set_value",
     "set_values",
     "start_new",
+    "state_of",
 ]
 
 _IMMUTABLE_DEFAULTS = (str, int, float, bool, bytes, type(None))
@@ -391,3 +394,67 @@ def become_new(doc: Any) -> None:
         set_dict(doc, dict(son))
     set_son(doc, None)
     set_orig(doc, None)
+
+
+# --- pickling and copying -------------------------------------------------------------------
+
+#: Class -> the slots its own layout adds beyond the four (a compatibility layer's flags).
+_extra_slots: dict[type, tuple[str, ...]] = {}
+
+
+def _slots_beyond_state(cls: type) -> tuple[str, ...]:
+    names = _extra_slots.get(cls)
+    if names is None:
+        found: list[str] = []
+        for klass in cls.__mro__:
+            if klass is Stateful:
+                break
+            declared = klass.__dict__.get("__slots__", ())
+            for name in (declared,) if isinstance(declared, str) else declared:
+                if name in ("__dict__", "__weakref__"):
+                    continue
+                if name.startswith("__") and not name.endswith("__"):
+                    name = f"_{klass.__name__.lstrip('_')}{name}"  # as Python mangles it
+                found.append(name)
+        names = _extra_slots[cls] = tuple(found)
+    return names
+
+
+def state_of(doc: Any) -> tuple[Any, ...]:
+    """The four slots as ``pickle`` and ``copy`` carry them (``BaseDocument.__getstate__``),
+    and the slots a subclass adds (when set) as a fifth item.
+
+    They are handed over as they are, so the sharing between them survives: pickle's memo
+    and deepcopy's keep a loaded document's instance dict the very stored document, an
+    embedded document's values its part of the parent's, and a container handed out without
+    a copy the stored one its snapshot in ``_orig`` describes. The baseline, the changes not
+    saved yet, the unknown stored keys and ``_version`` (all in ``_son``/``_orig``) come
+    along; the shared ``NO_VALUES`` travels as None."""
+    values = doc._values
+    state = (doc.__dict__, doc._son, None if values is NO_VALUES else values, doc._orig)
+    names = _slots_beyond_state(type(doc))
+    if names:
+        extra = {name: getattr(doc, name) for name in names if hasattr(doc, name)}
+        if extra:
+            return (*state, extra)
+    return state
+
+
+def restore_state(doc: Any, state: Any) -> None:
+    """Put the slots ``state_of`` gave back into a bare instance (``__setstate__``): through
+    the slot setters, never ``__setattr__`` (which reads the state it is restoring)."""
+    if type(state) is not tuple or len(state) not in (4, 5):
+        raise TypeError(
+            f"{type(doc).__name__}: expected the state a pickled asyncodm document carries "
+            f"(a tuple of 4 or 5, made by the same asyncodm version), found {state!r:.80}"
+        )
+    plain, son, values, orig = state[:4]
+    if values is None:
+        values = NO_VALUES if keeps_no_values(doc._schema) else {}
+    set_dict(doc, plain)
+    set_son(doc, son)
+    set_values(doc, values)
+    set_orig(doc, orig)
+    if len(state) == 5:
+        for name, value in state[4].items():
+            object.__setattr__(doc, name, value)  # a slot of the subclass's own layout

@@ -14,6 +14,7 @@ The save-time work (uploading pending content, removing replaced files) is ``Fil
 
 from __future__ import annotations
 
+import copyreg
 from collections.abc import AsyncIterator, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -134,6 +135,43 @@ class FieldFile:
         name = f" {self._info.filename!r}" if self._info is not None else ""
         gone = " missing" if self._missing else ""
         return f"<{type(self).__name__} {self._where()}{name} id={self._file_id!r}{gone}>"
+
+    # -- pickling and copying ----------------------------------------------------------------
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle (and copy) what the file *is*: its field, by its class and name (a field is
+        part of its class, not of the value), its document, its id and details.
+
+        Never an open stream: a reader is opened again on the next read. An upload made with
+        ``put()`` and not saved yet stays the original's to clean up (the copy refers to the
+        same file, but replacing or deleting it there does not remove that upload).
+
+        Raises:
+            OperationError: The file holds content not uploaded yet (assigned, or being
+                written with ``new_file()``/``write()``): a stream cannot be pickled or
+                shared; save the document first.
+        """
+        if self._pending is not None or self._writer is not None:
+            found = "content not uploaded yet" if self._writer is None else "an unfinished upload"
+            raise OperationError(
+                f"cannot pickle or copy {self._where()}: expected a stored file (or none), "
+                f"found {found}; save the document first (or close() the upload)"
+            )
+        newobj = copyreg.__newobj__  # type: ignore[attr-defined]  # not in typeshed
+        state = (
+            _field_path(self._field),
+            self._instance,
+            self._file_id,
+            self._info,
+            self._attached,
+            self._missing,
+        )
+        return (newobj, (type(self),), state)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        path, self._instance, self._file_id, self._info, self._attached, self._missing = state
+        self._field = _field_at(*path)
+        self._pending = self._reader = self._unsaved = self._writer = None
 
     # -- the file's details (no I/O) ---------------------------------------------------------
 
@@ -424,3 +462,29 @@ class FieldFile:
         if short:
             return f"doc.{name}"
         return f"{owner.__name__}.{name}" if owner is not None else name
+
+
+def _field_path(field: FileField) -> tuple[type, str, int]:
+    """Where ``field`` is found from its class: the class, the attribute name, and how many
+    item fields down (``ListField(FileField())``: 1)."""
+    owner = field.owner
+    schema = getattr(owner, "_schema", None)
+    found: Any = schema.fields.get(field.name) if schema is not None else None
+    depth = 0
+    while found is not None and found is not field:
+        found = getattr(found, "field", None)  # the item field of a container
+        depth += 1
+    if owner is None or found is None:
+        raise OperationError(
+            f"cannot pickle or copy a file of {field!r}: expected a field declared on a "
+            "document class, found one that no class holds"
+        )
+    return owner, field.name, depth
+
+
+def _field_at(owner: type, name: str, depth: int) -> Any:
+    """The field ``_field_path`` described, looked up on its class again."""
+    found: Any = owner._schema.fields[name]  # type: ignore[attr-defined]
+    for _ in range(depth):
+        found = found.field
+    return found

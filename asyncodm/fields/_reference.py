@@ -166,6 +166,18 @@ class Ref(Generic[T]):
     def to_dbref(self) -> DBRef:
         return DBRef(self._collection or collection_name_for(self.model), self.pk)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle (and copy) as the model class (by reference) and the pk, plus the fetched
+        document where there is one: an unpickled handle that was fetched is still fetched
+        (no query), one that was not fetches when awaited. The document goes in the state,
+        not the arguments, so a document that refers back to this handle pickles too."""
+        state = {
+            slot: getattr(self, slot)
+            for slot in ("_document", "_null_ok", "_where", "_collection", "_missing")
+            if hasattr(self, slot)
+        }
+        return (Ref, (self.model, self.pk), (None, state))
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
