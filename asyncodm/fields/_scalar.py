@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from bson import Binary, ObjectId, Timestamp
+from bson import Binary, Decimal128, ObjectId, Timestamp
 from bson.binary import UuidRepresentation
 
 from asyncodm.errors import InvalidDocumentError
@@ -62,6 +62,7 @@ __all__ = [
     "TimestampField",
     "URLField",
     "UUIDField",
+    "same_stored",
 ]
 
 CharField = StringField
@@ -144,6 +145,40 @@ def _parse_uuid(value: Any) -> uuid.UUID | None:
     if isinstance(value, bytes) and len(value) == 16:
         return uuid.UUID(bytes=value)
     return None
+
+
+def _stored_uuid(value: Any) -> uuid.UUID | None:
+    """A stored value as the UUID it holds: a ``uuid.UUID`` (decoded by a client with a
+    ``uuidRepresentation``) or a Binary of subtype 4 or 3; None for anything else."""
+    if isinstance(value, uuid.UUID) or (isinstance(value, Binary) and value.subtype in (3, 4)):
+        return _parse_uuid(value)
+    return None
+
+
+def same_stored(old: Any, new: Any) -> bool:
+    """Whether the stored value ``old`` and the dumped value ``new``, unequal as Python
+    objects, still hold the same value, so a delta save must not rewrite it.
+
+    The driver decodes some BSON values to a type other than the one the fields dump: a UUID
+    binary is a ``uuid.UUID`` under ``uuidRepresentation="standard"`` (asyncodm's default)
+    but ``UUIDField`` always dumps ``Binary`` subtype 4, and legacy subtype 3 stays as stored;
+    a binary of a subtype other than 0 is read back as plain ``bytes``; ``Decimal128``
+    compares its encoding, so ``1.1`` and ``1.10`` differ. Without this, merely reading such a
+    field made the next ``save()`` send a ``$set`` of it. Only called once ``old != new``, so
+    unchanged values of the same type never pay for it.
+    """
+    old_uuid = _stored_uuid(old)
+    if old_uuid is not None:
+        return old_uuid == _stored_uuid(new)
+    if isinstance(old, bytes) and isinstance(new, bytes):
+        # Binary is a bytes subclass: one side plain bytes means the subtype was not chosen.
+        if type(old) is bytes or type(new) is bytes:
+            return bytes(old) == bytes(new)
+        return False
+    if type(old) is Decimal128 and type(new) is Decimal128:
+        a, b = old.to_decimal(), new.to_decimal()
+        return a.is_finite() and b.is_finite() and a == b
+    return False
 
 
 class UUIDField(BaseField[uuid.UUID]):
