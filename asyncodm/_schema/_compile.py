@@ -384,10 +384,22 @@ def _batch_loaders(
 
 def _default_factory(field: BaseField[Any]) -> Any:
     """None when the default is an immutable constant; else what makes a fresh value each time
-    (the callable itself, or a copy of a mutable constant, so instances never share one)."""
+    (the callable itself, or a copy of a mutable constant, so instances never share one).
+
+    An embedded document (``EmbeddedDocumentField(Inner, default=Inner(x=1))``) is mutable like
+    a list, and so is a list or dict holding documents: each is deep-copied per instance.
+    Decided once per class, so a field with an immutable default pays nothing."""
     default = field.default
     if callable(default):
         return default
-    if isinstance(default, (list, dict, set)):
+    if isinstance(default, (list, dict, set)) or _is_document(default):
         return lambda: copy.deepcopy(default)
     return None
+
+
+def _is_document(value: Any) -> bool:
+    """Whether ``value`` is an embedded document instance (its class has a compiled record;
+    the document base classes live in a layer above this one). A top-level document as a
+    default is a reference to that document, meant to be shared."""
+    record = getattr(type(value), "_schema", None)
+    return isinstance(record, Schema) and record.is_embedded

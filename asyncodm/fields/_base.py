@@ -12,6 +12,7 @@ ints, never convert at all).
 
 from __future__ import annotations
 
+import copy
 import functools
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -466,11 +467,16 @@ class BaseField(Generic[T]):
         return f"expected one of {list(self.choices)!r}, found {describe(value)}"
 
     def get_default(self) -> Any:
-        """The default value (called fresh each time when the default is callable)."""
+        """The default value (called fresh each time when the default is callable; a copy
+        when it is a list, dict, set or embedded document, so no two documents share it)."""
         default = self.default
         if default is MISSING:
             return None
-        return default() if callable(default) else default
+        if callable(default):
+            return default()
+        if isinstance(default, (list, dict, set)) or _is_embedded(default):
+            return copy.deepcopy(default)
+        return default
 
     @property
     def has_default(self) -> bool:
@@ -615,6 +621,12 @@ def _value_type(cls: type) -> Any:
             found = get_origin(arg) or arg
             return found if isinstance(found, type) else object
     return object
+
+
+def _is_embedded(value: Any) -> bool:
+    """Whether ``value`` is an embedded document instance (checked by its class's compiled
+    record: the document classes live in a layer above the fields)."""
+    return getattr(getattr(type(value), "_schema", None), "is_embedded", False) is True
 
 
 def _check_db_name(name: str) -> None:

@@ -6,7 +6,20 @@ from __future__ import annotations
 
 from bson import ObjectId
 
-from asyncodm import DictField, ListField, Ref, RefDict, ReferenceField, RefList, StringField
+from asyncodm import (
+    DictField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentField,
+    EmbeddedDocumentListField,
+    IntField,
+    ListField,
+    Ref,
+    RefDict,
+    ReferenceField,
+    RefList,
+    StringField,
+)
 from tests.models.ref_defaults import Reading
 from tests.models.refs import Author, Post
 
@@ -53,3 +66,31 @@ def test_a_new_document_gets_the_wrapped_defaults() -> None:
     assert type(reading.spelt_list) is RefList and type(reading.by_constant) is RefList
     assert type(reading.roles) is RefDict and type(reading.roles_by_callable) is RefDict
     assert Reading().to_mongo()["spelt_list"] == []  # still stored as an empty list
+
+
+def test_only_mutable_defaults_get_a_copying_factory() -> None:
+    """Decided once per class: an immutable constant is stored as it is (no call per new
+    document); a list, dict or embedded document is deep-copied; a callable is called."""
+
+    class UnitInner(EmbeddedDocument):
+        x = IntField()
+
+    class Defaults(Document):
+        count = IntField(default=3)
+        name = StringField(default="n")
+        made = IntField(default=int)
+        author = ReferenceField(Author, default=None)
+        inner = EmbeddedDocumentField(UnitInner, default=UnitInner(x=1))
+        inners = EmbeddedDocumentListField(UnitInner, default=[UnitInner(x=1)])
+        meta = {"collection": "unit_defaults"}
+
+    factories = {name: make for name, make, _, _ in Defaults._schema.default_table}
+    assert factories["count"] is None and factories["name"] is None
+    assert factories["made"] is int
+    inner = factories["inner"]()
+    assert type(inner) is UnitInner and inner.x == 1
+    assert inner is not Defaults._schema.fields["inner"].default
+    first, second = factories["inners"](), factories["inners"]()
+    assert first[0] is not second[0]
+    copied = Defaults._schema.fields["inner"].get_default()  # a loaded document's read
+    assert copied is not Defaults._schema.fields["inner"].default and copied.x == 1
