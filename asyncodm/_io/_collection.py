@@ -77,7 +77,7 @@ def collection_for(model: type, **extra: Any) -> CollectionAdapter:
     (``BaseDatabase.model_adapters``): a save pays a context read and two dict hits."""
     schema = schema_of(model)
     switch = switch_for(model)
-    if switch is None and not any(v is not None for v in extra.values()):
+    if switch is None and (not extra or all(v is None for v in extra.values())):
         database = connection.get_database(schema.meta.get("db_alias") or "default")
         cache = database.model_adapters
         adapter = cache.get(model)

@@ -21,7 +21,7 @@ deleted, and nothing was written. A class that is not versioned pays one flag te
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,7 +130,7 @@ def identity_filter(doc: Any) -> dict[str, Any]:
     return flt
 
 
-async def save_document(
+def save_document(
     doc: Any,
     *,
     validate: bool = True,
@@ -139,11 +139,18 @@ async def save_document(
     write_concern: Any = None,
     session: Any = None,
     signal_kwargs: dict[str, Any] | None = None,
-) -> Any:
-    """Validate, run the fields' save-time work, write (insert, upsert or delta) and signal."""
+) -> Awaitable[Any]:
+    """Validate, run the fields' save-time work, write (insert, upsert or delta) and signal.
+
+    Returns the awaitable of the save rather than being a coroutine itself: without a tracer
+    (the common case) the caller awaits ``_save`` directly, one coroutine frame fewer."""
     options = (validate, clean, force_insert, write_concern, session, signal_kwargs)
     if current_tracer() is None:  # the common case: no span to open
-        return await _save(doc, *options)
+        return _save(doc, *options)
+    return _traced_save(doc, options)
+
+
+async def _traced_save(doc: Any, options: tuple[Any, ...]) -> Any:
     with odm_scope("save", type(doc)):
         return await _save(doc, *options)
 
@@ -159,7 +166,7 @@ async def _save(
 ) -> Any:
     cls = type(doc)
     schema = doc._schema
-    if signals.pre_save:
+    if _PRE_SAVE:
         await signals.pre_save.send(cls, document=doc, **(signal_kwargs or {}))
     is_new = _state.is_unsaved(doc)  # from_document: written whole, as new
     if validate:
@@ -175,7 +182,10 @@ async def _save(
         force_insert = True  # a field generated the primary key (SequenceField): never upsert
     try:
         # The write itself, inline (one coroutine frame fewer per save).
-        collection = collection_for(cls, write_concern=write_concern)
+        if write_concern is None:
+            collection = collection_for(cls)
+        else:
+            collection = collection_for(cls, write_concern=write_concern)
         if is_new:
             await _insert(doc, schema, collection, force_insert, session)
             created = True
@@ -192,7 +202,15 @@ async def _save(
                 if schema.versioned:
                     await _compare_and_set(doc, collection, delta, session)
                 else:
-                    await _update(doc, collection, delta, session)
+                    outcome = await collection.update_one(
+                        identity_filter(doc), delta.update_document(), session=session
+                    )
+                    if outcome.matched == 0:
+                        await _rewrite(doc, collection, session)
+                    else:
+                        son = doc._son
+                        _state.apply_delta(son, delta.new_values)
+                        _state.mark_saved(doc, son)
             created = False
     except BaseException as exc:
         if isinstance(exc, NotUniqueError):  # the seam cannot know which document it was
@@ -202,7 +220,7 @@ async def _save(
         raise
     if prepared is not None:
         await finish_write(doc, prepared, ok=True)
-    if signals.post_save:
+    if _POST_SAVE:
         await signals.post_save.send(cls, document=doc, created=created, **(signal_kwargs or {}))
     return doc
 
@@ -236,22 +254,14 @@ async def _insert(
     _state.mark_saved(doc, son)
 
 
-async def _update(doc: Any, collection: Any, delta: Delta, session: Any) -> None:
-    """The delta save of a document that is not versioned."""
-    outcome = await collection.update_one(
-        identity_filter(doc), delta.update_document(), session=session
+async def _rewrite(doc: Any, collection: Any, session: Any) -> None:
+    """A delta save matched nothing: the document was deleted meanwhile, and saving means
+    "make it stored", so write it whole again."""
+    full = to_son(doc)
+    await collection.replace_one(
+        identity_filter_for_son(doc, full), full, upsert=True, session=session
     )
-    if outcome.matched == 0:
-        # Deleted meanwhile: saving means "make it stored", so write it whole again.
-        full = to_son(doc)
-        await collection.replace_one(
-            identity_filter_for_son(doc, full), full, upsert=True, session=session
-        )
-        _state.mark_saved(doc, full)
-    else:
-        son = doc._son
-        _state.apply_delta(son, delta.new_values)
-        _state.mark_saved(doc, son)
+    _state.mark_saved(doc, full)
 
 
 async def _compare_and_set(doc: Any, collection: Any, delta: Delta, session: Any) -> None:
@@ -309,6 +319,11 @@ def identity_filter_for_son(doc: Any, son: dict[str, Any]) -> dict[str, Any]:
         flt.update(shard_values(paths, son))
     return flt
 
+
+#: The receiver lists of the save signals, tested without a call (``Signal.disconnect``
+#: changes them in place): a save with no receiver connected pays two truth tests.
+_PRE_SAVE = signals.pre_save._receivers
+_POST_SAVE = signals.post_save._receivers
 
 #: The ``clean()`` every document inherits, which checks nothing: a class that does not
 #: override it skips the call (and its try block) on every delta save.
