@@ -162,8 +162,12 @@ def _writes(name: str, posts: Any) -> tuple[Callable[[Any], Any], Any]:
     loop = asyncio.new_event_loop()
     loop.run_until_complete(setup())
     body = {
-        "W4a": w4a, "W4a_base": w4a_base, "W4b": w4b, "W4b_base": w4b_base,
-        "W6": w6, "W6_base": w6_base,
+        "W4a": w4a,
+        "W4a_base": w4a_base,
+        "W4b": w4b,
+        "W4b_base": w4b_base,
+        "W6": w6,
+        "W6_base": w6_base,
     }[name]
     args: Any = posts
     if name == "W6":

@@ -83,7 +83,7 @@ def collection_for(model: type, **extra: Any) -> CollectionAdapter:
         adapter = cache.get(model)
         if adapter is None:
             adapter = cache[model] = _build(model, schema, None, database, {})
-        return adapter  # type: ignore[no-any-return]
+        return adapter
     alias = (
         (switch.alias if switch is not None else None) or schema.meta.get("db_alias") or "default"
     )

@@ -30,8 +30,8 @@ from bson import ObjectId
 from asyncodm import signals
 from asyncodm._drivers._tracing import current_tracer, odm_scope
 from asyncodm._instance import _state
-from asyncodm._instance._codec import Delta, compute_delta, to_son
 from asyncodm._instance._base import BaseDocument
+from asyncodm._instance._codec import Delta, compute_delta, to_son
 from asyncodm._instance._validation import clean_errors, raise_if_touched_invalid
 from asyncodm._io._collection import collection_for
 from asyncodm._schema._filters import shard_key_paths, shard_values
@@ -225,9 +225,7 @@ async def _save(
     return doc
 
 
-async def _insert(
-    doc: Any, schema: ClassRecord, collection: Any, force_insert: bool, session: Any
-) -> None:
+async def _insert(doc: Any, schema: Any, collection: Any, force_insert: bool, session: Any) -> None:
     """Insert (or upsert, when it has a primary key and may be stored already) a new
     document."""
     son = doc._dump(doc)
