@@ -39,7 +39,16 @@ WORKLOADS = {
     "W3_loaded_read": "to_mongo() of loaded documents after reading every field (unchanged)",
     "W3_base": "bson.encode of the plain dicts",
     "load_only": "Post._from_son(raw), reading nothing",
+    "W4a": "build(p).save() of new posts, one by one, driver stubbed (_stub_driver)",
+    "W4a_base": "insert_one(plain_post(p)) one by one on the same stub",
+    "W4b": "bulk insert: build every post, Post.objects.bulk_create(docs), driver stubbed",
+    "W4b_base": "insert_many([plain_post(p) ...]) on the same stub",
+    "W6": "doc.views += 1; await doc.save() on loaded posts, driver stubbed",
+    "W6_base": "doc['views'] += 1; update_one({'_id'}, {'$set'}) on the same stub",
 }
+
+#: The workloads that write, through the stubbed driver (``_writes``).
+WRITES = ("W4a", "W4a_base", "W4b", "W4b_base", "W6", "W6_base")
 
 
 def _child(name: str, n: int, gc_on: bool) -> None:
@@ -57,6 +66,14 @@ def _child(name: str, n: int, gc_on: bool) -> None:
     from benchmarks.systems import load
 
     posts = make_posts(n)
+    if name in WRITES:
+        fn, args = _writes(name, posts)
+        fn(args[:50])
+        gc.collect()
+        if not gc_on:
+            gc.disable()
+        functools.reduce(lambda _acc, _x: fn(args), [0], None)
+        return
     system: Any = load("asyncodm_pymongo")
     from benchmarks.systems._asyncodm import Post
 
@@ -93,6 +110,71 @@ def _child(name: str, n: int, gc_on: bool) -> None:
         gc.disable()
     # The measured region: callgrind collects only inside this reduce() call.
     functools.reduce(lambda _acc, _x: fn(args), [0], None)
+
+
+def _writes(name: str, posts: Any) -> tuple[Callable[[Any], Any], Any]:
+    """A write workload on the stubbed driver: each call runs the whole batch in one
+    ``asyncio.run`` (the stub never suspends, so the loop adds a constant, not a per-post
+    cost)."""
+    import asyncio
+
+    import bson
+
+    import asyncodm
+    from asyncodm import connection
+    from benchmarks._data import plain_post, stored_docs
+    from benchmarks._stub_driver import StubCollection
+    from benchmarks.systems._asyncodm import Post, build
+
+    stub = StubCollection()
+
+    async def setup() -> None:
+        asyncodm.connect("mongodb://127.0.0.1:1", db="bench", driver="pymongo")
+        adapter = connection.get_database().collection("bench_post")
+        adapter._raw = stub  # type: ignore[attr-defined]
+
+    async def w4a(batch: Any) -> None:
+        for p in batch:
+            await build(p).save()
+
+    async def w4a_base(batch: Any) -> None:
+        insert_one = stub.insert_one
+        for p in batch:
+            await insert_one(plain_post(p))
+
+    async def w4b(batch: Any) -> None:
+        await Post.objects.bulk_create([build(p) for p in batch])
+
+    async def w4b_base(batch: Any) -> None:
+        await stub.insert_many([plain_post(p) for p in batch])
+
+    async def w6(batch: Any) -> None:
+        for doc in batch:
+            doc.views += 1
+            await doc.save()
+
+    async def w6_base(batch: Any) -> None:
+        update_one = stub.update_one
+        for doc in batch:
+            doc["views"] += 1
+            await update_one({"_id": doc["_id"]}, {"$set": {"views": doc["views"]}})
+
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(setup())
+    body = {
+        "W4a": w4a,
+        "W4a_base": w4a_base,
+        "W4b": w4b,
+        "W4b_base": w4b_base,
+        "W6": w6,
+        "W6_base": w6_base,
+    }[name]
+    args: Any = posts
+    if name == "W6":
+        args = [Post._from_son(bson.decode(b)) for b in stored_docs(posts)]
+    elif name == "W6_base":
+        args = [bson.decode(b) for b in stored_docs(posts)]
+    return (lambda batch: loop.run_until_complete(body(batch))), args
 
 
 def measure(name: str, n: int, gc_on: bool) -> int:

@@ -22,10 +22,14 @@ __all__ = ["BaseClient", "BaseDatabase"]
 class BaseDatabase:
     """``DatabaseAdapter`` whose option-less collection adapters are built once and reused.
 
-    The model layer asks for a collection on every operation, so that must be a dict hit.
+    The model layer asks for a collection on every operation, so that must be a dict hit:
+    ``model_adapters`` is where ``_io._collection.collection_for`` keeps, per model class, the
+    adapter it built from the class's meta (options, preparation) when no switch or per-call
+    option applies. It lives here so that it goes with the database adapter (a new connection
+    or event loop starts empty) and is emptied whenever a cached collection is forgotten.
     """
 
-    __slots__ = ("_alias", "_client", "_collections", "_raw")
+    __slots__ = ("_alias", "_client", "_collections", "_raw", "model_adapters")
 
     collection_class: ClassVar[type[BaseCollection]] = BaseCollection
 
@@ -34,6 +38,7 @@ class BaseDatabase:
         self._alias = alias
         self._client = client
         self._collections: dict[str, BaseCollection] = {}
+        self.model_adapters: dict[type, Any] = {}
 
     @property
     def name(self) -> str:
@@ -92,6 +97,7 @@ class BaseDatabase:
         with self._errors("drop_collection"):
             await self._raw.drop_collection(name)
         self._collections.pop(name, None)
+        self.model_adapters.clear()
 
     async def command(self, command: Mapping[str, Any], *, session: Any = None) -> RawDoc:
         with self._errors(f"command {next(iter(command), '?')}"):
@@ -114,6 +120,7 @@ class BaseDatabase:
         with self._errors("drop_database"):
             await self._client.raw.drop_database(self.name)
         self._collections.clear()
+        self.model_adapters.clear()
 
 
 class BaseClient:

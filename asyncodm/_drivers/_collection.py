@@ -137,8 +137,12 @@ class BaseCollection:
     async def insert_one(self, document: Mapping[str, Any], *, session: Any = None) -> Any:
         if sinks := capturing():
             report(sinks, "insert", self.name, {"documents": [document]})
-        with self._errors("insert_one"):
-            result = await self._raw.insert_one(document, session=self._session(session))
+        # _errors() and _session() inline: this runs for every save of a new document.
+        alias = self._alias
+        if session is None:
+            session = current_session(alias)
+        with operation_scope(alias, "insert_one", self._namespace):
+            result = await self._raw.insert_one(document, session=session)
         return result.inserted_id
 
     async def insert_many(
@@ -198,11 +202,15 @@ class BaseCollection:
                 self.name,
                 _update_doc(filter, update, upsert=upsert, multi=False, **kwargs),
             )
-        with self._errors("update_one"):
+        # _errors() and _session() inline: this runs for every delta save.
+        alias = self._alias
+        if session is None:
+            session = current_session(alias)
+        with operation_scope(alias, "update_one", self._namespace):
             result = await self._raw.update_one(
-                filter, update, upsert=upsert, session=self._session(session), **kwargs
+                filter, update, upsert=upsert, session=session, **kwargs
             )
-        return _outcome(result)
+        return UpdateOutcome(result.matched_count, result.modified_count, result.upserted_id)
 
     async def update_many(
         self,

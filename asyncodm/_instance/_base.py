@@ -30,7 +30,7 @@ from asyncodm._instance._compiled import (
     compile_quick_valid,
     never_valid,
 )
-from asyncodm._instance._validation import ValidationMixin
+from asyncodm._instance._validation import ValidationMixin, touched_checks
 from asyncodm._registry import registry
 from asyncodm._schema._compile import Schema, compile_class
 from asyncodm.errors import DoesNotExist, FieldDoesNotExist, MultipleObjectsReturned
@@ -83,6 +83,8 @@ class BaseDocument(_state.Stateful, ValidationMixin, metaclass=DocumentMeta):
     _check_quick: ClassVar[Any] = staticmethod(never_valid)
     #: The same, ignoring a ``clean`` override (for ``clean_fields`` / ``validate(clean=False)``).
     _check_quick_fields: ClassVar[Any] = staticmethod(never_valid)
+    #: Field name -> quick check, for the touched-only validation of a delta save.
+    _touched_checks: ClassVar[dict[str, Any]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -313,6 +315,7 @@ def _finish_class(cls: Any, record: Schema) -> None:
     cls._check_quick = staticmethod(
         values_valid if cls.clean is BaseDocument.clean else never_valid
     )
+    cls._touched_checks = touched_checks(record)
     type.__setattr__(cls, "_from_son", staticmethod(compile_loader(cls)))
     type.__setattr__(cls, "_from_projected_son", staticmethod(compile_loader(cls, projected=True)))
     type.__setattr__(cls, "_dump", staticmethod(compile_dumper(cls, to_son)))

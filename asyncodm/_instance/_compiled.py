@@ -36,6 +36,7 @@ from asyncodm._registry import registry
 from asyncodm._types import MISSING
 from asyncodm.errors import MigrationError
 from asyncodm.fields._base import BaseField, InlineCheck
+from asyncodm.fields._compound import DictField, DynamicField, ListField, dynamic_to_mongo
 
 __all__ = [
     "compile_dumper",
@@ -304,6 +305,45 @@ def enforce_schema(schema: Any, son: Any) -> None:
         )
 
 
+#: The ``to_mongo`` implementations ``_container_dump`` unrolls. Compared by identity with the
+#: field's own method: a subclass that dumps differently (sorted, keyed) keeps its call.
+_LIST_DUMP = ListField.to_mongo
+_DICT_DUMP = DictField.to_mongo
+_DYNAMIC_DUMP = DynamicField.to_mongo
+
+
+def _container_dump(field: BaseField[Any], i: int, ns: dict[str, Any]) -> str | None:
+    """The dump of a list or schemaless dict field, unrolled into the dumper for the common
+    shape (a real ``list`` / ``dict``): what ``ListField.to_mongo`` / ``DictField.to_mongo``
+    would do, without their call and type tests; any other value takes the field's
+    ``to_mongo`` (``dump_<i>``). None when the field is not of such a shape."""
+    dumper = cname("dump", i)
+    implementation = getattr(type(field), "to_mongo", None)
+    item = field.item_field
+    if item is None:
+        return None
+    if implementation is _LIST_DUMP:
+        if item.identity_dump:
+            return f"list(v) if type(v) is list else {dumper}(v)"
+        try:
+            doc_type = item.embedded_model if item.dumps_embedded else None
+        except Exception:  # a forward reference not defined yet: keep the field's call
+            doc_type = None
+        if isinstance(doc_type, type):
+            ns[cname("E", i)] = doc_type
+            ns[cname("item", i)] = item.to_mongo
+            return (
+                f"[c._dump(c) if type(c) is E_{i} else item_{i}(c) for c in v] "
+                f"if type(v) is list else {dumper}(v)"
+            )
+        return None
+    if implementation is _DICT_DUMP and getattr(type(item), "to_mongo", None) is _DYNAMIC_DUMP:
+        # Each value through dynamic_to_mongo, which keeps None: the dict's own copy.
+        ns["dynamic_to_mongo"] = dynamic_to_mongo
+        return f"dynamic_to_mongo(v) if type(v) is dict else {dumper}(v)"
+    return None
+
+
 def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callable[[Any], Any]:
     """``to_mongo`` as straight-line code. A new document: each field's value is stored as is
     where its ``dump_guard`` holds, converted otherwise. A loaded one (``general``'s rules,
@@ -336,11 +376,13 @@ def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callab
             dumper_name = cname("dump", i)
             ns[dumper_name] = dump
             guard = field.dump_guard()
-            value = (
-                f"{dumper_name}(v)"
-                if guard is None
-                else f"v if {guard.inline(str(i), ns)} else {dumper_name}(v)"
-            )
+            container = _container_dump(field, i, ns)
+            if container is not None:
+                value = container
+            elif guard is None:
+                value = f"{dumper_name}(v)"
+            else:
+                value = f"v if {guard.inline(str(i), ns)} else {dumper_name}(v)"
         new.append(f"    v = {source}.get({name!r})")
         new.append(f"    if v is not None: out[{db!r}] = {value}")
         if field.null:

@@ -69,12 +69,32 @@ def _needs_preparation(meta: Mapping[str, Any]) -> bool:
 
 
 def collection_for(model: type, **extra: Any) -> CollectionAdapter:
-    """The adapter for ``model``'s collection under the current task's switches."""
+    """The adapter for ``model``'s collection under the current task's switches.
+
+    Without a switch in force and without per-call options (``extra`` all None: a ``save()``
+    passes ``write_concern=None``), the adapter depends only on the class's meta and the
+    connection, so it is built once per database adapter and model
+    (``BaseDatabase.model_adapters``): a save pays a context read and two dict hits."""
     schema = schema_of(model)
     switch = switch_for(model)
+    if switch is None and (not extra or all(v is None for v in extra.values())):
+        database = connection.get_database(schema.meta.get("db_alias") or "default")
+        cache = database.model_adapters
+        adapter = cache.get(model)
+        if adapter is None:
+            adapter = cache[model] = _build(model, schema, None, database, {})
+        return adapter
     alias = (
         (switch.alias if switch is not None else None) or schema.meta.get("db_alias") or "default"
     )
+    return _build(model, schema, switch, connection.get_database(alias), extra)
+
+
+def _build(
+    model: type, schema: Any, switch: Any, database: Any, extra: Mapping[str, Any]
+) -> CollectionAdapter:
+    """The adapter of ``model``'s collection in ``database`` with the meta's, the switch's
+    and the call's options, prepared first if the class asks for it."""
     name = (switch.collection if switch is not None else None) or schema.collection
     assert name is not None
     options: dict[str, Any] = {}
@@ -85,13 +105,12 @@ def collection_for(model: type, **extra: Any) -> CollectionAdapter:
     if switch is not None and switch.options:
         options.update(switch.options)
     options.update({k: v for k, v in extra.items() if v is not None})
-    database = connection.get_database(alias)
     if options:
         adapter = database.collection(name, **normalise_options(options))
     else:
         adapter = database.collection(name)
     if not _needs_preparation(meta):
-        return adapter
+        return adapter  # type: ignore[no-any-return]
     # Delegates through __getattr__, so it is an adapter by behaviour, not by declaration.
     return cast("CollectionAdapter", PreparingCollection(adapter, Target.of(model, database, name)))
 

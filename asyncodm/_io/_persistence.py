@@ -21,7 +21,7 @@ deleted, and nothing was written. A class that is not versioned pays one flag te
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +30,9 @@ from bson import ObjectId
 from asyncodm import signals
 from asyncodm._drivers._tracing import current_tracer, odm_scope
 from asyncodm._instance import _state
+from asyncodm._instance._base import BaseDocument
 from asyncodm._instance._codec import Delta, compute_delta, to_son
-from asyncodm._instance._validation import clean_errors, raise_if_invalid
+from asyncodm._instance._validation import clean_errors, raise_if_touched_invalid
 from asyncodm._io._collection import collection_for
 from asyncodm._schema._filters import shard_key_paths, shard_values
 from asyncodm._schema._record import ClassRecord
@@ -129,7 +130,7 @@ def identity_filter(doc: Any) -> dict[str, Any]:
     return flt
 
 
-async def save_document(
+def save_document(
     doc: Any,
     *,
     validate: bool = True,
@@ -138,11 +139,18 @@ async def save_document(
     write_concern: Any = None,
     session: Any = None,
     signal_kwargs: dict[str, Any] | None = None,
-) -> Any:
-    """Validate, run the fields' save-time work, write (insert, upsert or delta) and signal."""
+) -> Awaitable[Any]:
+    """Validate, run the fields' save-time work, write (insert, upsert or delta) and signal.
+
+    Returns the awaitable of the save rather than being a coroutine itself: without a tracer
+    (the common case) the caller awaits ``_save`` directly, one coroutine frame fewer."""
     options = (validate, clean, force_insert, write_concern, session, signal_kwargs)
     if current_tracer() is None:  # the common case: no span to open
-        return await _save(doc, *options)
+        return _save(doc, *options)
+    return _traced_save(doc, options)
+
+
+async def _traced_save(doc: Any, options: tuple[Any, ...]) -> Any:
     with odm_scope("save", type(doc)):
         return await _save(doc, *options)
 
@@ -157,25 +165,53 @@ async def _save(
     signal_kwargs: dict[str, Any] | None,
 ) -> Any:
     cls = type(doc)
-    extra = signal_kwargs or {}
-    if signals.pre_save:
-        await signals.pre_save.send(cls, document=doc, **extra)
+    schema = doc._schema
+    if _PRE_SAVE:
+        await signals.pre_save.send(cls, document=doc, **(signal_kwargs or {}))
     is_new = _state.is_unsaved(doc)  # from_document: written whole, as new
     if validate:
         if is_new:
             doc.validate(clean=clean)
         else:
-            raise_if_invalid(doc, touched_only=True)
-            if clean:
+            raise_if_touched_invalid(doc)
+            if clean and cls.clean is not _NO_CLEAN:
                 _run_clean(doc)
     # Most classes have no field with save-time work: they pay one attribute test for it.
-    prepared = await prepare_write(doc, session) if doc._schema.save_work else None
+    prepared = await prepare_write(doc, session) if schema.save_work else None
     if prepared is not None and prepared.context.force_insert:
         force_insert = True  # a field generated the primary key (SequenceField): never upsert
     try:
-        created = await _write(
-            doc, force_insert=force_insert, write_concern=write_concern, session=session
-        )
+        # The write itself, inline (one coroutine frame fewer per save).
+        if write_concern is None:
+            collection = collection_for(cls)
+        else:
+            collection = collection_for(cls, write_concern=write_concern)
+        if is_new:
+            await _insert(doc, schema, collection, force_insert, session)
+            created = True
+        else:
+            delta = compute_delta(doc)
+            if delta:
+                if "_id" in delta.sets or "_id" in delta.unsets:
+                    son = doc._son
+                    raise OperationError(
+                        f"{cls.__name__}: the primary key of a stored document cannot change "
+                        f"(stored {son.get('_id')!r}, now {doc.pk!r}); create a new document "
+                        "instead"
+                    )
+                if schema.versioned:
+                    await _compare_and_set(doc, collection, delta, session)
+                else:
+                    outcome = await collection.update_one(
+                        identity_filter(doc), delta.update_document(), session=session
+                    )
+                    if outcome.matched == 0:
+                        await _rewrite(doc, collection, session)
+                    else:
+                        son = doc._son
+                        _state.apply_delta(son, delta.new_values)
+                        _state.mark_saved(doc, son)
+            created = False
     except BaseException as exc:
         if isinstance(exc, NotUniqueError):  # the seam cannot know which document it was
             exc.instance = doc
@@ -184,67 +220,46 @@ async def _save(
         raise
     if prepared is not None:
         await finish_write(doc, prepared, ok=True)
-    if signals.post_save:
-        await signals.post_save.send(cls, document=doc, created=created, **extra)
+    if _POST_SAVE:
+        await signals.post_save.send(cls, document=doc, created=created, **(signal_kwargs or {}))
     return doc
 
 
-async def _write(doc: Any, *, force_insert: bool, write_concern: Any, session: Any) -> bool:
-    """Send the insert, upsert or delta update; True if the document was new."""
-    cls = type(doc)
-    is_new = _state.is_unsaved(doc)
-    collection = collection_for(cls, write_concern=write_concern)
-    schema = doc._schema
-    if is_new:
-        son = doc._dump(doc)
-        if schema.versioned:
-            son[VERSION_KEY] = 1
-            force_insert = True  # never an upsert: it would overwrite a version unseen
-        if "_id" not in son:
-            pk_field = schema.pk_field
-            if pk_field is None or not pk_field.generates_id:
-                raise ValidationError(
-                    errors={schema.pk_name: "expected a primary key value, found None"},
-                    model=cls.__name__,
-                )
-            new_id = ObjectId()
-            son = {"_id": new_id, **son}
-            await collection.insert_one(son, session=session)
-            _state.set_generated_pk(doc, new_id)  # only once stored: a retry inserts again
-        elif force_insert:
-            await collection.insert_one(son, session=session)
-        else:
-            await collection.replace_one(
-                identity_filter_for_son(doc, son), son, upsert=True, session=session
+async def _insert(doc: Any, schema: Any, collection: Any, force_insert: bool, session: Any) -> None:
+    """Insert (or upsert, when it has a primary key and may be stored already) a new
+    document."""
+    son = doc._dump(doc)
+    if schema.versioned:
+        son[VERSION_KEY] = 1
+        force_insert = True  # never an upsert: it would overwrite a version unseen
+    if "_id" not in son:
+        pk_field = schema.pk_field
+        if pk_field is None or not pk_field.generates_id:
+            raise ValidationError(
+                errors={schema.pk_name: "expected a primary key value, found None"},
+                model=type(doc).__name__,
             )
-        _state.mark_saved(doc, son)
-        created = True
+        new_id = ObjectId()
+        son = {"_id": new_id, **son}
+        await collection.insert_one(son, session=session)
+        _state.set_generated_pk(doc, new_id)  # only once stored: a retry inserts again
+    elif force_insert:
+        await collection.insert_one(son, session=session)
     else:
-        delta = compute_delta(doc)
-        son = doc._son
-        if "_id" in delta.sets or "_id" in delta.unsets:
-            raise OperationError(
-                f"{cls.__name__}: the primary key of a stored document cannot change "
-                f"(stored {son.get('_id')!r}, now {doc.pk!r}); create a new document instead"
-            )
-        if delta and schema.versioned:
-            await _compare_and_set(doc, collection, delta, session)
-        elif delta:
-            outcome = await collection.update_one(
-                identity_filter(doc), delta.update_document(), session=session
-            )
-            if outcome.matched == 0:
-                # Deleted meanwhile: saving means "make it stored", so write it whole again.
-                full = to_son(doc)
-                await collection.replace_one(
-                    identity_filter_for_son(doc, full), full, upsert=True, session=session
-                )
-                _state.mark_saved(doc, full)
-            else:
-                _state.apply_delta(son, delta.new_values)
-                _state.mark_saved(doc, son)
-        created = False
-    return created
+        await collection.replace_one(
+            identity_filter_for_son(doc, son), son, upsert=True, session=session
+        )
+    _state.mark_saved(doc, son)
+
+
+async def _rewrite(doc: Any, collection: Any, session: Any) -> None:
+    """A delta save matched nothing: the document was deleted meanwhile, and saving means
+    "make it stored", so write it whole again."""
+    full = to_son(doc)
+    await collection.replace_one(
+        identity_filter_for_son(doc, full), full, upsert=True, session=session
+    )
+    _state.mark_saved(doc, full)
 
 
 async def _compare_and_set(doc: Any, collection: Any, delta: Delta, session: Any) -> None:
@@ -301,6 +316,16 @@ def identity_filter_for_son(doc: Any, son: dict[str, Any]) -> dict[str, Any]:
     if paths:
         flt.update(shard_values(paths, son))
     return flt
+
+
+#: The receiver lists of the save signals, tested without a call (``Signal.disconnect``
+#: changes them in place): a save with no receiver connected pays two truth tests.
+_PRE_SAVE = signals.pre_save._receivers
+_POST_SAVE = signals.post_save._receivers
+
+#: The ``clean()`` every document inherits, which checks nothing: a class that does not
+#: override it skips the call (and its try block) on every delta save.
+_NO_CLEAN = BaseDocument.clean
 
 
 def _run_clean(doc: Any) -> None:

@@ -136,6 +136,10 @@ def _new_entry(**values: Any) -> Entry:
             "notes": [Note(text="x", at=MS.replace(microsecond=999999))],
             "extra": {"a": {"b": [1, {"c": 2}]}},
         },
+        # The shapes the dumper unrolls (a real list / dict) and those it hands to the field.
+        {"tags": ["a", "b"], "notes": [Note(text="y"), Note(text="z", at=MS)]},
+        {"tags": ("a", "b"), "notes": (Note(text="y"),), "extra": {"n": None, "t": (1, 2)}},
+        {"notes": [Note(text="y"), {"text": "as a dict"}], "extra": {}},
     ],
 )
 def test_dumper_equals_the_general_dump(values: dict[str, Any]) -> None:
@@ -154,10 +158,43 @@ def test_dumper_converts_what_needs_converting() -> None:
 
 def test_dumped_containers_are_copies() -> None:
     extra = {"seo": {"slug": "a"}, "flags": ["x"]}
-    son = _new_entry(extra=extra).to_mongo()
+    tags = ["a"]
+    entry = _new_entry(extra=extra, tags=tags, notes=[Note(text="x")])
+    son = entry.to_mongo()
     son["extra"]["seo"]["slug"] = "b"
     son["extra"]["flags"].append("y")
+    son["tags"].append("b")
+    son["notes"].append({"text": "y"})
     assert extra == {"seo": {"slug": "a"}, "flags": ["x"]}
+    assert tags == ["a"] and len(entry.notes) == 1
+
+
+def test_a_delta_save_checks_exactly_the_touched_values() -> None:
+    from asyncodm._instance._validation import raise_if_invalid, raise_if_touched_invalid
+
+    raw = {"_id": ObjectId(), "title": "t", "count": 1, "tags": ["a"], "extra": {"k": 1}}
+    for change, bad in [
+        ({"count": 2}, False),
+        ({"title": "x" * 31}, True),  # too long: the quick check fails, the full one names it
+        ({"title": None}, True),  # required
+        ({"tags": ["toolong"]}, True),
+        ({"tags": ["ok"]}, False),
+        ({"extra": {"$bad": 1}}, True),
+        ({}, False),
+    ]:
+        doc = Entry._from_son(copy.deepcopy(raw))
+        for name, value in change.items():
+            setattr(doc, name, value)
+        errors = []
+        for check in (raise_if_touched_invalid, lambda d: raise_if_invalid(d, touched_only=True)):
+            try:
+                check(doc)
+            except ValidationError as exc:
+                errors.append(exc.errors)
+            else:
+                errors.append(None)
+        assert errors[0] == errors[1], change
+        assert (errors[0] is not None) is bad, change
 
 
 def test_null_fields_store_none_only_when_set() -> None:
