@@ -38,6 +38,10 @@ class RuleEntry:
     rule: DeleteRule
     many: bool
     """The path holds a list of references (PULL removes items; NULLIFY pulls them too)."""
+    target_class: type | None = None
+    """The referenced class itself, when the reference was declared with the class (not its
+    name): another class defined later under the same name (in another module, a test, a
+    REPL) must not take this rule over, nor hide it."""
 
 
 class Registry:
@@ -114,7 +118,7 @@ class Registry:
             if rule.target == "*":
                 out.append(rule)
             elif rule.target in names:
-                target = self.find(rule.target)
+                target = rule.target_class or self.find(rule.target)
                 if target is not None and issubclass(model, target):
                     out.append(rule)
         return out

@@ -114,6 +114,38 @@ async def test_a_delete_rule_of_another_test_is_gone_after_reset(backend: Backen
     assert await backend.db["records_pets"].count_documents({}) == 1  # no CASCADE any more
 
 
+@pytest.mark.usefixtures("own_models")
+async def test_another_class_of_the_same_name_neither_takes_nor_hides_a_rule(
+    backend: Backend,
+) -> None:
+    """Two modules may each define an ``Owner``: a rule declared with the class object stays
+    with that class (a name-only lookup found the newest ``Owner`` and dropped the rule)."""
+
+    class Owner(Document):
+        name = StringField()
+        meta = {"collection": "records_owners"}
+
+    class Pet(Document):
+        owner = ReferenceField(Owner, reverse_delete_rule=CASCADE)
+        meta = {"collection": "records_pets"}
+
+    first = Owner
+
+    class Owner(Document):  # type: ignore[no-redef]  # another module's Owner
+        name = StringField()
+        meta = {"collection": "records_other_owners"}
+
+    assert [r.referrer for r in registry.rules_for(first)] == [Pet]
+    assert registry.rules_for(Owner) == []
+    ann = await first(name="Ann").save()
+    await Pet(owner=ann).save()
+    other = await Owner(name="Bob").save()
+    await other.delete()  # not the rule's Owner: the pet stays
+    assert await backend.db["records_pets"].count_documents({}) == 1
+    await ann.delete()  # CASCADE
+    assert await backend.db["records_pets"].count_documents({}) == 0
+
+
 def test_the_record_lists_only_what_a_class_needs(own_models: None) -> None:
     class Target(Document):
         pass

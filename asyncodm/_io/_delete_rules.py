@@ -75,6 +75,7 @@ def register_delete_rule(
             field.db_field,
             rule,
             held.container is Container.LIST,
+            target,
         )
     )
 

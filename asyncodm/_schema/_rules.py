@@ -91,11 +91,18 @@ def rule_declarations(
         if _declared_by_parent_in_same_collection(cls, name, declared, collection):
             continue
         many = held.container is Container.LIST
+        classes = _declared_classes(held.field)
         out.extend(
-            RuleEntry(target, cls, name, declared.db_field, held.rule, many)
+            RuleEntry(target, cls, name, declared.db_field, held.rule, many, classes.get(target))
             for target in held.targets
         )
     return tuple(out)
+
+
+def _declared_classes(field: BaseField[Any]) -> dict[str, type]:
+    """The target classes a reference field was given as classes (not as names), by name."""
+    given = getattr(field, "_allowed", None) or (getattr(field, "_document_type", None),)
+    return {c.__name__: c for c in given if isinstance(c, type)}
 
 
 def _declared_by_parent_in_same_collection(
