@@ -108,19 +108,7 @@ def pipeline_prefix(
 
 def _options(qs: QuerySet, kwargs: dict[str, Any]) -> dict[str, Any]:
     """Aggregate options by the driver's names, the queryset's first, the caller's on top."""
-    out: dict[str, Any] = {}
-    if qs._hint is not None:
-        out["hint"] = qs._hint
-    if qs._comment is not None:
-        out["comment"] = qs._comment
-    if qs._max_time_ms is not None:
-        out["maxTimeMS"] = qs._max_time_ms
-    if qs._collation is not None:
-        out["collation"] = qs._collation
-    if qs._batch_size:
-        out["batchSize"] = qs._batch_size
-    out.update(kwargs)
-    return out
+    return {**_joins.aggregate_options(qs), **kwargs}
 
 
 def aggregate(

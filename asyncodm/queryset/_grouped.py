@@ -38,13 +38,7 @@ def _prefix(qs: QuerySet) -> list[dict[str, Any]]:
     # the filter, or the $lookup stages of a lookup through references (after _ready)
     stages = _joins.filter_stages(qs)
     if qs._skip or qs._limit:
-        sort = qs._sort()
-        if sort:
-            stages.append({"$sort": dict(sort)})
-        if qs._skip:
-            stages.append({"$skip": qs._skip})
-        if qs._limit:
-            stages.append({"$limit": qs._limit})
+        stages.extend(_joins.window_stages(qs))
     return stages
 
 

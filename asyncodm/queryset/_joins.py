@@ -46,6 +46,7 @@ __all__ = [
     "LOOKUP_ABOVE",
     "JoinedCursor",
     "Resolved",
+    "aggregate_options",
     "count",
     "count_pipeline",
     "current",
@@ -182,7 +183,7 @@ async def id_filters(qs: QuerySet) -> tuple[QuerySet, list[dict[str, Any]]]:
 async def matching_ids(qs: QuerySet) -> list[Any]:
     """The ``_id`` of every document a ``$lookup``-resolved queryset matches, in its order."""
     pipeline = [*filter_stages(qs), *window_stages(qs), {"$project": {"_id": 1}}]
-    cursor = qs._collection().aggregate(pipeline, **_aggregate_options(qs))
+    cursor = qs._collection().aggregate(pipeline, **aggregate_options(qs))
     try:
         return [raw["_id"] for raw in await cursor.to_list(None)]
     finally:
@@ -278,8 +279,9 @@ class JoinedCursor:
             await self._cursor.close()
 
 
-def _aggregate_options(qs: QuerySet) -> dict[str, Any]:
-    """The queryset's cursor options by the names ``aggregate`` takes."""
+def aggregate_options(qs: QuerySet) -> dict[str, Any]:
+    """The queryset's cursor options by the names ``aggregate`` takes (every aggregation the
+    queryset sends: its own, a ``$lookup`` read, a grouping)."""
     out: dict[str, Any] = {}
     if qs._hint is not None:
         out["hint"] = qs._hint
@@ -306,7 +308,7 @@ def read_pipeline(qs: QuerySet) -> list[dict[str, Any]]:
 
 def read_cursor(qs: QuerySet) -> CursorAdapter:
     """The cursor of ``read_pipeline`` (sent when first read)."""
-    return qs._collection().aggregate(read_pipeline(qs), **_aggregate_options(qs))
+    return qs._collection().aggregate(read_pipeline(qs), **aggregate_options(qs))
 
 
 def count_pipeline(qs: QuerySet, with_limit_and_skip: bool) -> list[dict[str, Any]]:
@@ -323,7 +325,7 @@ def count_pipeline(qs: QuerySet, with_limit_and_skip: bool) -> list[dict[str, An
 
 async def count(qs: QuerySet, with_limit_and_skip: bool) -> int:
     """``count()`` of a ``$lookup``-resolved queryset: one aggregation ending in ``$count``."""
-    options = _aggregate_options(qs)
+    options = aggregate_options(qs)
     options.pop("batchSize", None)
     cursor = qs._collection().aggregate(count_pipeline(qs, with_limit_and_skip), **options)
     try:
@@ -339,7 +341,7 @@ async def exists(qs: QuerySet) -> bool:
     if qs._skip:
         pipeline.append({"$skip": qs._skip})
     pipeline += [{"$limit": 1}, {"$project": {"_id": 1}}]
-    cursor = qs._collection().aggregate(pipeline, **_aggregate_options(qs))
+    cursor = qs._collection().aggregate(pipeline, **aggregate_options(qs))
     try:
         return bool(await cursor.to_list(None))
     finally:
