@@ -34,7 +34,8 @@ from asyncodm._instance._validation import ValidationMixin, touched_checks
 from asyncodm._registry import registry
 from asyncodm._schema._compile import Schema, compile_class
 from asyncodm.errors import DoesNotExist, FieldDoesNotExist, MultipleObjectsReturned
-from asyncodm.fields._base import BaseField, PlainAccess
+from asyncodm.fields._access import PlainAccess
+from asyncodm.fields._base import BaseField
 
 __all__ = ["BaseDocument"]
 

@@ -27,7 +27,7 @@ The operations: ``start_new`` / ``general_init`` / ``assign`` (construction), ``
 The one exception lives below this layer: a field descriptor caches the converted value of its
 own field in ``_values`` (``fields._base.BaseField.__get__``/``__set__``), on every read of a
 field; the fields sit below ``_instance`` and may not import it, and a call here per read
-would cost the hot path. ``PlainAccess`` stays in ``fields._base`` for the same reason: the
+would cost the hot path. ``PlainAccess`` stays with the fields (``fields._access``) for the same reason: the
 class-record builder (``_schema``, below this layer) must see through it to collect the
 fields a class inherits.
 """

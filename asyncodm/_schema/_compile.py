@@ -20,8 +20,9 @@ from asyncodm._schema._record import ClassRecord, Schema
 from asyncodm._schema._rules import rule_declarations
 from asyncodm._schema._versioning import VERSION_KEY, versioned_setting
 from asyncodm.errors import InvalidDocumentError
+from asyncodm.fields._access import unwrap_field
 from asyncodm.fields._answers import BatchLoader
-from asyncodm.fields._base import BaseField, unwrap_field
+from asyncodm.fields._base import BaseField
 from asyncodm.fields._scalar import ObjectIdField
 
 __all__ = [

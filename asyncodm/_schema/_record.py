@@ -64,7 +64,7 @@ class ClassRecord:
     """``(name, factory or None, constant, plain)``: how a new document gets each default."""
     field_names: frozenset[str] = frozenset()
     plain_names: frozenset[str] = frozenset()
-    """Plain fields (see ``fields._base.PlainAccess``): values live in the instance dict."""
+    """Plain fields (see ``fields._access.PlainAccess``): values live in the instance dict."""
     fast_keys: frozenset[str] = frozenset()
     """Stored keys that are safe in the instance dict as they are: when a loaded document has
     no other key, its stored document becomes its ``__dict__`` (an embedded document copies it

@@ -14,19 +14,15 @@ from __future__ import annotations
 
 import copy
 import functools
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import (
     TYPE_CHECKING,
     Any,
     ClassVar,
-    ForwardRef,
     Generic,
     NoReturn,
     TypeVar,
-    get_args,
-    get_origin,
     overload,
 )
 
@@ -42,8 +38,16 @@ from asyncodm.fields._answers import (
     References,
     is_position,
 )
-from asyncodm.fields._checks import InlineCheck, TypeIs, Validator, describe, run_validators
-from asyncodm.fields._spec import FieldSpec
+from asyncodm.fields._checks import (
+    InlineCheck,
+    TypeIs,
+    Validator,
+    check_db_name,
+    describe,
+    file_error,
+    run_validators,
+)
+from asyncodm.fields._spec import FieldSpec, python_type
 
 __all__ = [
     "BaseField",
@@ -55,7 +59,6 @@ __all__ = [
     "TypeIs",
     "Validator",
     "describe",
-    "file_error",
     "is_position",
     "run_validators",
 ]
@@ -136,7 +139,7 @@ class BaseField(Generic[T]):
             )
         self._explicit_db_field = db_field if db_field is not None else mongo_name
         if self._explicit_db_field is not None:
-            _check_db_name(self._explicit_db_field)
+            check_db_name(self._explicit_db_field)
         self.name = name or ""
         self.db_field = self._explicit_db_field or self.name
         self.owner = None
@@ -564,7 +567,7 @@ class BaseField(Generic[T]):
             "name": self.name,
             "db_field": self.db_field,
             "kind": type(self).kind or type(self).__name__,
-            "python_type": _value_type(type(self)),
+            "python_type": python_type(type(self), BaseField),
             "required": self.required,
             "primary_key": self.primary_key,
             "unique": self.unique,
@@ -584,91 +587,7 @@ class BaseField(Generic[T]):
         return True
 
 
-def file_error(exc: ValidationError, root: str, path: str, errors: dict[str, str]) -> None:
-    """File what a field's ``validate`` raised under ``path``, its dotted place in a document.
-
-    Keys of ``exc.errors`` are the field's name (``root``, what ``self.error`` uses) or start
-    with it (``items.2``, nested errors of ``super().validate``): they are moved under
-    ``path``. Any other key names a place inside the value (``{"start": ...}``) and goes below
-    ``path``. An error without keys is filed at ``path`` itself."""
-    if not exc.errors:
-        errors[path] = exc.message
-        return
-    head = root + "."
-    for key, message in exc.errors.items():
-        if key == root or not key:
-            errors[path] = message
-        elif root and key.startswith(head):
-            errors[path + key[len(root) :]] = message
-        else:
-            errors[f"{path}.{key}" if path else key] = message
-
-
-def _value_type(cls: type) -> Any:
-    """The Python type a field class reads as, from its ``BaseField[T]`` parameter: the
-    nearest concrete one in its MRO (``list`` for ``list[T]``); ``object`` when any value fits."""
-    for klass in cls.__mro__:
-        for base in klass.__dict__.get("__orig_bases__", ()):
-            origin = get_origin(base)
-            if not (isinstance(origin, type) and issubclass(origin, BaseField)):
-                continue
-            arg = get_args(base)[0]
-            if isinstance(arg, TypeVar) or arg is Any:
-                continue
-            if isinstance(arg, ForwardRef):  # "Ref[Document]": a name of the field's module
-                head = arg.__forward_arg__.partition("[")[0]
-                arg = vars(sys.modules[klass.__module__]).get(head, object)
-            found = get_origin(arg) or arg
-            return found if isinstance(found, type) else object
-    return object
-
-
 def _is_embedded(value: Any) -> bool:
     """Whether ``value`` is an embedded document instance (checked by its class's compiled
     record: the document classes live in a layer above the fields)."""
     return getattr(getattr(type(value), "_schema", None), "is_embedded", False) is True
-
-
-def _check_db_name(name: str) -> None:
-    if not name or name.startswith("$") or "." in name or "\x00" in name:
-        raise InvalidDocumentError(
-            f"db_field {name!r} is not a valid MongoDB key: it must be non-empty, "
-            "must not start with '$' and must not contain '.' or NUL"
-        )
-
-
-class PlainAccess:
-    """Stands in, on the class, for a *plain* field: one whose stored value is its immutable
-    Python value, stored under its own name.
-
-    Such values live in the instance ``__dict__`` (for a loaded document, the ``__dict__`` is
-    the stored document itself), so reading them is an ordinary attribute lookup at C speed.
-    This object has no ``__set__``, so the instance dict wins; it is consulted only when the
-    value is absent (then the default applies: ``_instance._state.read_missing``), and on the
-    class it gives the field back.
-
-    It lives here, not with the state owner (``_instance._state``), because the class-record
-    builder (``_schema``, a layer below ``_instance``) must see through it (``unwrap_field``)
-    to collect the fields a class inherits."""
-
-    __slots__ = ("field",)
-
-    def __init__(self, field: BaseField[Any]) -> None:
-        self.field = field
-
-    def __get__(self, instance: Any, owner: type) -> Any:
-        if instance is None:
-            return self.field
-        return instance._read_missing(self.field)
-
-    def __repr__(self) -> str:
-        return f"<plain {self.field!r}>"
-
-
-def unwrap_field(value: Any) -> BaseField[Any] | None:
-    """The field a class attribute stands for (a field, or a ``PlainAccess``), else None."""
-    if isinstance(value, BaseField):
-        return value
-    if isinstance(value, PlainAccess):
-        return value.field
-    return None

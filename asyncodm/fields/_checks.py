@@ -12,9 +12,17 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from asyncodm._codegen import compile_function, constant_name
-from asyncodm.errors import ValidationError
+from asyncodm.errors import InvalidDocumentError, ValidationError
 
-__all__ = ["InlineCheck", "TypeIs", "Validator", "describe", "run_validators"]
+__all__ = [
+    "InlineCheck",
+    "TypeIs",
+    "Validator",
+    "check_db_name",
+    "describe",
+    "file_error",
+    "run_validators",
+]
 
 Validator = Callable[[Any], Any]
 
@@ -83,3 +91,32 @@ def run_validators(validators: Iterable[Validator], value: Any) -> str | None:
         if result is False:
             return f"expected a value accepted by {getattr(check, '__name__', 'validator')}, found {describe(value)}"
     return None
+
+
+def file_error(exc: ValidationError, root: str, path: str, errors: dict[str, str]) -> None:
+    """File what a field's ``validate`` raised under ``path``, its dotted place in a document.
+
+    Keys of ``exc.errors`` are the field's name (``root``, what ``self.error`` uses) or start
+    with it (``items.2``, nested errors of ``super().validate``): they are moved under
+    ``path``. Any other key names a place inside the value (``{"start": ...}``) and goes below
+    ``path``. An error without keys is filed at ``path`` itself."""
+    if not exc.errors:
+        errors[path] = exc.message
+        return
+    head = root + "."
+    for key, message in exc.errors.items():
+        if key == root or not key:
+            errors[path] = message
+        elif root and key.startswith(head):
+            errors[path + key[len(root) :]] = message
+        else:
+            errors[f"{path}.{key}" if path else key] = message
+
+
+def check_db_name(name: str) -> None:
+    """Refuse a ``db_field`` MongoDB cannot store as a key, when the field is declared."""
+    if not name or name.startswith("$") or "." in name or "\x00" in name:
+        raise InvalidDocumentError(
+            f"db_field {name!r} is not a valid MongoDB key: it must be non-empty, "
+            "must not start with '$' and must not contain '.' or NUL"
+        )

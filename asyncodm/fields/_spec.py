@@ -9,14 +9,15 @@ it imports nothing but the ``MISSING`` sentinel.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ForwardRef, TypeVar, get_args, get_origin
 
 from asyncodm._types import MISSING
 
-__all__ = ["KINDS", "FieldSpec", "frozen_mapping"]
+__all__ = ["KINDS", "FieldSpec", "frozen_mapping", "python_type"]
 
 #: Every kind a built-in field describes itself as. A field class with no built-in ancestor
 #: (a direct ``BaseField`` subclass that declares no ``kind``) describes as its class name.
@@ -151,3 +152,23 @@ class FieldSpec:
     def __hash__(self) -> int:
         # The mappings are not hashable; equal specs still hash alike (a subset of the fields).
         return hash((self.name, self.db_field, self.kind, self.python_type))
+
+
+def python_type(cls: type, root: type) -> Any:
+    """The Python type a field class reads as, from its ``root[T]`` parameter (``root`` is
+    ``BaseField``, passed in: this module imports no field): the nearest concrete one in its
+    MRO (``list`` for ``list[T]``); ``object`` when any value fits."""
+    for klass in cls.__mro__:
+        for base in klass.__dict__.get("__orig_bases__", ()):
+            origin = get_origin(base)
+            if not (isinstance(origin, type) and issubclass(origin, root)):
+                continue
+            arg = get_args(base)[0]
+            if isinstance(arg, TypeVar) or arg is Any:
+                continue
+            if isinstance(arg, ForwardRef):  # "Ref[Document]": a name of the field's module
+                head = arg.__forward_arg__.partition("[")[0]
+                arg = vars(sys.modules[klass.__module__]).get(head, object)
+            found = get_origin(arg) or arg
+            return found if isinstance(found, type) else object
+    return object

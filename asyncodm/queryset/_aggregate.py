@@ -91,14 +91,7 @@ def pipeline_prefix(
     """The stages that say what ``qs`` says: filter, sort, skip, limit, projection
     (``query``: its filter, when already compiled)."""
     # the filter, or the $lookup stages of a lookup through references (after _joins.resolved)
-    stages = _joins.filter_stages(qs, query)
-    sort = qs._sort()
-    if sort:
-        stages.append({"$sort": dict(sort)})
-    if qs._skip:
-        stages.append({"$skip": qs._skip})
-    if qs._limit:
-        stages.append({"$limit": qs._limit})
+    stages = [*_joins.filter_stages(qs, query), *_joins.window_stages(qs)]
     if project:
         projection = qs._projection()
         if projection:

@@ -25,7 +25,7 @@ from asyncodm import (
     ValidationError,
 )
 from asyncodm.fields import BaseField
-from asyncodm.fields._base import file_error
+from asyncodm.fields._checks import file_error
 
 
 class StrictDateTimeField(DateTimeField):
