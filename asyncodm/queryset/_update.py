@@ -225,43 +225,43 @@ def _current(path: str, default: Any) -> dict[str, Any]:
 
 def _pipeline_value(schema: Any, key: UpdateKey, value: Any) -> Any:
     """The ``$set`` stage value for one keyword: what the operator would have stored."""
-    op = key.op
     if isinstance(value, Expression):
         expression = compile_expression(schema, value)
-        if op in _EXPRESSION_OPERATORS:
-            _check_expression(schema, key, value)
-        if op == "set":
-            return expression
-        if op == "inc":
-            return {"$add": [_current(key.path, 0), expression]}
-        if op == "dec":
-            return {"$subtract": [_current(key.path, 0), expression]}
-        if op == "mul":
-            return {"$multiply": [_current(key.path, 0), expression]}
-        if op in ("max", "min"):
-            return {"$" + op: ["$" + key.path, expression]}
-        raise OperationError(
-            f"update {key.op}__{key.label}: F() expressions work with set, inc, dec, mul, max "
-            "and min"
-        )
+        if key.op not in _EXPRESSION_OPERATORS:
+            raise OperationError(
+                f"update {key.op}__{key.label}: F() expressions work with set, inc, dec, mul, "
+                "max and min"
+            )
+        _check_expression(schema, key, value)
+        return _combined("$" + key.op, key.path, expression)
     operator, converted = _value(schema, key, value)  # validated and converted as usual
-    if operator == "$set":
-        return literal(converted)
     if operator == "$unset":
         return "$$REMOVE"
-    if operator == "$inc":
-        return {"$add": [_current(key.path, 0), converted]}
-    if operator == "$mul":
-        return {"$multiply": [_current(key.path, 0), converted]}
-    if operator in ("$max", "$min"):
-        return {operator: ["$" + key.path, literal(converted)]}
     if operator == "$currentDate" and converted is True:
         return "$$NOW"
-    raise OperationError(
-        f"update {key.op}__{key.label} cannot join an update that uses F(): a pipeline update "
-        "takes set, unset, inc, dec, mul, max, min and current_date; run it as a separate "
-        "update"
-    )
+    stored = _combined(operator, key.path, literal(converted))
+    if stored is None:
+        raise OperationError(
+            f"update {key.op}__{key.label} cannot join an update that uses F(): a pipeline "
+            "update takes set, unset, inc, dec, mul, max, min and current_date; run it as a "
+            "separate update"
+        )
+    return stored
+
+
+def _combined(operator: str, path: str, operand: Any) -> Any:
+    """What ``operator`` stores at ``path`` given ``operand`` (an aggregation expression), as
+    a pipeline ``$set`` value; None for an operator with no pipeline form."""
+    if operator == "$set":
+        return operand
+    if operator in ("$max", "$min"):
+        return {operator: ["$" + path, operand]}
+    combine = _ARITHMETIC.get(operator)
+    return None if combine is None else {combine: [_current(path, 0), operand]}
+
+
+#: Update operators as the arithmetic on the current value they stand for.
+_ARITHMETIC = {"$inc": "$add", "$dec": "$subtract", "$mul": "$multiply"}
 
 
 def _shown(wanted: Family) -> str:
