@@ -32,7 +32,7 @@ from bson import Decimal128
 
 from asyncodm.errors import LookUpError, ValidationError
 from asyncodm.fields._base import BaseField, describe
-from asyncodm.queryset._compile import merge_and
+from asyncodm.queryset._compile import merge_and, split_sort_key
 from asyncodm.queryset._expressions import (
     NUMERIC_KINDS,
     Expression,
@@ -390,16 +390,9 @@ def compile_output_sort(
     """
     sort: dict[str, int] = {}
     for key in keys:
-        if isinstance(key, tuple):
-            name, direction = key
-            if direction not in (1, -1) or isinstance(direction, bool):
-                raise LookUpError(f"expected a sort direction 1 or -1, found {direction!r}")
-        else:
-            name, direction = key, 1
-            if key.startswith("-"):
-                name, direction = key[1:], -1
-            elif key.startswith("+"):
-                name = key[1:]
+        name, direction = split_sort_key(key)
+        if direction not in (1, -1) or isinstance(direction, bool):
+            raise LookUpError(f"expected a sort direction 1 or -1, found {direction!r}")
         name = name.replace(".", "__")
         if name not in outputs:
             raise LookUpError(

@@ -36,6 +36,7 @@ __all__ = [
     "merge_and",
     "resolve_name",
     "schema_of",
+    "split_sort_key",
     "stored_path",
 ]
 
@@ -219,6 +220,18 @@ def compile_filter(model: Any, node: Q) -> dict[str, Any]:
     return merge_and([cls_filter(schema), compile_q(schema, node)])
 
 
+def split_sort_key(key: str | tuple[str, Any]) -> tuple[str, Any]:
+    """``"-x"`` -> ``("x", -1)``, ``"+x"`` and ``"x"`` -> ``("x", 1)``; a ``(name, direction)``
+    pair as given (its direction is the caller's to check)."""
+    if isinstance(key, tuple):
+        return key[0], key[1]
+    if key.startswith("-"):
+        return key[1:], -1
+    if key.startswith("+"):
+        return key[1:], 1
+    return key, 1
+
+
 def _direction(value: Any) -> int | str | dict[str, Any]:
     if value in (1, -1) or isinstance(value, (str, dict)):
         return value  # type: ignore[no-any-return]
@@ -234,14 +247,9 @@ def compile_sort(model: Any, keys: Sequence[str | tuple[str, Any]]) -> list[tupl
     schema = schema_of(model)
     out: list[tuple[str, Any]] = []
     for key in keys:
+        name, direction = split_sort_key(key)
         if isinstance(key, tuple):
-            name, direction = key[0], _direction(key[1])
-        else:
-            name, direction = key, 1
-            if name.startswith("-"):
-                name, direction = name[1:], -1
-            elif name.startswith("+"):
-                name = name[1:]
+            direction = _direction(direction)
         if name.startswith("$"):  # {"$meta": "textScore"} and friends
             out.append((name, direction))
             continue

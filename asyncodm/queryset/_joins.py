@@ -281,16 +281,11 @@ class JoinedCursor:
 
 def aggregate_options(qs: QuerySet) -> dict[str, Any]:
     """The queryset's cursor options by the names ``aggregate`` takes (every aggregation the
-    queryset sends: its own, a ``$lookup`` read, a grouping)."""
-    out: dict[str, Any] = {}
-    if qs._hint is not None:
-        out["hint"] = qs._hint
-    if qs._comment is not None:
-        out["comment"] = qs._comment
-    if qs._max_time_ms is not None:
-        out["maxTimeMS"] = qs._max_time_ms
-    if qs._collation is not None:
-        out["collation"] = qs._collation
+    queryset sends: its own, a ``$lookup`` read, a grouping): ``find``'s options, with the
+    names ``aggregate`` takes, and the batch size."""
+    out = qs._cursor_options()
+    if "max_time_ms" in out:
+        out["maxTimeMS"] = out.pop("max_time_ms")
     if qs._batch_size:
         out["batchSize"] = qs._batch_size
     return out
