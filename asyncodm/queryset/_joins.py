@@ -283,9 +283,7 @@ def aggregate_options(qs: QuerySet) -> dict[str, Any]:
     """The queryset's cursor options by the names ``aggregate`` takes (every aggregation the
     queryset sends: its own, a ``$lookup`` read, a grouping): ``find``'s options, with the
     names ``aggregate`` takes, and the batch size."""
-    out = qs._cursor_options()
-    if "max_time_ms" in out:
-        out["maxTimeMS"] = out.pop("max_time_ms")
+    out = qs._cursor_options(command_names=True)
     if qs._batch_size:
         out["batchSize"] = qs._batch_size
     return out

@@ -319,15 +319,17 @@ class QuerySet(Generic[D, R]):
         with self._switched():
             return collection_for(self.model, **options)
 
-    def _cursor_options(self) -> dict[str, Any]:
-        """Options shared by find, count and aggregate, by their PyMongo names."""
+    def _cursor_options(self, *, command_names: bool = False) -> dict[str, Any]:
+        """Options shared by find, count and aggregate, by their PyMongo names (``find``'s
+        ``max_time_ms``; with ``command_names``, ``maxTimeMS`` as ``count_documents`` and
+        ``aggregate`` take it)."""
         out: dict[str, Any] = {}
         if self._hint is not None:
             out["hint"] = self._hint
         if self._comment is not None:
             out["comment"] = self._comment
         if self._max_time_ms is not None:
-            out["max_time_ms"] = self._max_time_ms
+            out["maxTimeMS" if command_names else "max_time_ms"] = self._max_time_ms
         if self._collation is not None:
             out["collation"] = self._collation
         return out

@@ -221,20 +221,12 @@ async def get(qs: QuerySet[Any, R]) -> R:
 async def count(qs: QuerySet, with_limit_and_skip: bool) -> int:
     if qs._empty:
         return 0
-    options: dict[str, Any] = {}
+    options = qs._cursor_options(command_names=True)  # count_documents takes maxTimeMS
     if with_limit_and_skip:
         if qs._skip:
             options["skip"] = qs._skip
         if qs._limit:
             options["limit"] = qs._limit
-    if qs._hint is not None:
-        options["hint"] = qs._hint
-    if qs._collation is not None:
-        options["collation"] = qs._collation
-    if qs._max_time_ms is not None:
-        options["maxTimeMS"] = qs._max_time_ms
-    if qs._comment is not None:
-        options["comment"] = qs._comment
     qs, query = await _joins.prepared(qs)
     if _joins.joined(qs):
         return await _joins.count(qs, with_limit_and_skip)
