@@ -44,11 +44,7 @@ def mixed_batch_work(models: Iterable[type]) -> Callable[[Sequence[Any]], Awaita
     found = [groups for groups in map(_groups, models) if groups]
     if len(found) <= 1:
         return _runner(found[0] if found else ())
-    merged: dict[BatchLoader, dict[int, BaseField[Any]]] = {}
-    for groups in found:
-        for loader, fields in groups:
-            merged.setdefault(loader, {}).update((id(f), f) for f in fields)
-    return _runner(tuple((loader, tuple(fields.values())) for loader, fields in merged.items()))
+    return _runner(_merged(found))
 
 
 def _groups(model: type) -> _Groups:
@@ -77,14 +73,20 @@ def _runner(groups: _Groups) -> Callable[[Sequence[Any]], Awaitable[None]] | Non
 
 def _with_subclasses(model: type, own: _Groups) -> _Groups:
     """``own`` plus the loaders and fields of the registered subclasses (a query on a base
-    class loads them too); a field they inherit is listed once."""
+    class loads them too)."""
+    subclasses = [
+        sub
+        for name in registry.class_names_under(model)
+        if (sub := registry.by_class_name(name)) is not None and sub is not model
+    ]
+    return _merged([own, *(sub._schema.batch_loaders for sub in subclasses)])  # type: ignore[attr-defined]
+
+
+def _merged(all_groups: Iterable[_Groups]) -> _Groups:
+    """Groups of several classes as one: each loader once, with every field of theirs that
+    uses it, a field they share (an inherited one) listed once."""
     merged: dict[BatchLoader, dict[int, BaseField[Any]]] = {}
-    for loader, fields in own:
-        merged.setdefault(loader, {}).update((id(f), f) for f in fields)
-    for name in registry.class_names_under(model):
-        sub = registry.by_class_name(name)
-        if sub is None or sub is model:
-            continue
-        for loader, fields in sub._schema.batch_loaders:  # type: ignore[attr-defined]
+    for groups in all_groups:
+        for loader, fields in groups:
             merged.setdefault(loader, {}).update((id(f), f) for f in fields)
     return tuple((loader, tuple(fields.values())) for loader, fields in merged.items())
