@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from asyncodm._types import MISSING
 from asyncodm.fields import _snapshots as snapshots
 from asyncodm.fields._compound import dynamic_to_mongo
-from asyncodm.fields._scalar import same_stored
+from asyncodm.fields._scalar import RECHECKED_TYPES, same_stored
 
 if TYPE_CHECKING:
     from asyncodm._schema._compile import Schema
@@ -176,7 +176,7 @@ def diff_into(path: str, old: Any, new: Any, sets: dict[str, Any], unsets: dict[
         for i, (a, b) in enumerate(zip(old, new, strict=True)):
             diff_into(f"{path}.{i}", a, b, sets, unsets)
         return
-    if old != new and not same_stored(old, new):
+    if old != new and (old_type not in RECHECKED_TYPES or not same_stored(old, new)):
         sets[path] = new
 
 

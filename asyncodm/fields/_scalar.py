@@ -43,6 +43,7 @@ from asyncodm.fields._text import (
 )
 
 __all__ = [
+    "RECHECKED_TYPES",
     "BigIntegerField",
     "BinaryField",
     "BooleanField",
@@ -153,6 +154,12 @@ def _stored_uuid(value: Any) -> uuid.UUID | None:
     if isinstance(value, uuid.UUID) or (isinstance(value, Binary) and value.subtype in (3, 4)):
         return _parse_uuid(value)
     return None
+
+
+#: The types whose two unequal values of the same type may still hold one stored value
+#: (``same_stored``): a legacy subtype-3 UUID against its subtype-4 form, ``1.1`` against
+#: ``1.10``. Unequal values of any other one type differ, with no further call.
+RECHECKED_TYPES = frozenset({Binary, Decimal128})
 
 
 def same_stored(old: Any, new: Any) -> bool:
