@@ -53,8 +53,10 @@ __all__ = [
     "ensure_current",
     "finish_write",
     "identity_filter",
+    "insert_new",
     "prepare_write",
     "reload_document",
+    "rewrite",
     "save_document",
 ]
 
@@ -187,7 +189,7 @@ async def _save(
         else:
             collection = collection_for(cls, write_concern=write_concern)
         if is_new:
-            await _insert(doc, schema, collection, force_insert, session)
+            await insert_new(doc, schema, collection, force_insert, session)
             created = True
         else:
             delta = compute_delta(doc)
@@ -206,7 +208,7 @@ async def _save(
                         identity_filter(doc), delta.update_document(), session=session
                     )
                     if outcome.matched == 0:
-                        await _rewrite(doc, collection, session)
+                        await rewrite(doc, collection, session)
                     else:
                         son = doc._son
                         _state.apply_delta(son, delta.new_values)
@@ -225,10 +227,18 @@ async def _save(
     return doc
 
 
-async def _insert(doc: Any, schema: Any, collection: Any, force_insert: bool, session: Any) -> None:
+async def insert_new(
+    doc: Any,
+    schema: Any,
+    collection: Any,
+    force_insert: bool,
+    session: Any,
+    son: dict[str, Any] | None = None,
+) -> None:
     """Insert (or upsert, when it has a primary key and may be stored already) a new
-    document."""
-    son = doc._dump(doc)
+    document; ``son`` is its dump when the caller made it already (the save lane)."""
+    if son is None:
+        son = doc._dump(doc)
     if schema.versioned:
         son[VERSION_KEY] = 1
         force_insert = True  # never an upsert: it would overwrite a version unseen
@@ -252,7 +262,7 @@ async def _insert(doc: Any, schema: Any, collection: Any, force_insert: bool, se
     _state.mark_saved(doc, son)
 
 
-async def _rewrite(doc: Any, collection: Any, session: Any) -> None:
+async def rewrite(doc: Any, collection: Any, session: Any) -> None:
     """A delta save matched nothing: the document was deleted meanwhile, and saving means
     "make it stored", so write it whole again."""
     full = to_son(doc)
