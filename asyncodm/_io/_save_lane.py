@@ -68,9 +68,6 @@ __all__ = ["HANDOVER", "lane_of", "plain_set_source", "save_lane"]
 #: What ``save_lane`` returns when the general path must do the save (nothing happened yet).
 HANDOVER: Any = object()
 
-#: "Not in ``_orig``": the generated ``plain_set``'s default (``MISSING`` is a stored value).
-_ABSENT = object()
-
 #: Types ``diff_into`` compares by more than ``!=`` (containers recursively, Binary and
 #: Decimal128 by their stored form): a touched plain value of one of them hands over.
 _DEFERRED = frozenset({dict, list, *RECHECKED_TYPES})
@@ -129,45 +126,49 @@ def plain_set_source(schema: Any) -> tuple[str, str, dict[str, Any]]:
     ``$set`` of the touched plain fields (``orig``'s names), None when one of them, or a key
     of ``orig`` that is not a plain field, needs the general path.
 
-    Per plain field, in declaration order: absent from ``orig``, skipped; else the current
+    One pass over ``orig`` (usually one or two names), in the order the fields changed, which
+    is the order ``compute_delta`` sets them in; one branch per plain field. There the current
     value must pass the field's quick check and its dump guard (inlined when they are
-    ``InlineCheck`` expressions, called otherwise; a field with neither check hands over)
-    and have the stored value's type; it is set when it differs from that value."""
-    ns: dict[str, Any] = {"A": _ABSENT, "M": MISSING, "DEFER": _DEFERRED}
+    ``InlineCheck`` expressions, called otherwise; a field with neither check hands over) and
+    have the stored value's type; it is set when it differs from that value."""
+    ns: dict[str, Any] = {"M": MISSING, "DEFER": _DEFERRED}
     guards = {name: (field, dump) for name, _db, field, dump, plain in schema.dump_table if plain}
-    lines = ["def plain_set(orig, plain):", "    sets = {}", "    n = 0"]
+    lines = ["def plain_set(orig, plain):", "    sets = {}", "    for name, o in orig.items():"]
+    keyword = "if"
     for i, (name, field, quick, plain) in enumerate(schema.check_table):
         if not plain:
             continue
-        lines += [f"    o = orig.get({name!r}, A)", "    if o is not A:"]
-        tests: list[str] = []
-        if isinstance(quick, InlineCheck):
-            tests.append(quick.inline(f"q{i}", ns))
-        elif quick is not None:
-            ns[f"quick_{i}"] = quick
-            tests.append(f"quick_{i}(v)")
         _field, dump = guards[name]
         guard = None if dump is None else field.dump_guard()
         if quick is None or (dump is not None and guard is None):
-            lines.append("        return None")
-            continue
+            continue  # no branch: a change of this field hands over
+        tests: list[str] = []
+        if isinstance(quick, InlineCheck):
+            tests.append(quick.inline(f"q{i}", ns))
+        else:
+            ns[f"quick_{i}"] = quick
+            tests.append(f"quick_{i}(v)")
         if guard is not None:
             tests.append(guard.inline(f"g{i}", ns))
         lines += [
-            f"        v = plain.get({name!r}, M)",
-            "        if v is None or v is M or type(v) is not type(o) or type(v) in DEFER:",
+            f"        {keyword} name == {name!r}:",
+            f"            v = plain.get({name!r}, M)",
+            "            if v is None or v is M or type(v) is not type(o) or type(v) in DEFER:",
+            "                return None",
+            f"            if not ({' and '.join(tests)}):",
+            "                return None",
+        ]
+        keyword = "elif"
+    if keyword == "if":  # no plain field the lane can vouch for
+        lines += ["        return None"]
+    else:
+        lines += [
+            "        else:",  # not a plain field: a snapshot, the unsaved mark
             "            return None",
-            f"        if not ({' and '.join(tests)}):",
-            "            return None",
-            "        if o != v:",
-            f"            sets[{name!r}] = v",
-            "        n += 1",
         ]
     lines += [
-        "    if n != len(orig):",  # a snapshot, the unsaved mark: not plain changes
-        "        return None",
-        "    if len(sets) > 1:",  # in the order the fields changed, as compute_delta sends
-        "        return {k: sets[k] for k in orig if k in sets}",
+        "        if o != v:",
+        "            sets[name] = v",
         "    return sets",
     ]
     return "\n".join(lines), f"plain_set {schema.class_name}", ns
