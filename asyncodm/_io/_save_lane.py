@@ -205,10 +205,10 @@ async def save_lane(doc: Any, clean: bool) -> Any:
                 doc._check_all(_NO_EXCLUDE)
         else:
             doc.validate(clean=False)
-        out = doc._dump(doc)
+        out = cls._dump(doc)
         try:
             if "_id" in out or not lane.generates_id:
-                await insert_new(doc, doc._schema, adapter, False, None, out)
+                await insert_new(doc, cls._schema, adapter, False, None, out)
                 return doc
             new_id = ObjectId()
             out = {"_id": new_id, **out}
