@@ -98,7 +98,7 @@ async def bulk_create(
     prepared: list[tuple[Any, PreparedWrite]] = []
     try:
         for doc in docs:
-            if doc._schema.save_work:
+            if type(doc)._schema.save_work:  # read from the class: a new document's dict misses
                 done = await prepare_write(doc, session)
                 if done is not None:
                     prepared.append((doc, done))
@@ -120,11 +120,11 @@ async def _insert(qs: QuerySet, docs: list[Any], session: Any, kwargs: dict[str,
     made_pks: list[str | None] = []  # per document: the pk name when an id was generated
     pk_facts: dict[type, tuple[Any, bool]] = {}  # per class: pk name, generates ids
     for doc in docs:
-        son = doc._dump(doc)
+        cls = type(doc)
+        son = cls._dump(doc)
         if "_id" in son:
             made_pks.append(None)
         else:
-            cls = type(doc)
             facts = pk_facts.get(cls)
             if facts is None:
                 schema = doc._schema
