@@ -134,3 +134,20 @@ async def test_the_lane_and_the_general_path_send_and_store_the_same(
         names = [name for name, _, _ in commands]
         assert names.count("insert") == 3 + 1  # the duplicate was sent, and refused
         assert names.count("update") == 3 * 3 + 1  # two lane deltas and a general one each
+
+
+class KeyedPost(Document):
+    key = StringField(primary_key=True)
+    title = StringField()
+    meta = {"collection": "lane_keyed_post"}
+
+
+async def test_bulk_create_refuses_a_document_without_its_primary_key(backend: Backend) -> None:
+    with pytest.raises(ValidationError) as missing:
+        await KeyedPost.objects.bulk_create([KeyedPost(key="a"), KeyedPost(title="no key")])
+    assert list(missing.value.errors) == ["1.key"]
+    assert await backend.db["lane_keyed_post"].count_documents({}) == 0
+    made = [KeyedPost(key="a"), KeyedPost(key="b", title="t")]
+    assert await KeyedPost.objects.bulk_create(made) == ["a", "b"]
+    assert [d._son for d in made] == [{"_id": "a"}, {"_id": "b", "title": "t"}]  # saved
+    assert all(d._orig is None for d in made)

@@ -430,3 +430,15 @@ def test_classes_closed_to_the_lane() -> None:
     for model in (Versioned, Sharded, Loose):
         assert not _save_lane.lane_of(model).open
     assert _save_lane.lane_of(Cleaned).runs_clean
+
+
+async def test_a_missing_primary_key_is_refused_both_ways(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario(world: World) -> list[Any]:
+        doc = Keyed(name="no key")
+        with pytest.raises(ValidationError) as missing:
+            await doc.save()
+        assert list(missing.value.errors) == ["key"]
+        return [doc]
+
+    log, _, _, _ = await same_both_ways(scenario, monkeypatch, lane_saves=1, general_saves=0)
+    assert log == []
