@@ -133,7 +133,7 @@ def plain_set_source(schema: Any) -> tuple[str, str, dict[str, Any]]:
     have the stored value's type; it is set when it differs from that value."""
     ns: dict[str, Any] = {"M": MISSING, "DEFER": _DEFERRED}
     guards = {name: (field, dump) for name, _db, field, dump, plain in schema.dump_table if plain}
-    lines = ["def plain_set(orig, plain):", "    sets = {}", "    for name, o in orig.items():"]
+    lines = ["    for name, o in orig.items():"]
     keyword = "if"
     for i, (name, field, quick, plain) in enumerate(schema.check_table):
         if not plain:
@@ -152,8 +152,8 @@ def plain_set_source(schema: Any) -> tuple[str, str, dict[str, Any]]:
             tests.append(guard.inline(f"g{i}", ns))
         lines += [
             f"        {keyword} name == {name!r}:",
-            f"            v = plain.get({name!r}, M)",
-            "            if v is None or v is M or type(v) is not type(o) or type(v) in DEFER:",
+            f"            v = plain[{name!r}]",
+            "            if v is None or type(v) is not type(o) or type(v) in DEFER:",
             "                return None",
             f"            if not ({' and '.join(tests)}):",
             "                return None",
@@ -169,9 +169,17 @@ def plain_set_source(schema: Any) -> tuple[str, str, dict[str, Any]]:
     lines += [
         "        if o != v:",
         "            sets[name] = v",
+    ]
+    source = [
+        "def plain_set(orig, plain):",
+        "    sets = {}",
+        "    try:",
+        *("    " + line for line in lines),
+        "    except KeyError:",  # a field deleted since: the general path
+        "        return None",
         "    return sets",
     ]
-    return "\n".join(lines), f"plain_set {schema.class_name}", ns
+    return "\n".join(source), f"plain_set {schema.class_name}", ns
 
 
 async def save_lane(doc: Any, clean: bool) -> Any:
