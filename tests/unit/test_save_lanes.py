@@ -26,6 +26,7 @@ from asyncodm import (
     Document,
     IntField,
     NotUniqueError,
+    SequenceField,
     StringField,
     ValidationError,
     signals,
@@ -426,10 +427,28 @@ def test_plain_set_of_a_field_without_a_quick_check_hands_over() -> None:
 
 
 def test_classes_closed_to_the_lane() -> None:
+    class Cascading(Document):
+        name = StringField()
+        meta = {"collection": "lane_cascading", "cascade": True}
+
+    class Indexed(Document):
+        name = StringField()
+        meta = {"collection": "lane_indexed", "auto_create_index": True, "indexes": ["name"]}
+
+    class Capped(Document):
+        name = StringField()
+        meta = {"collection": "lane_capped", "max_documents": 10, "max_size": 4096}
+
+    class Numbered(Document):
+        number = SequenceField(collection_name="lane_counters")
+        meta = {"collection": "lane_numbered"}
+
     assert _save_lane.lane_of(Item).open
-    for model in (Versioned, Sharded, Loose):
-        assert not _save_lane.lane_of(model).open
+    assert _save_lane.lane_of(Keyed).open
+    for model in (Versioned, Sharded, Loose, Cascading, Indexed, Capped, Numbered):
+        assert not _save_lane.lane_of(model).open, model
     assert _save_lane.lane_of(Cleaned).runs_clean
+    assert not _save_lane.lane_of(Item).runs_clean
 
 
 async def test_a_missing_primary_key_is_refused_both_ways(monkeypatch: pytest.MonkeyPatch) -> None:
