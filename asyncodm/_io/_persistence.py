@@ -17,6 +17,11 @@ upsert (a stored document is never overwritten by one that was not loaded from i
 save filters on the version it was loaded with and ``$inc``s it; a delete filters on it too.
 When that matches nothing, ``ConcurrencyError`` says whether the document moved on or was
 deleted, and nothing was written. A class that is not versioned pays one flag test.
+
+``Document.save()`` called with its default arguments tries ``_save_lane`` first: the common
+saves (a new document with a generated ``_id``, a loaded one whose changes are plain fields)
+decided once and written with the fewest steps; in every other case it hands over here before
+doing anything, and ``insert_new`` / ``rewrite`` are the steps both share.
 """
 
 from __future__ import annotations
