@@ -8,7 +8,7 @@ the context into new tasks). Concurrent requests in one server therefore never s
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
@@ -20,8 +20,10 @@ from asyncodm.errors import InvalidDocumentError
 __all__ = [
     "LazyLoadingGuard",
     "ModelSwitch",
+    "active_switches",
     "alias_for",
     "bound_session",
+    "bound_sessions",
     "collection_name_for",
     "collection_options",
     "current_session",
@@ -51,6 +53,12 @@ _switches: ContextVar[Mapping[type, ModelSwitch]] = ContextVar("asyncodm_switche
 _sessions: ContextVar[Mapping[str, Any]] = ContextVar(
     "asyncodm_sessions", default=MappingProxyType({})
 )
+
+
+#: The ``switch_*`` / ``collection_options`` / ``no_auto_dereference`` blocks in force in this
+#: task, by model class (empty, hence falsy, when none is): one C call, for the save lane,
+#: which hands over to the general path (``switch_for``) whenever any is in force.
+active_switches: Callable[[], Mapping[type, ModelSwitch]] = _switches.get
 
 
 def switch_for(model: type) -> ModelSwitch | None:
@@ -202,6 +210,12 @@ def no_lazy_loading() -> LazyLoadingGuard:
     ``switch_*`` blocks it is task-local: a task started inside inherits it, a concurrent task
     outside never sees it."""
     return LazyLoadingGuard()
+
+
+#: The sessions ``transaction()`` blocks bound in this task, by alias (empty, hence falsy,
+#: when none is): one C call, for the save lane, which hands over to the general path
+#: (``current_session`` per alias) whenever any is bound.
+bound_sessions: Callable[[], Mapping[str, Any]] = _sessions.get
 
 
 def current_session(alias: str) -> Any:

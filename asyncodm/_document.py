@@ -22,6 +22,7 @@ from asyncodm._io._collection import collection_for
 from asyncodm._io._delete_rules import delete_documents, register_delete_rule
 from asyncodm._io._deref import cascade_save, fetch_documents
 from asyncodm._io._persistence import reload_document, save_document
+from asyncodm._io._save_lane import HANDOVER, save_lane
 from asyncodm._schema._json_schema import json_schema
 from asyncodm.errors import OperationError
 from asyncodm.queryset import Manager, QuerySet, QuerySetManager
@@ -132,6 +133,19 @@ class Document(BaseDocument):
         **kwargs: Any,
     ) -> Self:
         """Insert a new document, upsert one with a pk, or send only what changed."""
+        if (
+            validate
+            and cascade is None
+            and not force_insert
+            and write_concern is None
+            and session is None
+            and signal_kwargs is None
+            and not kwargs
+        ):
+            # The common call: the save lane, unless what it checks hands over (nothing done).
+            saved = await save_lane(self, clean)
+            if saved is not HANDOVER:
+                return saved  # type: ignore[no-any-return]
         if kwargs.pop("full_clean", None) is False:  # PyMODM spelling
             validate = False
         if cascade is None:

@@ -35,6 +35,7 @@ from asyncodm._drivers._clients import MOCK_SCHEME, new_client, new_mock_store
 
 __all__ = [
     "connect",
+    "current_database",
     "disconnect",
     "disconnect_all",
     "get_client",
@@ -218,11 +219,24 @@ def get_database(alias: str = "default") -> BaseDatabase:
     conn = _connections.get(alias)
     if conn is None:
         raise _not_connected(alias)
-    loop = _running_loop()
+    loop = _get_running_loop()
     last = conn.last
     if last is not None and last.loop is loop:
         return last.database
     return conn.binding(loop).database
+
+
+def current_database(alias: str) -> BaseDatabase | None:
+    """The ``DatabaseAdapter`` of ``alias`` when ``get_database`` would return it at once
+    (connected, and its most recent binding is the running loop's); else None, never an
+    error. The save lane asks this: anything else hands over to the general path, which
+    raises where it always has (after validation)."""
+    conn = _connections.get(alias)
+    if conn is not None:
+        last = conn.last
+        if last is not None and last.loop is _get_running_loop():
+            return last.database
+    return None
 
 
 def get_client_adapter(alias: str = "default") -> BaseClient:
@@ -255,10 +269,12 @@ async def disconnect_all() -> None:
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
+    return _get_running_loop()
+
+
+#: ``asyncio.get_running_loop()`` without the exception when none runs: one C call, where the
+#: ``try`` around ``get_running_loop`` was a Python frame on every operation.
+_get_running_loop = asyncio._get_running_loop
 
 
 def _binding(alias: str) -> _Binding:

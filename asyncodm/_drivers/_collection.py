@@ -24,6 +24,7 @@ from pymongo import ReturnDocument
 from asyncodm._context import current_session
 from asyncodm._drivers._capture import capturing, report
 from asyncodm._drivers._cursor import DriverCursor
+from asyncodm._drivers._errors import is_driver_error, translate
 from asyncodm._drivers._protocol import RawDoc, UpdateOutcome
 from asyncodm._drivers._stream import DriverChangeStream
 from asyncodm._drivers._tracing import operation_scope
@@ -144,6 +145,33 @@ class BaseCollection:
         with operation_scope(alias, "insert_one", self._namespace):
             result = await self._raw.insert_one(document, session=session)
         return result.inserted_id
+
+    # -- the save lane's writes ---------------------------------------------------------------
+    # What ``_io._save_lane`` sends when it has checked, for this call, that no capture is
+    # recording, no transaction bound a session, and no tracer is installed: the same driver
+    # call as ``insert_one`` / ``update_one`` with the same arguments, its errors translated
+    # by the same ``translate`` as ``map_driver_errors``, without the scope object and the
+    # three context reads those methods pay on every call.
+
+    async def lane_insert_one(self, document: Mapping[str, Any]) -> None:
+        """``insert_one(document)``, for the save lane (see above)."""
+        try:
+            await self._raw.insert_one(document, session=None)
+        except BaseException as exc:
+            if is_driver_error(exc):
+                raise translate(exc, self._alias, "insert_one", self._namespace) from exc
+            raise
+
+    async def lane_update_one(self, filter: Mapping[str, Any], update: Mapping[str, Any]) -> int:
+        """``update_one(filter, update)`` for the save lane (see above): only the matched
+        count, the one result property a delta save reads."""
+        try:
+            result = await self._raw.update_one(filter, update, upsert=False, session=None)
+        except BaseException as exc:
+            if is_driver_error(exc):
+                raise translate(exc, self._alias, "update_one", self._namespace) from exc
+            raise
+        return int(result.matched_count)
 
     async def insert_many(
         self, documents: Sequence[Mapping[str, Any]], *, ordered: bool = True, session: Any = None

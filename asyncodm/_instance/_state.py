@@ -248,25 +248,29 @@ def reload_fields(doc: Any, raw: Mapping[str, Any], names: Iterable[str]) -> Non
 def set_attribute(self: Any, name: str, value: Any) -> None:
     """``BaseDocument.__setattr__``: a plain field records its baseline value before its first
     change (``record_change``); a field that is not plain goes through its descriptor."""
-    schema = self._schema
+    # Class attributes read from the class: the instance dict of a loaded document is its
+    # stored document, which every attribute read through the instance would search first.
+    cls = type(self)
+    schema = cls._schema
     if name in schema.plain_names:
         field = schema.fields[name]
         if value is not None and field.coerces:
             value = field.coerce(value)
+        plain = self.__dict__
         son = self._son
         if son is not None:
-            if self.__dict__ is son and self._is_embedded:
+            if plain is son and cls._is_embedded:
                 # An embedded document reads its values from its part of the parent's
                 # stored document; it copies them before its first change, so that
                 # stored document stays the baseline the parent's save compares with.
-                set_dict(self, son.copy())
+                plain = son.copy()
+                set_dict(self, plain)
             orig = self._orig
             if orig is None:
-                orig = {}
-                set_orig(self, orig)
-            if name not in orig:
+                set_orig(self, {name: son.get(name, MISSING)})
+            elif name not in orig:
                 orig[name] = son.get(name, MISSING)
-        self.__dict__[name] = value
+        plain[name] = value
         return
     if name in schema.fields or name[:1] == "_" or hasattr(type(self), name):
         if name not in schema.fields:

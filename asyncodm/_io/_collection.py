@@ -39,6 +39,7 @@ __all__ = [
     "alias_for",
     "collection_for",
     "collection_name_for",
+    "needs_preparation",
     "normalise_options",
 ]
 
@@ -62,7 +63,9 @@ def normalise_options(options: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def _needs_preparation(meta: Mapping[str, Any]) -> bool:
+def needs_preparation(meta: Mapping[str, Any]) -> bool:
+    """Whether the class's collection must be prepared (created capped, or indexed) before
+    its first use: its adapter is then a ``PreparingCollection``."""
     return bool(meta.get("auto_create_index")) or (
         meta.get("max_documents") is not None or meta.get("max_size") is not None
     )
@@ -109,7 +112,7 @@ def _build(
         adapter = database.collection(name, **normalise_options(options))
     else:
         adapter = database.collection(name)
-    if not _needs_preparation(meta):
+    if not needs_preparation(meta):
         return adapter  # type: ignore[no-any-return]
     # Delegates through __getattr__, so it is an adapter by behaviour, not by declaration.
     return cast("CollectionAdapter", PreparingCollection(adapter, Target.of(model, database, name)))

@@ -17,6 +17,11 @@ upsert (a stored document is never overwritten by one that was not loaded from i
 save filters on the version it was loaded with and ``$inc``s it; a delete filters on it too.
 When that matches nothing, ``ConcurrencyError`` says whether the document moved on or was
 deleted, and nothing was written. A class that is not versioned pays one flag test.
+
+``Document.save()`` called with its default arguments tries ``_save_lane`` first: the common
+saves (a new document with a generated ``_id``, a loaded one whose changes are plain fields)
+decided once and written with the fewest steps; in every other case it hands over here before
+doing anything, and ``insert_new`` / ``rewrite`` are the steps both share.
 """
 
 from __future__ import annotations
@@ -53,8 +58,10 @@ __all__ = [
     "ensure_current",
     "finish_write",
     "identity_filter",
+    "insert_new",
     "prepare_write",
     "reload_document",
+    "rewrite",
     "save_document",
 ]
 
@@ -187,7 +194,7 @@ async def _save(
         else:
             collection = collection_for(cls, write_concern=write_concern)
         if is_new:
-            await _insert(doc, schema, collection, force_insert, session)
+            await insert_new(doc, schema, collection, force_insert, session)
             created = True
         else:
             delta = compute_delta(doc)
@@ -206,7 +213,7 @@ async def _save(
                         identity_filter(doc), delta.update_document(), session=session
                     )
                     if outcome.matched == 0:
-                        await _rewrite(doc, collection, session)
+                        await rewrite(doc, collection, session)
                     else:
                         son = doc._son
                         _state.apply_delta(son, delta.new_values)
@@ -225,10 +232,18 @@ async def _save(
     return doc
 
 
-async def _insert(doc: Any, schema: Any, collection: Any, force_insert: bool, session: Any) -> None:
+async def insert_new(
+    doc: Any,
+    schema: Any,
+    collection: Any,
+    force_insert: bool,
+    session: Any,
+    son: dict[str, Any] | None = None,
+) -> None:
     """Insert (or upsert, when it has a primary key and may be stored already) a new
-    document."""
-    son = doc._dump(doc)
+    document; ``son`` is its dump when the caller made it already (the save lane)."""
+    if son is None:
+        son = doc._dump(doc)
     if schema.versioned:
         son[VERSION_KEY] = 1
         force_insert = True  # never an upsert: it would overwrite a version unseen
@@ -252,7 +267,7 @@ async def _insert(doc: Any, schema: Any, collection: Any, force_insert: bool, se
     _state.mark_saved(doc, son)
 
 
-async def _rewrite(doc: Any, collection: Any, session: Any) -> None:
+async def rewrite(doc: Any, collection: Any, session: Any) -> None:
     """A delta save matched nothing: the document was deleted meanwhile, and saving means
     "make it stored", so write it whole again."""
     full = to_son(doc)

@@ -26,7 +26,7 @@ from bson import ObjectId
 
 from asyncodm import signals
 from asyncodm._drivers._protocol import UpdateOutcome
-from asyncodm._instance import _state
+from asyncodm._instance._state import set_orig, set_son
 from asyncodm._instance._validation import clean_errors
 from asyncodm._io._delete_rules import delete_documents, has_rules
 from asyncodm._io._persistence import PreparedWrite, finish_write, prepare_write
@@ -67,6 +67,14 @@ def _validated(qs: QuerySet, documents: Sequence[Any], full_clean: bool) -> None
                 f"bulk_create got an already saved {type(doc).__name__} at index {i} "
                 f"(pk {doc.pk!r}); save() it instead"
             )
+        # ``doc.validate(clean=full_clean)``: its compiled quick check inline, the call (which
+        # runs it again, then the full checks naming every error) only when that fails.
+        cls = type(doc)
+        if full_clean:
+            if cls._check_quick(doc):
+                continue
+        elif cls._check_quick_fields(doc):
+            continue
         try:
             doc.validate(clean=full_clean)
         except ValidationError as exc:
@@ -90,7 +98,7 @@ async def bulk_create(
     prepared: list[tuple[Any, PreparedWrite]] = []
     try:
         for doc in docs:
-            if doc._schema.save_work:
+            if type(doc)._schema.save_work:  # read from the class: a new document's dict misses
                 done = await prepare_write(doc, session)
                 if done is not None:
                     prepared.append((doc, done))
@@ -109,30 +117,42 @@ async def bulk_create(
 async def _insert(qs: QuerySet, docs: list[Any], session: Any, kwargs: dict[str, Any]) -> list[Any]:
     """One ``insert_many``; then each document is saved: pk set, baseline taken."""
     sons: list[dict[str, Any]] = []
-    fresh: list[bool] = []
+    made_pks: list[str | None] = []  # per document: the pk name when an id was generated
+    pk_facts: dict[type, tuple[Any, bool]] = {}  # per class: pk name, generates ids
     for doc in docs:
-        schema = doc._schema
-        son = doc._dump(doc)
-        made = "_id" not in son
-        if made:
-            pk_field = schema.pk_field
-            if pk_field is None or not pk_field.generates_id:
+        cls = type(doc)
+        son = cls._dump(doc)
+        if "_id" in son:
+            made_pks.append(None)
+        else:
+            facts = pk_facts.get(cls)
+            if facts is None:
+                schema = doc._schema
+                pk_field = schema.pk_field
+                facts = pk_facts[cls] = (
+                    schema.pk_name,
+                    pk_field is not None and pk_field.generates_id,
+                )
+            pk_name, generates = facts
+            if not generates:
                 raise ValidationError(
-                    errors={schema.pk_name: "expected a primary key value, found None"},
-                    model=type(doc).__name__,
+                    errors={pk_name: "expected a primary key value, found None"},
+                    model=cls.__name__,
                 )
             son = {"_id": ObjectId(), **son}
+            made_pks.append(pk_name)
         sons.append(son)
-        fresh.append(made)
     if qs.model._schema.versioned:  # one test per call: a versioned hierarchy is versioned whole
         for son in sons:
             son[VERSION_KEY] = 1
     collection = qs._collection(write_concern=kwargs.pop("write_concern", None))
     ids = await collection.insert_many(sons, ordered=kwargs.pop("ordered", True), session=session)
-    for doc, son, made in zip(docs, sons, fresh, strict=True):
-        if made:
-            _state.set_generated_pk(doc, son["_id"])  # only once stored, as save() does
-        _state.mark_saved(doc, son)
+    # ``_state.set_generated_pk`` and ``_state.mark_saved`` of each document, inline.
+    for doc, son, pk_name in zip(docs, sons, made_pks, strict=True):
+        if pk_name is not None:
+            doc._values[pk_name] = son["_id"]  # only once stored, as save() does
+        set_son(doc, son)
+        set_orig(doc, None)
     return ids
 
 
