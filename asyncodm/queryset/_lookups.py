@@ -110,6 +110,13 @@ def split_lookup(key: str) -> list[str]:
 def parse_lookup(schema: Any, key: str) -> Lookup:
     """Resolve one filter keyword (``age__not__gte``) against ``schema``."""
     parts = split_lookup(key)
+    if any(part[:1] == "$" for part in parts):
+        # The positional operators are paths of updates and projections only: in a filter
+        # ``{"$._gt": 1}`` would reach the server as an operator name.
+        raise LookUpError(
+            f"invalid lookup {key!r}: a filter path cannot hold a positional operator "
+            "($, $[], $[id]); they belong to updates and projections"
+        )
     op: str | None = None
     negated = False
     if len(parts) > 1 and parts[-1] in QUERY_OPS:

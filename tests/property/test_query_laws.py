@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from bson import Regex
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from asyncodm import LookUpError, Q
@@ -339,6 +339,10 @@ OPERATOR_NAMES = DOLLAR_STRINGS.filter(lambda s: re.fullmatch(r"\$(\[\w*\])?", s
 
 
 @settings(max_examples=200)
+# '$_' then '__gt' reads as the parts '$' and '_gt': a positional operator in a filter path,
+# which once compiled to {"$._gt": 1}, an operator name on the server.
+@example(head=[], name="$_", op="__gt")
+@example(head=["mood"], name="$_", op="__ne")
 @given(
     head=st.lists(st.sampled_from(["mood", "a", "b"]), max_size=2),
     name=OPERATOR_NAMES,
