@@ -35,16 +35,15 @@ from asyncodm._instance._state import (
 from asyncodm._registry import registry
 from asyncodm._types import MISSING
 from asyncodm.errors import MigrationError
-from asyncodm.fields._base import BaseField, InlineCheck
-from asyncodm.fields._compound import DictField, DynamicField, ListField, dynamic_to_mongo
+from asyncodm.fields._base import BaseField
+from asyncodm.fields._compound import DictField, DynamicField, ListField
+from asyncodm.fields._schemaless import dict_to_mongo
 
 __all__ = [
     "compile_dumper",
     "compile_init",
     "compile_loader",
-    "compile_quick_valid",
     "enforce_schema",
-    "never_valid",
 ]
 
 _new = object.__new__
@@ -156,6 +155,20 @@ def _coerce_lines(field: BaseField[Any], i: int, ns: dict[str, Any], *, target: 
     item = field.item_field if field.plain_list else None
     if item is not None:
         items = item.coerce_keeps_types()
+        if len(items) == 1:
+            # A loop over the items: for the few a document's list holds, cheaper than
+            # building the set of their types.
+            ns[keeps] = items[0]
+            return [
+                "    if v is not None:",
+                "        if type(v) is not list:",
+                f"            {target} = {coerce}(v)",
+                "        else:",
+                "            for x in v:",
+                f"                if type(x) is not {keeps}:",
+                f"                    {target} = {coerce}(v)",
+                "                    break",
+            ]
         if items:
             ns[keeps] = frozenset(items).issuperset
             return [
@@ -254,46 +267,6 @@ def _layout_twin(cls: Any) -> type | None:
     return twin
 
 
-def compile_quick_valid(cls: Any) -> Callable[[Any], bool]:
-    """The straight-line quick validity check of the values of ``cls``: True when every value
-    certainly passes its field's validation (False only means "run the full validation",
-    which names the errors). A ``clean`` override is the caller's business."""
-    table = cls._schema.check_table
-    if any(quick is None for _, _, quick, _ in table):
-        return never_valid
-    namespace: dict[str, Any] = {}
-    lines = [
-        "def check(doc):",
-        "    if doc._son is not None: return False",
-        "    values = doc._values",
-        "    plain = doc.__dict__",
-    ]
-    if cls._schema.dynamic:
-        lines.append("    if any(n not in fields for n in values): return False")
-        namespace["fields"] = cls._schema.fields
-    for i, (name, field, quick, is_plain) in enumerate(table):
-        if isinstance(quick, InlineCheck):
-            test = quick.inline(str(i), namespace)
-        else:
-            namespace[cname("quick", i)] = quick
-            test = f"{cname('quick', i)}(v)"
-        lines.append(f"    v = {'plain' if is_plain else 'values'}.get({name!r})")
-        if field.required:
-            lines.append(f"    if v is None or not {test}: return False")
-        else:
-            lines.append(f"    if v is not None and not {test}: return False")
-    lines.append("    return True")
-    check: Callable[[Any], bool] = compile_function(
-        "\n".join(lines), _hint("quick check", cls), namespace
-    )
-    return check
-
-
-def never_valid(doc: Any) -> bool:
-    """The quick check of a class whose values cannot be vouched for: always check properly."""
-    return False
-
-
 def enforce_schema(schema: Any, son: Any) -> None:
     """``meta["enforce_schema"]``: a stored document must hold every declared field."""
     missing = [name for name, field in schema.fields.items() if field.db_field not in son]
@@ -332,15 +305,22 @@ def _container_dump(field: BaseField[Any], i: int, ns: dict[str, Any]) -> str | 
         if isinstance(doc_type, type):
             ns[cname("E", i)] = doc_type
             ns[cname("item", i)] = item.to_mongo
+            # The class's own dumper, bound here (it is set once, when the class is
+            # finished); a class still being defined (a tree of itself) looks it up.
+            own = doc_type.__dict__.get("_dump")
+            call = "c._dump"
+            if isinstance(own, staticmethod):
+                ns[cname("Edump", i)] = own.__func__
+                call = cname("Edump", i)
             return (
-                f"[c._dump(c) if type(c) is E_{i} else item_{i}(c) for c in v] "
+                f"[{call}(c) if type(c) is E_{i} else item_{i}(c) for c in v] "
                 f"if type(v) is list else {dumper}(v)"
             )
         return None
     if implementation is _DICT_DUMP and getattr(type(item), "to_mongo", None) is _DYNAMIC_DUMP:
         # Each value through dynamic_to_mongo, which keeps None: the dict's own copy.
-        ns["dynamic_to_mongo"] = dynamic_to_mongo
-        return f"dynamic_to_mongo(v) if type(v) is dict else {dumper}(v)"
+        ns["dict_to_mongo"] = dict_to_mongo
+        return f"dict_to_mongo(v) if type(v) is dict else {dumper}(v)"
     return None
 
 
@@ -409,13 +389,15 @@ def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callab
             new.append("    out['_cls'] = CN")
             loaded.append("        out['_cls'] = CN")
             cls_after_first = False
+    # A class of plain fields only never reads ``_values`` for a new document.
+    new_values = ["    values = doc._values"] if schema.other_fields else []
     lines = [
         "def dump(doc):",
         "    plain = doc.__dict__",
-        "    values = doc._values",
         "    out = {}",
         "    son = doc._son",
         "    if son is not None:",
+        "        values = doc._values",
         *loaded,
         "        if len(son) > len(out):",
         "            for key, raw in son.items():",
@@ -423,6 +405,7 @@ def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callab
         "                        and key not in out):",
         "                    out[key] = raw",
         "        return out",
+        *new_values,
         *new,
         "    return out",
     ]
