@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import linecache
 from typing import Any
 
 import pytest
@@ -392,3 +393,37 @@ def test_classes_of_plain_fields_share_one_empty_values_mapping() -> None:
     with pytest.raises(TypeError, match="all plain"):
         NO_VALUES["a"] = 1
     assert not NO_VALUES
+
+
+def test_the_dumper_binds_embedded_dumpers() -> None:
+    """A list of embedded documents calls each item class's dumper, bound when the holding
+    class is compiled; a class holding a list of itself (not defined yet) calls the field."""
+
+    class Node(EmbeddedDocument):
+        name = StringField()
+        children = ListField(EmbeddedDocumentField("Node"))
+
+    class Forest(Document):
+        nodes = ListField(EmbeddedDocumentField(Node))
+        meta = {"collection": "forests"}
+
+    forest = Forest(nodes=[Node(name="a", children=[Node(name="b", children=[Node(name="c")])])])
+    assert forest.to_mongo() == to_son(forest)
+    assert forest.to_mongo()["nodes"][0]["children"][0]["children"] == [
+        {"name": "c", "children": []}
+    ]
+    source = "".join(linecache.getlines(Forest._dump.__code__.co_filename))
+    assert "Edump_1(c) if type(c) is E_1" in source
+    assert "out['children'] = dump_1(v)" in "".join(
+        linecache.getlines(Node._dump.__code__.co_filename)
+    )
+
+
+def test_the_constructor_keeps_a_list_of_exactly_the_embedded_class() -> None:
+    notes = [Note(text="a"), Note(text="b")]
+    assert _new_entry(notes=notes).notes is notes
+    for given in ([Note(text="a"), {"text": "b"}], (Note(text="a"),), [{"text": "c"}]):
+        fast = _new_entry(notes=given)
+        slow = Entry("t", notes=given)  # positional: the general constructor
+        assert [type(n) for n in fast.notes] == [Note] * len(given)
+        assert fast.to_mongo() == {k: v for k, v in slow.to_mongo().items() if k != "_id"}
