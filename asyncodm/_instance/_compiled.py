@@ -364,7 +364,11 @@ def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callab
             else:
                 value = f"v if {guard.inline(str(i), ns)} else {dumper_name}(v)"
         new.append(f"    v = {source}.get({name!r})")
-        new.append(f"    if v is not None: out[{db!r}] = {value}")
+        written_out = _embedded_list_lines(field, i, ns, db) if dump is not None else None
+        if written_out is not None:
+            new += written_out
+        else:
+            new.append(f"    if v is not None: out[{db!r}] = {value}")
         if field.null:
             new.append(f"    elif {name!r} in {source}: out[{db!r}] = None")
         loaded.append(f"        v = {source}.get({name!r}, M)")
@@ -410,4 +414,64 @@ def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callab
         "    return out",
     ]
     dumper: Callable[[Any], Any] = compile_function("\n".join(lines), _hint("dumper", cls), ns)
+    # Which class it dumps: a dumper of a class holding these documents in a list may write
+    # the new-document part out instead of calling it (``_embedded_list_lines``).
+    dumper.dumps_class = cls  # type: ignore[attr-defined]
     return dumper
+
+
+def _embedded_list_lines(
+    field: BaseField[Any], i: int, ns: dict[str, Any], db: str
+) -> list[str] | None:
+    """The new-document dump of a list of embedded documents whose fields are all plain
+    (``comments: [Comment(author, text, created)]``) as statements: each new item of exactly
+    the declared class becomes its dict here, as its class's dumper would build it, without a
+    call; other items (loaded ones, subclasses, dicts) take the calls of ``_container_dump``'s
+    expression. None for any other field."""
+    if getattr(type(field), "to_mongo", None) is not _LIST_DUMP:
+        return None
+    item = field.item_field
+    try:
+        doc_type = item.embedded_model if item is not None and item.dumps_embedded else None
+    except Exception:  # a forward reference not defined yet
+        return None
+    if not isinstance(doc_type, type) or cname("Edump", i) not in ns:
+        return None
+    own = ns[cname("Edump", i)]
+    schema = doc_type._schema  # type: ignore[attr-defined]
+    if getattr(own, "dumps_class", None) is not doc_type or schema.stores_cls:
+        return None
+    if not all(is_plain for *_, is_plain in schema.dump_table):
+        return None
+    items, each = cname("items", i), []
+    for j, (name, item_db, item_field, dump, _plain) in enumerate(schema.dump_table):
+        key = f"{i}_{j}"
+        value = "v"
+        if dump is not None:
+            ns[cname("dump", key)] = dump
+            guard = item_field.dump_guard()
+            value = f"{cname('dump', key)}(v)"
+            if guard is not None:
+                value = f"v if {guard.inline(key, ns)} else {value}"
+        each += [
+            f"                v = p.get({name!r})",
+            f"                if v is not None: d[{item_db!r}] = {value}",
+        ]
+        if item_field.null:
+            each.append(f"                elif {name!r} in p: d[{item_db!r}] = None")
+    return [
+        "    if v is not None:",
+        "        if type(v) is list:",
+        f"            {items} = []",
+        "            for c in v:",
+        f"                if type(c) is not E_{i} or c._son is not None:",
+        f"                    {items}.append(Edump_{i}(c) if type(c) is E_{i} else item_{i}(c))",
+        "                    continue",
+        "                p = c.__dict__",
+        "                d = {}",
+        *each,
+        f"                {items}.append(d)",
+        f"            out[{db!r}] = {items}",
+        "        else:",
+        f"            out[{db!r}] = dump_{i}(v)",
+    ]

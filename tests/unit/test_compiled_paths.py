@@ -427,3 +427,57 @@ def test_the_constructor_keeps_a_list_of_exactly_the_embedded_class() -> None:
         slow = Entry("t", notes=given)  # positional: the general constructor
         assert [type(n) for n in fast.notes] == [Note] * len(given)
         assert fast.to_mongo() == {k: v for k, v in slow.to_mongo().items() if k != "_id"}
+
+
+def test_new_embedded_items_written_out_by_the_dumper_equal_their_own_dump() -> None:
+    """``Entry.notes`` holds a class of plain fields: the dumper builds each new item's dict
+    itself; loaded items, subclasses and dicts take their calls, and so does every item of a
+    class that stores ``_cls``."""
+
+    class NullNote(EmbeddedDocument):
+        text = StringField(null=True)
+        at = DateTimeField()
+        meta = {"allow_inheritance": True}
+
+    class SubNote(NullNote):
+        extra = IntField()
+
+    class Holder(Document):
+        notes = ListField(EmbeddedDocumentField(NullNote))
+        meta = {"collection": "null_note_holders"}
+
+    source = "".join(linecache.getlines(Holder._dump.__code__.co_filename))
+    assert "d = {}" not in source and "d = {}" in "".join(
+        linecache.getlines(Entry._dump.__code__.co_filename)
+    )
+    loaded = Entry._from_son(_stored_entry()).notes[0]
+    for notes in (
+        [Note(text="x", at=MS.replace(microsecond=5)), Note(), Note(at=MS)],
+        [loaded, Note(text="new"), {"text": "as a dict"}],
+    ):
+        entry = _new_entry(notes=notes)
+        assert entry.to_mongo() == to_son(entry)
+        assert [list(n) for n in entry.to_mongo()["notes"]] == [
+            list(n) for n in to_son(entry)["notes"]
+        ]
+    holder = Holder(notes=[NullNote(text=None), NullNote(), SubNote(text="s", extra=1)])
+    assert holder.to_mongo() == to_son(holder)
+    dumped = holder.to_mongo()["notes"]
+    assert dumped[0]["text"] is None and "text" not in dumped[1] and dumped[2]["extra"] == 1
+
+    class Open(EmbeddedDocument):
+        text = StringField(null=True)
+        n = LongField()
+
+    class OpenHolder(Document):
+        items = ListField(EmbeddedDocumentField(Open), null=True)
+        meta = {"collection": "open_holders"}
+
+    assert "d = {}" in "".join(linecache.getlines(OpenHolder._dump.__code__.co_filename))
+    opened = OpenHolder(items=[Open(text=None), Open(), Open(n=2**40)])
+    assert opened.to_mongo() == to_son(opened)
+    assert opened.to_mongo()["items"][:2] == [{"text": None}, {}]
+    assert type(opened.to_mongo()["items"][2]["n"]) is Int64
+    for items in (None, ()):
+        holder_of = OpenHolder(items=items)
+        assert holder_of.to_mongo() == to_son(holder_of)
