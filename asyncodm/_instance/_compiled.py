@@ -338,6 +338,7 @@ def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callab
         "CN": schema.class_name,
         "M": MISSING,
         "db_fields": schema.db_fields,
+        "general": general,
     }
     new: list[str] = []
     loaded: list[str] = []
@@ -363,7 +364,9 @@ def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callab
                 value = f"{dumper_name}(v)"
             else:
                 value = f"v if {guard.inline(str(i), ns)} else {dumper_name}(v)"
-        new.append(f"    v = {source}.get({name!r})")
+        # A required value is read by subscript, cheaper than ``get``; a document missing one
+        # is dumped by ``general`` (the KeyError handler below).
+        new.append(f"    v = {source}{_read(name, field.required)}")
         written_out = _embedded_list_lines(field, i, ns, db) if dump is not None else None
         if written_out is not None:
             new += written_out
@@ -409,8 +412,10 @@ def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callab
         "                        and key not in out):",
         "                    out[key] = raw",
         "        return out",
-        *new_values,
-        *new,
+        "    try:",
+        *["    " + line for line in (*new_values, *new) or ["    pass"]],
+        "    except KeyError:",
+        "        return general(doc)",
         "    return out",
     ]
     dumper: Callable[[Any], Any] = compile_function("\n".join(lines), _hint("dumper", cls), ns)
@@ -418,6 +423,13 @@ def compile_dumper(cls: Any, general: Callable[[Any], dict[str, Any]]) -> Callab
     # the new-document part out instead of calling it (``_embedded_list_lines``).
     dumper.dumps_class = cls  # type: ignore[attr-defined]
     return dumper
+
+
+def _read(name: str, required: bool) -> str:
+    """How a generated dumper reads a new document's value: ``[name]`` when it is required
+    (its absence raises the KeyError that hands the document to the general dump), else
+    ``.get(name)``."""
+    return f"[{name!r}]" if required else f".get({name!r})"
 
 
 def _embedded_list_lines(
@@ -454,7 +466,7 @@ def _embedded_list_lines(
             if guard is not None:
                 value = f"v if {guard.inline(key, ns)} else {value}"
         each += [
-            f"                v = p.get({name!r})",
+            f"                v = p{_read(name, item_field.required)}",
             f"                if v is not None: d[{item_db!r}] = {value}",
         ]
         if item_field.null:

@@ -481,3 +481,29 @@ def test_new_embedded_items_written_out_by_the_dumper_equal_their_own_dump() -> 
     for items in (None, ()):
         holder_of = OpenHolder(items=items)
         assert holder_of.to_mongo() == to_son(holder_of)
+
+
+def test_a_new_document_missing_a_required_value_takes_the_general_dump() -> None:
+    """The dumper reads required values by subscript; a missing one (an invalid document,
+    which ``to_mongo`` still dumps) hands the whole document to ``to_son``."""
+
+    class Req(EmbeddedDocument):
+        name = StringField(required=True)
+        n = IntField()
+
+    class ReqHolder(Document):
+        title = StringField(required=True)
+        items = ListField(EmbeddedDocumentField(Req))
+        meta = {"collection": "req_holders"}
+
+    source = "".join(linecache.getlines(ReqHolder._dump.__code__.co_filename))
+    assert "plain['title']" in source and "p['name']" in source
+    for doc in (
+        ReqHolder(title="t", items=[Req(name="a", n=1)]),
+        ReqHolder(items=[Req(name="a")]),
+        ReqHolder(title="t", items=[Req(n=1), Req(name="b")]),
+        ReqHolder(),
+    ):
+        assert doc.to_mongo() == to_son(doc)
+        assert list(doc.to_mongo()) == list(to_son(doc))
+    assert ReqHolder(title="t", items=[Req(n=1)]).to_mongo()["items"] == [{"n": 1}]

@@ -187,6 +187,18 @@ def test_what_it_cannot_vouch_for_takes_the_full_validation(values: dict[str, An
     assert raised == errors
 
 
+def test_a_missing_required_value_ends_the_check() -> None:
+    for tree in (Tree(leaf=Leaf(name="l"), tags=["a"]), Tree(title="t", tags=["a"])):
+        assert not Tree._check_quick(tree) and not _reference(tree)
+        with pytest.raises(ValidationError) as caught:
+            tree.validate()
+        assert set(caught.value.errors) <= {"title", "leaf"} and caught.value.errors
+    missing_inside = _tree(branches=[Branch(main=Leaf(size=1))])
+    assert not Tree._check_quick(missing_inside)
+    del missing_inside.leaf
+    assert not Tree._check_quick(missing_inside)
+
+
 def test_changes_after_construction_are_seen() -> None:
     tree = _tree(branches=[Branch(leaves=_leaves("a"))], tags=["a"], extra={"k": {"n": 1}})
     assert Tree._check_quick(tree)
