@@ -23,13 +23,8 @@ from typing_extensions import Self
 
 from asyncodm._instance import _state
 from asyncodm._instance._codec import to_son
-from asyncodm._instance._compiled import (
-    compile_dumper,
-    compile_init,
-    compile_loader,
-    compile_quick_valid,
-    never_valid,
-)
+from asyncodm._instance._compiled import compile_dumper, compile_init, compile_loader
+from asyncodm._instance._quick import compile_quick_valid, never_valid
 from asyncodm._instance._validation import ValidationMixin, touched_checks
 from asyncodm._registry import registry
 from asyncodm._schema._compile import Schema, compile_class

@@ -25,6 +25,7 @@ __all__ = [
     "check_key",
     "compile_list_check",
     "copy_stored",
+    "dict_to_mongo",
     "dynamic_to_mongo",
     "dynamic_to_python",
     "quick_dynamic",
@@ -86,20 +87,39 @@ def dynamic_to_mongo(value: Any) -> Any:
     visited again."""
     kind = type(value)
     if kind is dict:
-        out = value.copy()
-        for key, item in value.items():
-            if type(item) not in _STORED_AS_IS:
-                out[key] = dynamic_to_mongo(item)
-        return out
+        return dict_to_mongo(value)
     if kind is list:
-        out_list = value.copy()
-        for i, item in enumerate(value):
-            if type(item) not in _STORED_AS_IS:
-                out_list[i] = dynamic_to_mongo(item)
-        return out_list
+        return _list_to_mongo(value)
     if kind in _STORED_AS_IS:
         return value
     return _convert_dynamic(value)
+
+
+def dict_to_mongo(value: dict[str, Any]) -> dict[str, Any]:
+    """``dynamic_to_mongo`` of a ``dict`` (the generated dumpers call it directly for a
+    schemaless dict): a nested dict or list is converted without the dispatch of another
+    ``dynamic_to_mongo`` call."""
+    out = value.copy()
+    for key, item in value.items():
+        kind = type(item)
+        if kind in _STORED_AS_IS:
+            continue
+        if kind is dict:
+            out[key] = dict_to_mongo(item)
+        elif kind is list:
+            out[key] = _list_to_mongo(item)
+        else:
+            out[key] = _convert_dynamic(item)
+    return out
+
+
+def _list_to_mongo(value: list[Any]) -> list[Any]:
+    """``dynamic_to_mongo`` of a ``list``."""
+    out = value.copy()
+    for i, item in enumerate(value):
+        if type(item) not in _STORED_AS_IS:
+            out[i] = dynamic_to_mongo(item)
+    return out
 
 
 def _convert_dynamic(value: Any) -> Any:
@@ -181,25 +201,76 @@ def dynamic_to_python(
 def quick_dynamic(value: Any) -> bool:
     """True for schemaless data that certainly stores as is: plain scalars, 64-bit ints,
     and dicts and lists of those, with keys that are plain names. False only means "check
-    properly" (a ``$`` or ``.`` anywhere in a key, for one, is left to the full check)."""
+    properly" (a ``$`` or ``.`` anywhere in a key, for one, is left to the full check).
+
+    A dict's keys: free-form data of one application repeats the same few sets of keys, so
+    the key tuples already found plain are remembered (``_plain_key_tuples``) and a dict with
+    one of them costs a tuple and a set lookup; any other is checked in one C pass. A list
+    among a dict's values is walked here, not through another call (the usual
+    ``"flags": [...]``)."""
     kind = type(value)
     if kind is dict:
-        try:
-            keys = "\x01".join(value)  # one C pass: a key that is not a string raises
-        except TypeError:
+        if tuple(value) not in _plain_key_tuples and not _plain_keys(value):
             return False
-        if "." in keys or "$" in keys or "\x00" in keys:
-            return False
-        items: Any = value.values()
-    elif kind is list:
-        items = value
-    elif kind in _QUICK_SCALARS:
+        for item in value.values():
+            kind = type(item)
+            if kind in _QUICK_SCALARS:
+                continue
+            if kind is int:
+                if _INT64_MIN <= item <= _INT64_MAX:
+                    continue
+                return False
+            if kind is list:
+                for inner in item:
+                    kind = type(inner)
+                    if kind in _QUICK_SCALARS:
+                        continue
+                    if kind is int:
+                        if _INT64_MIN <= inner <= _INT64_MAX:
+                            continue
+                        return False
+                    if not quick_dynamic(inner):
+                        return False
+                continue
+            if not quick_dynamic(item):
+                return False
         return True
-    elif kind is int:
+    if kind is list:
+        return _quick_list(value)
+    if kind in _QUICK_SCALARS:
+        return True
+    if kind is int:
         return bool(_INT64_MIN <= value <= _INT64_MAX)
-    else:
+    return False
+
+
+#: Key tuples of dicts whose keys ``_plain_keys`` found plain. Bounded (entries and their
+#: length), so data keyed by ids or user input cannot grow it without end: past the bound
+#: such dicts are checked each time, as all were before. Tuples compare their items with
+#: ``==``, so only a key equal to a plain string key can match one.
+_plain_key_tuples: set[tuple[str, ...]] = set()
+_KEY_TUPLES_KEPT = 1024
+_KEY_TUPLE_LENGTH = 32
+
+
+def _plain_keys(value: dict[Any, Any]) -> bool:
+    """True when every key of ``value`` is a string without '.', '$' or NUL (checked in one C
+    pass); remembers the key tuple when it is, within the bounds."""
+    try:
+        keys = "".join(value)  # a key that is not a string raises
+    except TypeError:
         return False
-    for item in items:
+    # An identifier has no '.', '$' or NUL: one C test for the usual keys.
+    if not keys.isidentifier() and ("." in keys or "$" in keys or "\x00" in keys):
+        return False
+    if len(value) <= _KEY_TUPLE_LENGTH and len(_plain_key_tuples) < _KEY_TUPLES_KEPT:
+        _plain_key_tuples.add(tuple(value))
+    return True
+
+
+def _quick_list(value: list[Any]) -> bool:
+    """``quick_dynamic`` of a ``list``."""
+    for item in value:
         kind = type(item)
         if kind in _QUICK_SCALARS:
             continue
@@ -231,6 +302,9 @@ def compile_list_check(
     check: Callable[[Any], bool] = compile_function(
         "\n".join(lines), f"list check {low}..{high}", namespace
     )
+    # What it checks, so a generated document check can unroll the same loop in its own body
+    # (``_instance._quick``) instead of calling it.
+    check.list_check = (item, low, high)  # type: ignore[attr-defined]
     return check
 
 

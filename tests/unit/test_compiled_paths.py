@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import linecache
 from typing import Any
 
 import pytest
@@ -392,3 +393,117 @@ def test_classes_of_plain_fields_share_one_empty_values_mapping() -> None:
     with pytest.raises(TypeError, match="all plain"):
         NO_VALUES["a"] = 1
     assert not NO_VALUES
+
+
+def test_the_dumper_binds_embedded_dumpers() -> None:
+    """A list of embedded documents calls each item class's dumper, bound when the holding
+    class is compiled; a class holding a list of itself (not defined yet) calls the field."""
+
+    class Node(EmbeddedDocument):
+        name = StringField()
+        children = ListField(EmbeddedDocumentField("Node"))
+
+    class Forest(Document):
+        nodes = ListField(EmbeddedDocumentField(Node))
+        meta = {"collection": "forests"}
+
+    forest = Forest(nodes=[Node(name="a", children=[Node(name="b", children=[Node(name="c")])])])
+    assert forest.to_mongo() == to_son(forest)
+    assert forest.to_mongo()["nodes"][0]["children"][0]["children"] == [
+        {"name": "c", "children": []}
+    ]
+    source = "".join(linecache.getlines(Forest._dump.__code__.co_filename))
+    assert "Edump_1(c) if type(c) is E_1" in source
+    assert "out['children'] = dump_1(v)" in "".join(
+        linecache.getlines(Node._dump.__code__.co_filename)
+    )
+
+
+def test_the_constructor_keeps_a_list_of_exactly_the_embedded_class() -> None:
+    notes = [Note(text="a"), Note(text="b")]
+    assert _new_entry(notes=notes).notes is notes
+    for given in ([Note(text="a"), {"text": "b"}], (Note(text="a"),), [{"text": "c"}]):
+        fast = _new_entry(notes=given)
+        slow = Entry("t", notes=given)  # positional: the general constructor
+        assert [type(n) for n in fast.notes] == [Note] * len(given)
+        assert fast.to_mongo() == {k: v for k, v in slow.to_mongo().items() if k != "_id"}
+
+
+def test_new_embedded_items_written_out_by_the_dumper_equal_their_own_dump() -> None:
+    """``Entry.notes`` holds a class of plain fields: the dumper builds each new item's dict
+    itself; loaded items, subclasses and dicts take their calls, and so does every item of a
+    class that stores ``_cls``."""
+
+    class NullNote(EmbeddedDocument):
+        text = StringField(null=True)
+        at = DateTimeField()
+        meta = {"allow_inheritance": True}
+
+    class SubNote(NullNote):
+        extra = IntField()
+
+    class Holder(Document):
+        notes = ListField(EmbeddedDocumentField(NullNote))
+        meta = {"collection": "null_note_holders"}
+
+    source = "".join(linecache.getlines(Holder._dump.__code__.co_filename))
+    assert "d = {}" not in source and "d = {}" in "".join(
+        linecache.getlines(Entry._dump.__code__.co_filename)
+    )
+    loaded = Entry._from_son(_stored_entry()).notes[0]
+    for notes in (
+        [Note(text="x", at=MS.replace(microsecond=5)), Note(), Note(at=MS)],
+        [loaded, Note(text="new"), {"text": "as a dict"}],
+    ):
+        entry = _new_entry(notes=notes)
+        assert entry.to_mongo() == to_son(entry)
+        assert [list(n) for n in entry.to_mongo()["notes"]] == [
+            list(n) for n in to_son(entry)["notes"]
+        ]
+    holder = Holder(notes=[NullNote(text=None), NullNote(), SubNote(text="s", extra=1)])
+    assert holder.to_mongo() == to_son(holder)
+    dumped = holder.to_mongo()["notes"]
+    assert dumped[0]["text"] is None and "text" not in dumped[1] and dumped[2]["extra"] == 1
+
+    class Open(EmbeddedDocument):
+        text = StringField(null=True)
+        n = LongField()
+
+    class OpenHolder(Document):
+        items = ListField(EmbeddedDocumentField(Open), null=True)
+        meta = {"collection": "open_holders"}
+
+    assert "d = {}" in "".join(linecache.getlines(OpenHolder._dump.__code__.co_filename))
+    opened = OpenHolder(items=[Open(text=None), Open(), Open(n=2**40)])
+    assert opened.to_mongo() == to_son(opened)
+    assert opened.to_mongo()["items"][:2] == [{"text": None}, {}]
+    assert type(opened.to_mongo()["items"][2]["n"]) is Int64
+    for items in (None, ()):
+        holder_of = OpenHolder(items=items)
+        assert holder_of.to_mongo() == to_son(holder_of)
+
+
+def test_a_new_document_missing_a_required_value_takes_the_general_dump() -> None:
+    """The dumper reads required values by subscript; a missing one (an invalid document,
+    which ``to_mongo`` still dumps) hands the whole document to ``to_son``."""
+
+    class Req(EmbeddedDocument):
+        name = StringField(required=True)
+        n = IntField()
+
+    class ReqHolder(Document):
+        title = StringField(required=True)
+        items = ListField(EmbeddedDocumentField(Req))
+        meta = {"collection": "req_holders"}
+
+    source = "".join(linecache.getlines(ReqHolder._dump.__code__.co_filename))
+    assert "plain['title']" in source and "p['name']" in source
+    for doc in (
+        ReqHolder(title="t", items=[Req(name="a", n=1)]),
+        ReqHolder(items=[Req(name="a")]),
+        ReqHolder(title="t", items=[Req(n=1), Req(name="b")]),
+        ReqHolder(),
+    ):
+        assert doc.to_mongo() == to_son(doc)
+        assert list(doc.to_mongo()) == list(to_son(doc))
+    assert ReqHolder(title="t", items=[Req(n=1)]).to_mongo()["items"] == [{"n": 1}]
