@@ -173,17 +173,13 @@ class BaseField(Generic[T]):
                     f"attributes, so they may not shadow one"
                 )
         self.metadata: dict[str, Any] = metadata
-
-    if not TYPE_CHECKING:  # type checkers keep catching misspelt field attributes
-
-        def __getattr__(self, name: str) -> Any:
-            """Extra keywords read as attributes (``Page.title.widget``), as in MongoEngine.
-
-            Only called when normal lookup fails, so it costs nothing on any other attribute."""
-            metadata = self.__dict__.get("metadata")
-            if metadata is not None and not name.startswith("__") and name in metadata:
-                return metadata[name]
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        # Extra keywords read as attributes (``Page.title.widget``), as in MongoEngine: kept
+        # in the instance dict too, not answered by a ``__getattr__``. A class with a
+        # ``__getattr__`` gets no specialised attribute reads from the interpreter (3.11), so
+        # every ``self.name`` in the read, validation and dump paths would pay the generic
+        # lookup; a metadata key never names an attribute (checked above), so nothing is
+        # shadowed.
+        self.__dict__.update(metadata)
 
     # --- declaration ------------------------------------------------------------------------
 
