@@ -17,7 +17,6 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import (
-    TYPE_CHECKING,
     Any,
     ClassVar,
     Generic,
@@ -47,6 +46,8 @@ from asyncodm.fields._checks import (
     file_error,
     run_validators,
 )
+from asyncodm.fields._snapshots import Snapshot
+from asyncodm.fields._snapshots import key as snapshot_key
 from asyncodm.fields._spec import FieldSpec, python_type
 
 __all__ = [
@@ -141,6 +142,7 @@ class BaseField(Generic[T]):
         if self._explicit_db_field is not None:
             check_db_name(self._explicit_db_field)
         self.name = name or ""
+        self.snapshot_key = snapshot_key(self.name)
         self.db_field = self._explicit_db_field or self.name
         self.owner = None
         self.required = required or primary_key
@@ -173,17 +175,13 @@ class BaseField(Generic[T]):
                     f"attributes, so they may not shadow one"
                 )
         self.metadata: dict[str, Any] = metadata
-
-    if not TYPE_CHECKING:  # type checkers keep catching misspelt field attributes
-
-        def __getattr__(self, name: str) -> Any:
-            """Extra keywords read as attributes (``Page.title.widget``), as in MongoEngine.
-
-            Only called when normal lookup fails, so it costs nothing on any other attribute."""
-            metadata = self.__dict__.get("metadata")
-            if metadata is not None and not name.startswith("__") and name in metadata:
-                return metadata[name]
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        # Extra keywords read as attributes (``Page.title.widget``), as in MongoEngine: kept
+        # in the instance dict too, not answered by a ``__getattr__``. A class with a
+        # ``__getattr__`` gets no specialised attribute reads from the interpreter (3.11), so
+        # every ``self.name`` in the read, validation and dump paths would pay the generic
+        # lookup; a metadata key never names an attribute (checked above), so nothing is
+        # shadowed.
+        self.__dict__.update(metadata)
 
     # --- declaration ------------------------------------------------------------------------
 
@@ -196,6 +194,8 @@ class BaseField(Generic[T]):
         self.owner = owner
         if not self.name or self.name != name:
             self.name = name
+        #: The ``_orig`` key of this field's snapshot (``_snapshots.key``), made once.
+        self.snapshot_key = snapshot_key(self.name)
         if self._explicit_db_field is None:
             self.db_field = "_id" if self.primary_key else name
         elif self.primary_key and self._explicit_db_field != "_id":
@@ -353,7 +353,7 @@ class BaseField(Generic[T]):
     #: keeping a snapshot for change tracking instead (see ``asyncodm.fields._snapshots``).
     shares_stored: bool = False
 
-    def stored_snapshot(self, raw: Any) -> bytes | None:
+    def stored_snapshot(self, raw: Any) -> Snapshot | None:
         """The snapshot of ``raw`` when it can be handed out as stored; None: convert a copy."""
         return None
 

@@ -9,7 +9,6 @@ delta saves compare against.
 
 from __future__ import annotations
 
-import copy
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -20,6 +19,7 @@ from typing_extensions import Self
 from asyncodm._types import MISSING
 from asyncodm.errors import InvalidDocumentError
 from asyncodm.fields import _snapshots as snapshots
+from asyncodm.fields._access import coerced_default, reading_through_items
 from asyncodm.fields._base import BaseField, Container, PathStep, References, describe, is_position
 from asyncodm.fields._schemaless import (
     check_key,
@@ -30,6 +30,7 @@ from asyncodm.fields._schemaless import (
     quick_dynamic,
     validate_dynamic,
 )
+from asyncodm.fields._snapshots import Snapshot, all_immutable
 from asyncodm.fields._spec import frozen_mapping
 
 if TYPE_CHECKING:
@@ -78,75 +79,6 @@ class DynamicField(BaseField[Any]):
             super()._builtin_checks(value, path, errors)
 
 
-class _ReadsThroughItems:
-    """For containers of references: every read goes through the item field, which gives
-    raw ids inside ``no_auto_dereference`` (never kept on the document). Only such containers
-    get this ``__get__``, so other lists and dicts read without the extra call."""
-
-    _read_view: Any
-
-    def __get__(self, instance: Any, owner: type) -> Any:
-        value = BaseField.__get__(self, instance, owner)  # type: ignore[call-overload]
-        if instance is None or value is None:
-            return value
-        return self._read_view(value, owner)
-
-
-_READING_CLASSES: dict[type, type] = {}
-
-
-class _CoercedDefault:
-    """A declared default of a container of references, made to read as an assigned value does.
-
-    A list (dict) of references reads as an awaitable ``RefList`` (``RefDict``) once assigned or
-    loaded, because ``coerce`` and ``to_python`` build one; what a declared default makes
-    (``default=lambda: [bob]``, ``default=[]``) goes through the same ``coerce``, so
-    ``await new_post.reviewers`` works before the first save too. Called like the default it
-    stands for; ``declared`` is what ``describe()`` reports."""
-
-    __slots__ = ("declared", "_coerce")
-
-    def __init__(self, declared: Any, coerce: Callable[[Any], Any]) -> None:
-        self.declared = declared
-        self._coerce = coerce
-
-    def __call__(self) -> Any:
-        declared = self.declared
-        # A constant is copied, as for any mutable default: instances never share one.
-        value = declared() if callable(declared) else copy.deepcopy(declared)
-        return None if value is None else self._coerce(value)
-
-    def __repr__(self) -> str:
-        return f"<{self.declared!r}, coerced>"
-
-
-def _coerced_default(default: Any, plain: type, wrapped: type, coerce: Callable[[Any], Any]) -> Any:
-    """The default a container field really uses: ``default`` itself unless the container
-    wraps its items (``wrapped``: a ``RefList``/``RefDict``), then one that makes the wrapper.
-
-    The usual spelling (``default=list`` / ``dict``) becomes the wrapper class itself, which is
-    as cheap to call; anything else is coerced on each use (``_CoercedDefault``)."""
-    if wrapped is plain or default is MISSING or default is None or default is wrapped:
-        return default
-    if default is plain:
-        return wrapped
-    if callable(default) or isinstance(default, (list, tuple, Mapping)):
-        return _CoercedDefault(default, coerce)
-    return default
-
-
-def _reading_through_items(cls: type, field: Any) -> type:
-    """``cls``, or its variant that reads through ``field`` when ``field`` holds references."""
-    if getattr(field, "read_container", None) is None or issubclass(cls, _ReadsThroughItems):
-        return cls
-    variant = _READING_CLASSES.get(cls)
-    if variant is None:
-        variant = type(cls.__name__, (_ReadsThroughItems, cls), {"__module__": cls.__module__})
-        variant.__qualname__ = cls.__qualname__
-        _READING_CLASSES[cls] = variant
-    return variant
-
-
 class ListField(BaseField[list[T]]):
     """A list whose items are all of one field type (or anything, without an item field)."""
 
@@ -189,6 +121,57 @@ class ListField(BaseField[list[T]]):
         # the items, or what reference and embedded items are assigned as (``RefItem``).
         def __set__(self, instance: object, value: Sequence[T | RefItem] | None) -> None: ...
 
+    else:
+
+        def __get__(self, instance: Any, owner: type) -> Any:
+            """``BaseField.__get__`` with the first read of a stored list done inline: the
+            read every loaded document pays once per list field, so no call is spent on it.
+
+            A list of plain items is handed out as stored with its snapshot kept (a tuple of
+            its items when they are immutable scalars, ``_snapshots.of_list``); a list of
+            embedded documents loads each stored dict through the class's compiled loader.
+            Anything else takes the general path."""
+            if instance is None:
+                return self
+            values = instance._values
+            value = values.get(self.name, MISSING)
+            if value is not MISSING:
+                return value
+            son = instance._son
+            if son is not None:
+                raw = son.get(self.db_field)
+                if type(raw) is list:
+                    if self.shares_stored:
+                        if instance._schema.is_document:
+                            if all_immutable(map(type, raw)):
+                                data: Any = tuple(raw)
+                            else:
+                                data = snapshots.take(raw)
+                            if data is None:
+                                value = values[self.name] = self.to_python(raw)  # a copy
+                                return value
+                            # Handed out as stored, no copy: the snapshot is the baseline.
+                            orig = instance._orig
+                            if orig is None:
+                                instance._keep_snapshot(self.name, data)
+                            else:
+                                orig[self.snapshot_key] = data
+                            values[self.name] = raw
+                            return raw
+                    elif self.loads_items:
+                        load = self._item_load
+                        if load is None:
+                            load = self._item_load = self.field.item_loader()
+                        to_python = self.field.to_python
+                        items = [
+                            load(v) if type(v) is dict else None if v is None else to_python(v)
+                            for v in raw
+                        ]
+                        value = items if self._list_type is list else self._list_type(items)
+                        values[self.name] = value
+                        return value
+            return BaseField.__get__(self, instance, owner)
+
     def __init__(
         self,
         field: BaseField[T] | None = None,
@@ -212,12 +195,22 @@ class ListField(BaseField[list[T]]):
         # A new document's list of references is awaitable from the start, like a loaded
         # one's, whatever the default is spelt as (``default=list``).
         self._declared_default = self.default
-        self.default = _coerced_default(self.default, list, self._list_type, self.coerce)
+        self.default = coerced_default(self.default, list, self._list_type, self.coerce)
         #: References read as raw ids inside ``no_auto_dereference`` (never kept).
         self._read_view = getattr(self.field, "read_container", None)
         self.coerces = self.field.coerces
         self.shares_stored = self.field.identity_load and self._list_type is list
         self.plain_list = self._list_type is list
+        #: The items are documents a compiled loader builds from stored dicts, and this
+        #: class converts as ``ListField.to_python`` does: ``__get__`` loads them inline.
+        self.loads_items = (
+            not self.shares_stored
+            and type(self).to_python is ListField.to_python
+            and type(self.field).item_loader is not BaseField.item_loader
+        )
+        #: ``self.field.item_loader()``, asked at the first read (a class named by a string
+        #: is known by then).
+        self._item_load: Callable[[dict[str, Any]], Any] | None = None
 
     # --- self-description ---
     container = Container.LIST
@@ -234,8 +227,8 @@ class ListField(BaseField[list[T]]):
             return PathStep(part, self.field, part, position=True)
         return self.field.walk(part)
 
-    def stored_snapshot(self, raw: Any) -> bytes | None:
-        return snapshots.take(raw) if type(raw) is list else None
+    def stored_snapshot(self, raw: Any) -> Snapshot | None:
+        return snapshots.of_list(raw) if type(raw) is list else None
 
     # -- what this field says about itself ----------------------------------------------------
 
@@ -247,7 +240,7 @@ class ListField(BaseField[list[T]]):
         return replace(held, container=Container.LIST)
 
     def __new__(cls, field: Any = None, *args: Any, **kwargs: Any) -> Self:
-        return cast("Self", object.__new__(_reading_through_items(cls, field)))
+        return cast("Self", object.__new__(reading_through_items(cls, field)))
 
     def bind(self, owner: type | None, name: str) -> None:
         super().bind(owner, name)
@@ -407,6 +400,37 @@ class DictField(BaseField[dict[str, T]]):
 
         def __set__(self, instance: object, value: Mapping[str, T | RefItem] | None) -> None: ...
 
+    else:
+
+        def __get__(self, instance: Any, owner: type) -> Any:
+            """``BaseField.__get__`` with the first read of a stored schemaless dict done
+            inline (handed out as stored, its pickled snapshot kept): the read every loaded
+            document pays once, so no call is spent on it. Anything else takes the general
+            path."""
+            if instance is None:
+                return self
+            values = instance._values
+            value = values.get(self.name, MISSING)
+            if value is not MISSING:
+                return value
+            son = instance._son
+            if son is not None and self.shares_stored:
+                raw = son.get(self.db_field)
+                if type(raw) is dict and instance._schema.is_document:
+                    data = snapshots.of_dict(raw)
+                    if data is None:
+                        value = values[self.name] = self.to_python(raw)  # a converted copy
+                        return value
+                    # Handed out as stored, no copy: the snapshot is the baseline.
+                    orig = instance._orig
+                    if orig is None:
+                        instance._keep_snapshot(self.name, data)
+                    else:
+                        orig[self.snapshot_key] = data
+                    values[self.name] = raw
+                    return raw
+            return BaseField.__get__(self, instance, owner)
+
     def __init__(self, field: BaseField[T] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("default", dict)
         super().__init__(**kwargs)
@@ -420,7 +444,7 @@ class DictField(BaseField[dict[str, T]]):
         self._dict_type: type = getattr(self.field, "dict_type", dict)
         # A new document's dict of references is awaitable from the start, like a loaded one's.
         self._declared_default = self.default
-        self.default = _coerced_default(self.default, dict, self._dict_type, self.coerce)
+        self.default = coerced_default(self.default, dict, self._dict_type, self.coerce)
         #: References read as raw ids inside ``no_auto_dereference`` (never kept).
         self._read_view = getattr(self.field, "read_container", None)
         self.coerces = self.field.coerces
@@ -446,19 +470,11 @@ class DictField(BaseField[dict[str, T]]):
             return None
         return replace(held, container=Container.DICT)
 
-    def stored_snapshot(self, raw: Any) -> bytes | None:
-        if type(raw) is not dict:
-            return None
-        data = snapshots.take(raw)
-        # Stored data that reads differently from how it is stored (Decimal128 as Decimal,
-        # ``_cls`` dicts as embedded documents) is converted into a copy instead; a string
-        # that merely contains these names only costs that copy.
-        if data is None or b"Decimal128" in data or b"_cls" in data:
-            return None
-        return data
+    def stored_snapshot(self, raw: Any) -> Snapshot | None:
+        return snapshots.of_dict(raw) if type(raw) is dict else None
 
     def __new__(cls, field: Any = None, *args: Any, **kwargs: Any) -> Self:
-        return cast("Self", object.__new__(_reading_through_items(cls, field)))
+        return cast("Self", object.__new__(reading_through_items(cls, field)))
 
     def bind(self, owner: type | None, name: str) -> None:
         super().bind(owner, name)
