@@ -77,17 +77,8 @@ class Document(BaseDocument):
         setattr(self, name, value)
 
     if TYPE_CHECKING:
-        #: The pk under the name ``id``, whatever the pk field is called (``__getattr__``).
+        #: The pk under the name ``id``, whatever the pk field is called (``PkAlias``).
         id: Any
-    else:
-        # Hidden from type checkers, which would read every misspelt attribute through it.
-        def __getattr__(self, name: str) -> Any:
-            # ``doc.id`` is the pk even when the pk field has another name (MongoEngine habit).
-            if name == "id":
-                schema = type(self)._schema
-                if schema.pk_name is not None and schema.pk_name != "id":
-                    return getattr(self, schema.pk_name)
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def _version(self) -> int | None:
@@ -313,7 +304,13 @@ class DynamicDocument(_DynamicMixin, Document):
         try:
             return _DynamicMixin.__getattr__(self, name)
         except AttributeError:
-            return Document.__getattr__(self, name)  # type: ignore[attr-defined]  # hidden from checkers
+            # ``doc.id`` is the pk even when the pk field has another name (MongoEngine habit;
+            # other classes get ``_instance._base.PkAlias`` instead: a dynamic one keeps its
+            # ``__getattr__`` anyway, and may store a dynamic attribute named ``id``).
+            schema = type(self)._schema
+            if name == "id" and schema.pk_name not in (None, "id"):
+                return getattr(self, schema.pk_name)
+            raise
 
 
 class EmbeddedDocument(BaseDocument):

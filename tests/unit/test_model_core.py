@@ -609,3 +609,33 @@ def test_an_unknown_keyword_names_its_field_on_the_error() -> None:
     with pytest.raises(asyncodm.FieldDoesNotExist) as unknown:
         KwUser(nme="x")
     assert unknown.value.field == "nme"
+
+
+def test_id_reads_a_pk_of_another_name_through_a_class_descriptor() -> None:
+    """``doc.id`` is the pk whatever it is called (MongoEngine habit), through ``PkAlias`` on
+    the class: Document has no ``__getattr__``, which in CPython 3.11 would switch off the
+    interpreter's specialised attribute reads for every document."""
+    from asyncodm import Document, DynamicDocument, StringField
+    from asyncodm._instance._base import PkAlias
+
+    class SlugPage(Document):
+        slug = StringField(primary_key=True)
+        title = StringField()
+
+    page = SlugPage(slug="intro", title="Intro")
+    assert page.id == "intro" == page.pk
+    assert isinstance(SlugPage.__dict__["id"], PkAlias)
+    assert "__getattr__" not in Document.__dict__
+    with pytest.raises(AttributeError, match="primary key 'slug'"):
+        page.id = "other"
+    assert page.slug == "intro"
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = page.nope
+
+    class SlugNote(DynamicDocument):
+        slug = StringField(primary_key=True)
+
+    note = SlugNote(slug="n1")
+    assert note.id == "n1"
+    note.mood = "calm"  # dynamic attributes still work beside the pk alias
+    assert note.mood == "calm"
