@@ -20,7 +20,15 @@ from asyncodm._types import MISSING
 from asyncodm.errors import InvalidDocumentError
 from asyncodm.fields import _snapshots as snapshots
 from asyncodm.fields._access import coerced_default, reading_through_items
-from asyncodm.fields._base import BaseField, Container, PathStep, References, describe, is_position
+from asyncodm.fields._base import (
+    BaseField,
+    Container,
+    InlineCheck,
+    PathStep,
+    References,
+    describe,
+    is_position,
+)
 from asyncodm.fields._schemaless import (
     check_key,
     compile_list_check,
@@ -518,7 +526,7 @@ class DictField(BaseField[dict[str, T]]):
 
     def quick_check(self) -> Callable[[Any], bool] | None:
         if type(self.field) is DynamicField and type(self) is DictField:
-            return lambda v: type(v) is dict and quick_dynamic(v)
+            return InlineCheck("type(v) is dict and {q}(v)", q=quick_dynamic)
         item = self.field.fast_validator()
         if item is None:
             return None
