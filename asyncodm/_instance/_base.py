@@ -300,11 +300,7 @@ def _finish_class(cls: Any, record: Schema) -> None:
     for name in record.plain_names:
         if isinstance(cls.__dict__.get(name), BaseField):
             type.__setattr__(cls, name, PlainAccess(record.fields[name]))
-    if (
-        record.pk_name not in (None, "id")
-        and not record.dynamic
-        and not hasattr(cls, "id")
-    ):
+    if record.pk_name not in (None, "id") and not record.dynamic and not hasattr(cls, "id"):
         type.__setattr__(cls, "id", PkAlias(record.pk_name))
     shielded = _shield_stored_names(cls, record)
     if shielded:
