@@ -54,12 +54,14 @@ from typing import Any
 from bson import ObjectId
 from bson import encode as _encode
 from bson.raw_bson import RawBSONDocument
+from pymongo import AsyncMongoClient
 
+import asyncodm
 from benchmarks._data import PostData, make_posts, plain_post
 from benchmarks._machine import describe
 from benchmarks._server import running_server
 from benchmarks._worker import atimed, timed
-from benchmarks.systems._asyncodm import build
+from benchmarks.systems._asyncodm import Post, build
 
 __all__ = ["DESIGNS", "main"]
 
@@ -306,11 +308,7 @@ def _w1(posts: Sequence[PostData], rounds: int) -> dict[str, list[float]]:
 async def _w4(uri: str, posts: Sequence[PostData], rounds: int) -> dict[str, list[float]]:
     """Seconds per post of one-by-one (N/10) and bulk inserts (N) of the insertable designs
     on a fresh collection each, W4's way; ``raw`` is the driver given plain dicts."""
-    from pymongo import AsyncMongoClient
-
     client: Any = AsyncMongoClient(uri, uuidRepresentation="standard", tz_aware=False)
-    import asyncodm
-
     asyncodm.connect(uri, db="asyncodm_floor")
     coll = client["asyncodm_floor"]["bench_post"]
     tenth = posts[: max(1, len(posts) // 10)]
@@ -326,8 +324,6 @@ async def _w4(uri: str, posts: Sequence[PostData], rounds: int) -> dict[str, lis
 
     async def bulk(name: str, batch: Sequence[PostData]) -> None:
         if name == "asyncodm":
-            from benchmarks.systems._asyncodm import Post
-
             await Post.objects.bulk_create([build(p) for p in batch])
             return
         make, dump = DESIGNS[name.split("+")[0]], _DUMPS[name]
